@@ -1,0 +1,96 @@
+// Element types of the core. Storage is untyped bytes; an Array's dtype says how to read it.
+#pragma once
+#include <cstdint>
+#include <string>
+#include "errors.h"
+
+namespace tl {
+
+enum class DType : uint8_t { Float32 = 0, Float64 = 1, Int64 = 2, Bool = 3 };
+
+inline size_t dtype_size(DType d) {
+  switch (d) {
+    case DType::Float32: return 4;
+    case DType::Float64: return 8;
+    case DType::Int64: return 8;
+    case DType::Bool: return 1;
+  }
+  return 0;
+}
+
+inline const char* dtype_name(DType d) {
+  switch (d) {
+    case DType::Float32: return "float32";
+    case DType::Float64: return "float64";
+    case DType::Int64: return "int64";
+    case DType::Bool: return "bool";
+  }
+  return "?";
+}
+
+inline bool is_floating(DType d) { return d == DType::Float32 || d == DType::Float64; }
+
+// Type promotion for binary ops, torch's rule restricted to our four dtypes:
+// bool < int64 < float32 < float64.
+inline DType promote(DType a, DType b) {
+  auto rank = [](DType d) {
+    switch (d) {
+      case DType::Bool: return 0;
+      case DType::Int64: return 1;
+      case DType::Float32: return 2;
+      case DType::Float64: return 3;
+    }
+    return 0;
+  };
+  return rank(a) >= rank(b) ? a : b;
+}
+
+template <typename T> struct dtype_of;
+template <> struct dtype_of<float> { static constexpr DType value = DType::Float32; };
+template <> struct dtype_of<double> { static constexpr DType value = DType::Float64; };
+template <> struct dtype_of<int64_t> { static constexpr DType value = DType::Int64; };
+template <> struct dtype_of<bool> { static constexpr DType value = DType::Bool; };
+
+}  // namespace tl
+
+// Dispatch on a runtime dtype to a lambda that uses `scalar_t`:
+//   TL_DISPATCH_FLOATING(x.dtype, "exp", [&] { exp_kernel<scalar_t>(...); });
+#define TL_CASE_(ENUM, TYPE, ...) \
+  case ::tl::DType::ENUM: {       \
+    using scalar_t = TYPE;        \
+    __VA_ARGS__();                \
+    break;                        \
+  }
+
+#define TL_DISPATCH_FLOATING(DT, OPNAME, ...)                                              \
+  do {                                                                                    \
+    switch (DT) {                                                                         \
+      TL_CASE_(Float32, float, __VA_ARGS__)                                               \
+      TL_CASE_(Float64, double, __VA_ARGS__)                                              \
+      default:                                                                            \
+        throw ::tl::TypeError(std::string(OPNAME) + ": expected a floating dtype, got " + \
+                              ::tl::dtype_name(DT));                                      \
+    }                                                                                     \
+  } while (0)
+
+#define TL_DISPATCH_NUMERIC(DT, OPNAME, ...)                                               \
+  do {                                                                                    \
+    switch (DT) {                                                                         \
+      TL_CASE_(Float32, float, __VA_ARGS__)                                               \
+      TL_CASE_(Float64, double, __VA_ARGS__)                                              \
+      TL_CASE_(Int64, int64_t, __VA_ARGS__)                                               \
+      default:                                                                            \
+        throw ::tl::TypeError(std::string(OPNAME) + ": expected a numeric dtype, got " +  \
+                              ::tl::dtype_name(DT));                                      \
+    }                                                                                     \
+  } while (0)
+
+#define TL_DISPATCH_ALL(DT, OPNAME, ...)    \
+  do {                                     \
+    switch (DT) {                          \
+      TL_CASE_(Float32, float, __VA_ARGS__) \
+      TL_CASE_(Float64, double, __VA_ARGS__) \
+      TL_CASE_(Int64, int64_t, __VA_ARGS__) \
+      TL_CASE_(Bool, bool, __VA_ARGS__)     \
+    }                                      \
+  } while (0)
