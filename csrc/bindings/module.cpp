@@ -144,6 +144,20 @@ PYBIND11_MODULE(_C, m) {
 
   m.def("empty", [](const Shape& shape, int code) { return Array::empty(shape, dtype_arg(code)); },
         py::arg("shape"), py::arg("dtype"));
+  // Data-touching layout ops as functions too: the backend interface is the same names
+  // on every device (see KERNELS.md).
+  m.def("contiguous", [](const Array& a) { return a.contiguous(); });
+  m.def("clone", [](const Array& a) { return a.clone(); });
+  m.def("astype", [](const Array& a, int code) { return a.astype(dtype_arg(code)); });
+  m.def("copy_", [](Array& dst, const Array& src) { dst.copy_from(src); });
+  m.def("from_external",
+        [](uintptr_t ptr, size_t nbytes, const Shape& shape, int code, int device_index, uintptr_t deleter) {
+          return Array::from_external((void*)ptr, nbytes, shape, dtype_arg(code),
+                                      tl::Device{tl::Device::CUDA, device_index},
+                                      (void (*)(void*, size_t))deleter);
+        },
+        "Wrap device memory allocated by a backend library; `deleter` is the address of a "
+        "C function void(void*, size_t) that frees it.");
   m.def("from_numpy", &from_numpy, "Share a numpy array's memory (no copy).");
   m.def("set_num_threads", &tl::set_num_threads);
   m.def("get_num_threads", &tl::get_num_threads);
