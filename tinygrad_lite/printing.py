@@ -4,24 +4,24 @@ import numpy as np
 from . import dtypes as _dt
 
 
+def _body(arr, prefix):
+    opts = dict(separator=", ", prefix=prefix, threshold=1000, edgeitems=3, max_line_width=80)
+    if arr.dtype.kind != "f":
+        return np.array2string(arr, **opts)
+    finite = arr[np.isfinite(arr)]
+    integral = finite.size == 0 or bool(np.all(finite == np.round(finite)))
+    nonzero = np.abs(finite[finite != 0]) if finite.size else finite
+    sci = nonzero.size and (nonzero.max() >= 1e8 or nonzero.min() < 1e-4)
+    if sci:
+        return np.array2string(arr, formatter={"float_kind": lambda v: f"{v:.4e}"}, **opts)
+    if integral:  # torch prints 1., 2. (numpy's 'maxprec' does the same, padded)
+        return np.array2string(arr, floatmode="maxprec", precision=0, **opts)
+    return np.array2string(arr, floatmode="fixed", precision=4, suppress_small=False, **opts)
+
+
 def tensor_repr(t):
-    arr = np.asarray(t)
     prefix = "tensor("
-    if arr.dtype.kind == "f":
-        finite = arr[np.isfinite(arr)]
-        ints = finite.size == 0 or np.all(finite == np.round(finite))
-        big = finite.size and (np.abs(finite).max() >= 1e8 or (np.abs(finite[finite != 0]).min(initial=1) < 1e-4))
-        if ints and not big:
-            fmt = {"float_kind": lambda v: f"{v:.0f}." if np.isfinite(v) else str(v)}
-        elif big:
-            fmt = {"float_kind": lambda v: f"{v:.4e}"}
-        else:
-            fmt = {"float_kind": lambda v: f"{v:.4f}"}
-        body = np.array2string(arr, separator=", ", prefix=prefix, formatter=fmt, threshold=1000, edgeitems=3)
-    else:
-        body = np.array2string(arr, separator=", ", prefix=prefix, threshold=1000, edgeitems=3)
-        if arr.dtype.kind == "b":
-            body = body.replace("True", "True").replace("False", "False")
+    arr = np.asarray(t)
     extras = []
     if t.device.type != "cpu":
         extras.append(f"device='{t.device}'")
@@ -31,4 +31,4 @@ def tensor_repr(t):
         extras.append(f"grad_fn=<{t.grad_fn.name}>")
     elif t.requires_grad:
         extras.append("requires_grad=True")
-    return prefix + body + "".join(", " + e for e in extras) + ")"
+    return prefix + _body(arr, prefix) + "".join(", " + e for e in extras) + ")"
