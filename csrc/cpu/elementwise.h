@@ -80,7 +80,12 @@ TL_INLINE float tanh(float x) {
   return a < 0.625f ? small : big;
 }
 
-TL_INLINE float sigmoid(float x) { return 1.0f / (1.0f + vm::exp(-x)); }
+// σ(x) = 1/(1+e^{−x}) for x >= 0, e^{x}/(1+e^{x}) below: no overflow, denormal tails kept.
+TL_INLINE float sigmoid(float x) {
+  float e = vm::exp(x < 0 ? x : -x);
+  float s = 1.0f / (1.0f + e);
+  return x < 0 ? e * s : s;
+}
 
 // erfc(z) for z >= 0, fractional error < 1.2e-7 (Numerical Recipes' Chebyshev fit):
 // keeps relative accuracy in the tail, which gelu needs for negative inputs.
@@ -113,7 +118,11 @@ template <typename T> TL_INLINE T t_exp(T x) { return std::exp(x); }
 template <> TL_INLINE float t_exp<float>(float x) { return vm::exp(x); }
 template <typename T> TL_INLINE T t_tanh(T x) { return std::tanh(x); }
 template <> TL_INLINE float t_tanh<float>(float x) { return vm::tanh(x); }
-template <typename T> TL_INLINE T t_sigmoid(T x) { return T(1) / (T(1) + std::exp(-x)); }
+template <typename T> TL_INLINE T t_sigmoid(T x) {
+  T e = std::exp(x < 0 ? x : -x);
+  T s = T(1) / (T(1) + e);
+  return x < 0 ? e * s : s;
+}
 template <> TL_INLINE float t_sigmoid<float>(float x) { return vm::sigmoid(x); }
 template <typename T> TL_INLINE T t_norm_cdf(T x) { return T(0.5) * std::erfc(-x * T(0.70710678118654752440)); }
 template <> TL_INLINE float t_norm_cdf<float>(float x) { return vm::norm_cdf(x); }
