@@ -1,0 +1,298 @@
+// GEMM driver: blocking, packing, threads (see gemm.h). The micro-kernels live in
+// gemm_avx512.cpp, gemm_avx2.cpp and gemm_portable.cpp; the one for the current
+// tl::simd_level() is picked per call.
+#include "gemm.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+#include "../bindings/registry.h"
+#include "../core/parallel.h"
+#include "simd.h"
+
+namespace tl {
+
+namespace {
+
+// Blocking overrides for tuning (0 = the kernel's default); set by _C.gemm_set_blocking.
+int g_mc = 0, g_kc = 0, g_nc = 0;
+// Products with fewer multiply-adds than this stay on the calling thread.
+int64_t g_thread_min_work = int64_t(1) << 19;
+
+template <typename T>
+GemmKernel<T> pick_kernel();
+
+template <>
+GemmKernel<float> pick_kernel<float>() {
+  GemmKernel<float> k;
+  SimdLevel l = simd_level();
+  if (l == SimdLevel::AVX512 && gemm_kernel_avx512_f32(k)) return k;
+  if (l >= SimdLevel::AVX2 && gemm_kernel_avx2_f32(k)) return k;
+  gemm_kernel_portable_f32(k);
+  return k;
+}
+
+template <>
+GemmKernel<double> pick_kernel<double>() {
+  GemmKernel<double> k;
+  SimdLevel l = simd_level();
+  if (l == SimdLevel::AVX512 && gemm_kernel_avx512_f64(k)) return k;
+  if (l >= SimdLevel::AVX2 && gemm_kernel_avx2_f64(k)) return k;
+  gemm_kernel_portable_f64(k);
+  return k;
+}
+
+template <typename T>
+GemmKernel<T> tuned_kernel() {
+  GemmKernel<T> k = pick_kernel<T>();
+  if (g_mc > 0) k.mc = std::max(k.mr, g_mc / k.mr * k.mr);
+  if (g_kc > 0) k.kc = g_kc;
+  if (g_nc > 0) k.nc = std::max(k.nr, g_nc / k.nr * k.nr);
+  return k;
+}
+
+// A grow-only 64-byte-aligned scratch buffer, one per thread.
+struct Scratch {
+  void* p = nullptr;
+  size_t n = 0;
+  ~Scratch() { std::free(p); }
+  void* get(size_t bytes) {
+    if (bytes > n) {
+      std::free(p);
+      n = (bytes + 4095) / 4096 * 4096;
+      p = std::aligned_alloc(4096, n);
+      if (!p) {
+        n = 0;
+        throw RuntimeError("gemm: out of memory for packing buffers");
+      }
+    }
+    return p;
+  }
+};
+
+Scratch& scratch_a() {
+  static thread_local Scratch s;
+  return s;
+}
+Scratch& scratch_b() {
+  static thread_local Scratch s;
+  return s;
+}
+
+// Pack rows [i0, i0+mr) × depth [0, kc) of A into an MR-row panel d[k*MR + i], zero-padded
+// to MR rows.
+template <typename T>
+inline void pack_a_panel(int MR, int64_t mr, int64_t kc, const T* A, int64_t rsa, int64_t csa,
+                         T* __restrict d) {
+  if (rsa == 1 && mr == MR) {
+    for (int64_t k = 0; k < kc; ++k) {
+      const T* s = A + k * csa;
+      for (int i = 0; i < MR; ++i) d[k * MR + i] = s[i];
+    }
+    return;
+  }
+  for (int64_t i = 0; i < mr; ++i) {
+    const T* s = A + i * rsa;
+    if (csa == 1)
+      for (int64_t k = 0; k < kc; ++k) d[k * MR + i] = s[k];
+    else
+      for (int64_t k = 0; k < kc; ++k) d[k * MR + i] = s[k * csa];
+  }
+  for (int64_t i = mr; i < MR; ++i)
+    for (int64_t k = 0; k < kc; ++k) d[k * MR + i] = T(0);
+}
+
+// Pack columns [j0, j0+nr) × depth [0, kc) of B into an NR-column panel d[k*NR + j].
+template <typename T>
+inline void pack_b_panel(int NR, int64_t nr, int64_t kc, const T* B, int64_t rsb, int64_t csb,
+                         T* __restrict d) {
+  if (csb == 1) {
+    if (nr == NR) {
+      for (int64_t k = 0; k < kc; ++k) std::memcpy(d + k * NR, B + k * rsb, sizeof(T) * NR);
+    } else {
+      for (int64_t k = 0; k < kc; ++k) {
+        const T* s = B + k * rsb;
+        for (int64_t j = 0; j < nr; ++j) d[k * NR + j] = s[j];
+        for (int64_t j = nr; j < NR; ++j) d[k * NR + j] = T(0);
+      }
+    }
+    return;
+  }
+  for (int64_t j = 0; j < nr; ++j) {
+    const T* s = B + j * csb;
+    if (rsb == 1)
+      for (int64_t k = 0; k < kc; ++k) d[k * NR + j] = s[k];
+    else
+      for (int64_t k = 0; k < kc; ++k) d[k * NR + j] = s[k * rsb];
+  }
+  for (int64_t j = nr; j < NR; ++j)
+    for (int64_t k = 0; k < kc; ++k) d[k * NR + j] = T(0);
+}
+
+template <typename T>
+void scale_c(int64_t M, int64_t N, T beta, T* C, int64_t rsc, int64_t csc) {
+  for (int64_t i = 0; i < M; ++i)
+    for (int64_t j = 0; j < N; ++j) {
+      T& c = C[i * rsc + j * csc];
+      c = beta == T(0) ? T(0) : beta * c;
+    }
+}
+
+inline void omp_barrier_if(int nt) {
+#ifdef _OPENMP
+  if (nt > 1) {
+#pragma omp barrier
+  }
+#else
+  (void)nt;
+#endif
+}
+
+template <typename T>
+void gemm_impl(int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t rsa, int64_t csa,
+               const T* B, int64_t rsb, int64_t csb, T beta, T* C, int64_t rsc, int64_t csc,
+               int nthreads) {
+  if (M <= 0 || N <= 0) return;
+  if (K <= 0 || alpha == T(0)) {
+    if (beta != T(1)) scale_c(M, N, beta, C, rsc, csc);
+    return;
+  }
+  const GemmKernel<T> kr = tuned_kernel<T>();
+  const int MR = kr.mr, NR = kr.nr;
+  // Balance the blocks so the last one is not a sliver.
+  int64_t KC = kr.kc;
+  {
+    int64_t nk = (K + KC - 1) / KC;
+    KC = (K + nk - 1) / nk;
+  }
+  int64_t MC = kr.mc;
+  {
+    int64_t nm = (M + MC - 1) / MC;
+    int64_t per = (M + nm - 1) / nm;
+    MC = std::min<int64_t>(MC, (per + MR - 1) / MR * MR);
+  }
+  int64_t NC = std::min<int64_t>(kr.nc, (N + NR - 1) / NR * NR);
+
+  int nt = std::max(1, nthreads);
+  if (M * N * K < g_thread_min_work) nt = 1;
+  // No more threads than tiles in one block.
+  {
+    int64_t tiles = ((std::min<int64_t>(M, MC) + MR - 1) / MR) * ((NC + NR - 1) / NR);
+    if (nt > tiles) nt = (int)std::max<int64_t>(1, tiles);
+  }
+
+  T* Ap = static_cast<T*>(scratch_a().get(sizeof(T) * (size_t)MC * KC + 256));
+  T* Bp = static_cast<T*>(scratch_b().get(sizeof(T) * (size_t)NC * KC + 256));
+
+  auto body = [&](int tid, int nth) {
+    alignas(64) T tmp[16 * 64];  // edge tile (MR*NR <= 1024)
+    for (int64_t jc = 0; jc < N; jc += NC) {
+      const int64_t nc = std::min(NC, N - jc);
+      const int64_t npan_b = (nc + NR - 1) / NR;
+      for (int64_t pc = 0; pc < K; pc += KC) {
+        const int64_t kc = std::min(KC, K - pc);
+        const T beta_eff = pc == 0 ? beta : T(1);
+        // Pack B: threads share the panels.
+        for (int64_t p = npan_b * tid / nth; p < npan_b * (tid + 1) / nth; ++p) {
+          const int64_t j0 = p * NR;
+          pack_b_panel<T>(NR, std::min<int64_t>(NR, nc - j0), kc, B + pc * rsb + (jc + j0) * csb,
+                          rsb, csb, Bp + p * NR * kc);
+        }
+        omp_barrier_if(nth);
+        for (int64_t ic = 0; ic < M; ic += MC) {
+          const int64_t mc = std::min(MC, M - ic);
+          const int64_t npan_a = (mc + MR - 1) / MR;
+          for (int64_t p = npan_a * tid / nth; p < npan_a * (tid + 1) / nth; ++p) {
+            const int64_t i0 = p * MR;
+            pack_a_panel<T>(MR, std::min<int64_t>(MR, mc - i0), kc, A + (ic + i0) * rsa + pc * csa,
+                            rsa, csa, Ap + p * MR * kc);
+          }
+          omp_barrier_if(nth);
+          const int64_t ntiles = npan_a * npan_b;
+          const int64_t t0 = ntiles * tid / nth, t1 = ntiles * (tid + 1) / nth;
+          for (int64_t t = t0; t < t1; ++t) {
+            const int64_t jr = t / npan_a, ir = t % npan_a;
+            const int64_t i0 = ir * MR, j0 = jr * NR;
+            const int64_t mr = std::min<int64_t>(MR, mc - i0), nr = std::min<int64_t>(NR, nc - j0);
+            T* c = C + (ic + i0) * rsc + (jc + j0) * csc;
+            const T* a = Ap + ir * MR * kc;
+            const T* b = Bp + jr * NR * kc;
+            if (mr == MR && nr == NR && csc == 1) {
+              kr.ukr(kc, a, b, c, rsc, alpha, beta_eff);
+            } else {
+              kr.ukr(kc, a, b, tmp, NR, alpha, T(0));
+              for (int64_t i = 0; i < mr; ++i)
+                for (int64_t j = 0; j < nr; ++j) {
+                  T& dst = c[i * rsc + j * csc];
+                  dst = beta_eff == T(0) ? tmp[i * NR + j] : tmp[i * NR + j] + beta_eff * dst;
+                }
+            }
+          }
+          omp_barrier_if(nth);  // before the next A block overwrites Ap
+        }
+      }
+    }
+  };
+
+#ifdef _OPENMP
+  if (nt > 1) {
+#pragma omp parallel num_threads(nt)
+    body(omp_get_thread_num(), omp_get_num_threads());
+    return;
+  }
+#endif
+  body(0, 1);
+}
+
+}  // namespace
+
+bool gemm_wants_threads(int64_t M, int64_t N, int64_t K) {
+  return get_num_threads() > 1 && M * N * K >= g_thread_min_work;
+}
+
+void gemm_f32(int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t rsa,
+              int64_t csa, const float* B, int64_t rsb, int64_t csb, float beta, float* C,
+              int64_t rsc, int64_t csc, int nthreads) {
+  gemm_impl<float>(M, N, K, alpha, A, rsa, csa, B, rsb, csb, beta, C, rsc, csc, nthreads);
+}
+
+void gemm_f64(int64_t M, int64_t N, int64_t K, double alpha, const double* A, int64_t rsa,
+              int64_t csa, const double* B, int64_t rsb, int64_t csb, double beta, double* C,
+              int64_t rsc, int64_t csc, int nthreads) {
+  gemm_impl<double>(M, N, K, alpha, A, rsa, csa, B, rsb, csb, beta, C, rsc, csc, nthreads);
+}
+
+static void bind_gemm(pybind11::module_& m) {
+  m.def("gemm_info", [] {
+    pybind11::dict d;
+    GemmKernel<float> kf = tuned_kernel<float>();
+    GemmKernel<double> kd = tuned_kernel<double>();
+    d["simd"] = std::string(simd_name(simd_level()));
+    d["f32_kernel"] = std::string(kf.name);
+    d["f32_mr"] = kf.mr;
+    d["f32_nr"] = kf.nr;
+    d["f32_mc"] = kf.mc;
+    d["f32_kc"] = kf.kc;
+    d["f32_nc"] = kf.nc;
+    d["f64_kernel"] = std::string(kd.name);
+    d["f64_mr"] = kd.mr;
+    d["f64_nr"] = kd.nr;
+    d["f64_mc"] = kd.mc;
+    d["f64_kc"] = kd.kc;
+    d["f64_nc"] = kd.nc;
+    d["thread_min_work"] = g_thread_min_work;
+    d["num_threads"] = get_num_threads();
+    return d;
+  }, "the GEMM path in use: SIMD level, micro-kernel, register tile and cache blocks");
+  m.def("gemm_set_blocking", [](int mc, int kc, int nc, int64_t thread_min_work) {
+    g_mc = mc; g_kc = kc; g_nc = nc;
+    if (thread_min_work >= 0) g_thread_min_work = thread_min_work;
+  }, pybind11::arg("mc") = 0, pybind11::arg("kc") = 0, pybind11::arg("nc") = 0,
+     pybind11::arg("thread_min_work") = -1,
+     "tuning knob: override the cache blocks (0 = default) and the threading threshold");
+}
+TL_REGISTER_BINDINGS(bind_gemm)
+
+}  // namespace tl
