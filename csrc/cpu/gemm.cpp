@@ -4,6 +4,8 @@
 #include "gemm.h"
 
 #include <algorithm>
+#include <chrono>
+#include <vector>
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -161,6 +163,13 @@ void gemm_impl(int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t rsa
   }
   const GemmKernel<T> kr = tuned_kernel<T>();
   const int MR = kr.mr, NR = kr.nr;
+  // Cᵀ = Bᵀ·Aᵀ when that pads the register tiles much less (N = 10 in a 32-wide tile).
+  {
+    auto padded = [](int64_t x, int r) { return (x + r - 1) / r * r; };
+    const int64_t cost = padded(M, MR) * padded(N, NR), cost_t = padded(N, MR) * padded(M, NR);
+    if (cost_t * 5 < cost * 4)
+      return gemm_impl<T>(N, M, K, alpha, B, csb, rsb, A, csa, rsa, beta, C, csc, rsc, nthreads);
+  }
   // Balance the blocks so the last one is not a sliver.
   int64_t KC = kr.kc;
   {
@@ -197,8 +206,14 @@ void gemm_impl(int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t rsa
         // Pack B: threads share the panels.
         for (int64_t p = npan_b * tid / nth; p < npan_b * (tid + 1) / nth; ++p) {
           const int64_t j0 = p * NR;
-          pack_b_panel<T>(NR, std::min<int64_t>(NR, nc - j0), kc, B + pc * rsb + (jc + j0) * csb,
-                          rsb, csb, Bp + p * NR * kc);
+          const int64_t nr = std::min<int64_t>(NR, nc - j0);
+          const T* src = B + pc * rsb + (jc + j0) * csb;
+          if (kr.pack_copy && csb == 1)
+            kr.pack_copy(NR, nr, kc, src, rsb, Bp + p * NR * kc);
+          else if (kr.pack_tr && rsb == 1)
+            kr.pack_tr(NR, nr, kc, src, csb, Bp + p * NR * kc);
+          else
+            pack_b_panel<T>(NR, nr, kc, src, rsb, csb, Bp + p * NR * kc);
         }
         omp_barrier_if(nth);
         for (int64_t ic = 0; ic < M; ic += MC) {
@@ -206,8 +221,14 @@ void gemm_impl(int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t rsa
           const int64_t npan_a = (mc + MR - 1) / MR;
           for (int64_t p = npan_a * tid / nth; p < npan_a * (tid + 1) / nth; ++p) {
             const int64_t i0 = p * MR;
-            pack_a_panel<T>(MR, std::min<int64_t>(MR, mc - i0), kc, A + (ic + i0) * rsa + pc * csa,
-                            rsa, csa, Ap + p * MR * kc);
+            const int64_t mr = std::min<int64_t>(MR, mc - i0);
+            const T* src = A + (ic + i0) * rsa + pc * csa;
+            if (kr.pack_copy && rsa == 1)
+              kr.pack_copy(MR, mr, kc, src, csa, Ap + p * MR * kc);
+            else if (kr.pack_tr && csa == 1)
+              kr.pack_tr(MR, mr, kc, src, rsa, Ap + p * MR * kc);
+            else
+              pack_a_panel<T>(MR, mr, kc, src, rsa, csa, Ap + p * MR * kc);
           }
           omp_barrier_if(nth);
           const int64_t ntiles = npan_a * npan_b;
@@ -264,7 +285,22 @@ void gemm_f64(int64_t M, int64_t N, int64_t K, double alpha, const double* A, in
   gemm_impl<double>(M, N, K, alpha, A, rsa, csa, B, rsb, csb, beta, C, rsc, csc, nthreads);
 }
 
+// Micro-kernel alone on L1-resident panels (no packing, no C traffic beyond one tile):
+// the ceiling the driver can reach. Returns GF/s.
+static double ukr_probe(int64_t kc, int64_t reps) {
+  GemmKernel<float> kr = tuned_kernel<float>();
+  std::vector<float> a((size_t)kr.mr * kc, 0.5f), b((size_t)kr.nr * kc, 0.25f),
+      c((size_t)kr.mr * kr.nr, 0.f);
+  kr.ukr(kc, a.data(), b.data(), c.data(), kr.nr, 1.f, 0.f);
+  auto t0 = std::chrono::steady_clock::now();
+  for (int64_t r = 0; r < reps; ++r) kr.ukr(kc, a.data(), b.data(), c.data(), kr.nr, 1.f, 1.f);
+  double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return 2.0 * kr.mr * kr.nr * kc * reps / s / 1e9;
+}
+
 static void bind_gemm(pybind11::module_& m) {
+  m.def("gemm_ukr_probe", &ukr_probe, pybind11::arg("kc") = 256, pybind11::arg("reps") = 20000,
+        "GF/s of the float32 micro-kernel alone on L1-resident panels (benchmark helper)");
   m.def("gemm_info", [] {
     pybind11::dict d;
     GemmKernel<float> kf = tuned_kernel<float>();

@@ -51,12 +51,20 @@ bool gemm_wants_threads(int64_t M, int64_t N, int64_t K);
 template <typename T>
 using UkrFn = void (*)(int64_t k, const T* Ap, const T* Bp, T* C, int64_t ldc, T alpha, T beta);
 
+// Packing of one panel, R (= MR or NR) wide, r <= R valid, zero-padded to R:
+//   copy:      dst[k*R + i] = src[k*ld + i]   (the panel's rows are contiguous in memory)
+//   transpose: dst[k*R + i] = src[i*ld + k]   (row-major A, or B = wᵀ read in place)
+template <typename T>
+using PackFn = void (*)(int R, int64_t r, int64_t kc, const T* src, int64_t ld, T* dst);
+
 template <typename T>
 struct GemmKernel {
   const char* name;
   int mr, nr;      // register tile
   int mc, kc, nc;  // cache blocks (mc a multiple of mr, nc of nr)
   UkrFn<T> ukr;
+  PackFn<T> pack_copy = nullptr;  // null: the generic loops in gemm.cpp
+  PackFn<T> pack_tr = nullptr;
 };
 
 // Each returns false (and leaves k alone) when its file was built without that path.
