@@ -4,6 +4,7 @@
 #include "gemm.h"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <vector>
 #include <cstdlib>
@@ -142,16 +143,91 @@ void scale_c(int64_t M, int64_t N, T beta, T* C, int64_t rsc, int64_t csc) {
     }
 }
 
-inline void omp_barrier_if(int nt) {
-#ifdef _OPENMP
-  if (nt > 1) {
-#pragma omp barrier
+
+// One thread, one product: jc → pc (pack B) → ic (pack A) → MR×NR tiles.
+template <typename T>
+void gemm_serial(const GemmKernel<T>& kr, int64_t M, int64_t N, int64_t K, T alpha, const T* A,
+                 int64_t rsa, int64_t csa, const T* B, int64_t rsb, int64_t csb, T beta, T* C,
+                 int64_t rsc, int64_t csc) {
+  const int MR = kr.mr, NR = kr.nr;
+  // Balance the blocks so the last one is not a sliver.
+  int64_t KC = kr.kc;
+  {
+    int64_t nk = (K + KC - 1) / KC;
+    KC = (K + nk - 1) / nk;
   }
-#else
-  (void)nt;
-#endif
+  int64_t MC = kr.mc;
+  {
+    int64_t nm = (M + MC - 1) / MC;
+    int64_t per = (M + nm - 1) / nm;
+    MC = std::min<int64_t>(MC, (per + MR - 1) / MR * MR);
+  }
+  const int64_t NC = std::min<int64_t>(kr.nc, (N + NR - 1) / NR * NR);
+  T* Ap = static_cast<T*>(scratch_a().get(sizeof(T) * (size_t)MC * KC + 256));
+  T* Bp = static_cast<T*>(scratch_b().get(sizeof(T) * (size_t)NC * KC + 256));
+  alignas(64) T tmp[16 * 64];  // edge tile (MR*NR <= 1024)
+
+  for (int64_t jc = 0; jc < N; jc += NC) {
+    const int64_t nc = std::min(NC, N - jc);
+    const int64_t npan_b = (nc + NR - 1) / NR;
+    for (int64_t pc = 0; pc < K; pc += KC) {
+      const int64_t kc = std::min(KC, K - pc);
+      const T beta_eff = pc == 0 ? beta : T(1);
+      for (int64_t p = 0; p < npan_b; ++p) {
+        const int64_t j0 = p * NR;
+        const int64_t nr = std::min<int64_t>(NR, nc - j0);
+        const T* src = B + pc * rsb + (jc + j0) * csb;
+        if (kr.pack_copy && csb == 1)
+          kr.pack_copy(NR, nr, kc, src, rsb, Bp + p * NR * kc);
+        else if (kr.pack_tr && rsb == 1)
+          kr.pack_tr(NR, nr, kc, src, csb, Bp + p * NR * kc);
+        else
+          pack_b_panel<T>(NR, nr, kc, src, rsb, csb, Bp + p * NR * kc);
+      }
+      for (int64_t ic = 0; ic < M; ic += MC) {
+        const int64_t mc = std::min(MC, M - ic);
+        const int64_t npan_a = (mc + MR - 1) / MR;
+        for (int64_t p = 0; p < npan_a; ++p) {
+          const int64_t i0 = p * MR;
+          const int64_t mr = std::min<int64_t>(MR, mc - i0);
+          const T* src = A + (ic + i0) * rsa + pc * csa;
+          if (kr.pack_copy && rsa == 1)
+            kr.pack_copy(MR, mr, kc, src, csa, Ap + p * MR * kc);
+          else if (kr.pack_tr && csa == 1)
+            kr.pack_tr(MR, mr, kc, src, rsa, Ap + p * MR * kc);
+          else
+            pack_a_panel<T>(MR, mr, kc, src, rsa, csa, Ap + p * MR * kc);
+        }
+        for (int64_t jr = 0; jr < npan_b; ++jr) {
+          const int64_t j0 = jr * NR;
+          const int64_t nr = std::min<int64_t>(NR, nc - j0);
+          const T* b = Bp + jr * NR * kc;
+          for (int64_t ir = 0; ir < npan_a; ++ir) {
+            const int64_t i0 = ir * MR;
+            const int64_t mr = std::min<int64_t>(MR, mc - i0);
+            T* c = C + (ic + i0) * rsc + (jc + j0) * csc;
+            const T* a = Ap + ir * MR * kc;
+            if (mr == MR && nr == NR && csc == 1) {
+              kr.ukr(kc, a, b, c, rsc, alpha, beta_eff);
+            } else {
+              kr.ukr(kc, a, b, tmp, NR, alpha, T(0));
+              for (int64_t i = 0; i < mr; ++i)
+                for (int64_t j = 0; j < nr; ++j) {
+                  T& dst = c[i * rsc + j * csc];
+                  dst = beta_eff == T(0) ? tmp[i * NR + j] : tmp[i * NR + j] + beta_eff * dst;
+                }
+            }
+          }
+        }
+      }
+    }
+  }
 }
 
+// Threads: C is cut into chunks along its longer side (the other operand's packing is then
+// repeated per chunk, a small cost); each chunk is a whole serial product with the thread's
+// own packing buffers, claimed from a shared counter. No barriers: on a shared machine a
+// descheduled thread delays only the chunk it holds.
 template <typename T>
 void gemm_impl(int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t rsa, int64_t csa,
                const T* B, int64_t rsb, int64_t csb, T beta, T* C, int64_t rsc, int64_t csc,
@@ -170,101 +246,42 @@ void gemm_impl(int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t rsa
     if (cost_t * 5 < cost * 4)
       return gemm_impl<T>(N, M, K, alpha, B, csb, rsb, A, csa, rsa, beta, C, csc, rsc, nthreads);
   }
-  // Balance the blocks so the last one is not a sliver.
-  int64_t KC = kr.kc;
-  {
-    int64_t nk = (K + KC - 1) / KC;
-    KC = (K + nk - 1) / nk;
-  }
-  int64_t MC = kr.mc;
-  {
-    int64_t nm = (M + MC - 1) / MC;
-    int64_t per = (M + nm - 1) / nm;
-    MC = std::min<int64_t>(MC, (per + MR - 1) / MR * MR);
-  }
-  int64_t NC = std::min<int64_t>(kr.nc, (N + NR - 1) / NR * NR);
-
   int nt = std::max(1, nthreads);
   if (M * N * K < g_thread_min_work) nt = 1;
-  // No more threads than tiles in one block.
-  {
-    int64_t tiles = ((std::min<int64_t>(M, MC) + MR - 1) / MR) * ((NC + NR - 1) / NR);
-    if (nt > tiles) nt = (int)std::max<int64_t>(1, tiles);
-  }
-
-  T* Ap = static_cast<T*>(scratch_a().get(sizeof(T) * (size_t)MC * KC + 256));
-  T* Bp = static_cast<T*>(scratch_b().get(sizeof(T) * (size_t)NC * KC + 256));
-
-  auto body = [&](int tid, int nth) {
-    alignas(64) T tmp[16 * 64];  // edge tile (MR*NR <= 1024)
-    for (int64_t jc = 0; jc < N; jc += NC) {
-      const int64_t nc = std::min(NC, N - jc);
-      const int64_t npan_b = (nc + NR - 1) / NR;
-      for (int64_t pc = 0; pc < K; pc += KC) {
-        const int64_t kc = std::min(KC, K - pc);
-        const T beta_eff = pc == 0 ? beta : T(1);
-        // Pack B: threads share the panels.
-        for (int64_t p = npan_b * tid / nth; p < npan_b * (tid + 1) / nth; ++p) {
-          const int64_t j0 = p * NR;
-          const int64_t nr = std::min<int64_t>(NR, nc - j0);
-          const T* src = B + pc * rsb + (jc + j0) * csb;
-          if (kr.pack_copy && csb == 1)
-            kr.pack_copy(NR, nr, kc, src, rsb, Bp + p * NR * kc);
-          else if (kr.pack_tr && rsb == 1)
-            kr.pack_tr(NR, nr, kc, src, csb, Bp + p * NR * kc);
-          else
-            pack_b_panel<T>(NR, nr, kc, src, rsb, csb, Bp + p * NR * kc);
-        }
-        omp_barrier_if(nth);
-        for (int64_t ic = 0; ic < M; ic += MC) {
-          const int64_t mc = std::min(MC, M - ic);
-          const int64_t npan_a = (mc + MR - 1) / MR;
-          for (int64_t p = npan_a * tid / nth; p < npan_a * (tid + 1) / nth; ++p) {
-            const int64_t i0 = p * MR;
-            const int64_t mr = std::min<int64_t>(MR, mc - i0);
-            const T* src = A + (ic + i0) * rsa + pc * csa;
-            if (kr.pack_copy && rsa == 1)
-              kr.pack_copy(MR, mr, kc, src, csa, Ap + p * MR * kc);
-            else if (kr.pack_tr && csa == 1)
-              kr.pack_tr(MR, mr, kc, src, rsa, Ap + p * MR * kc);
-            else
-              pack_a_panel<T>(MR, mr, kc, src, rsa, csa, Ap + p * MR * kc);
-          }
-          omp_barrier_if(nth);
-          const int64_t ntiles = npan_a * npan_b;
-          const int64_t t0 = ntiles * tid / nth, t1 = ntiles * (tid + 1) / nth;
-          for (int64_t t = t0; t < t1; ++t) {
-            const int64_t jr = t / npan_a, ir = t % npan_a;
-            const int64_t i0 = ir * MR, j0 = jr * NR;
-            const int64_t mr = std::min<int64_t>(MR, mc - i0), nr = std::min<int64_t>(NR, nc - j0);
-            T* c = C + (ic + i0) * rsc + (jc + j0) * csc;
-            const T* a = Ap + ir * MR * kc;
-            const T* b = Bp + jr * NR * kc;
-            if (mr == MR && nr == NR && csc == 1) {
-              kr.ukr(kc, a, b, c, rsc, alpha, beta_eff);
-            } else {
-              kr.ukr(kc, a, b, tmp, NR, alpha, T(0));
-              for (int64_t i = 0; i < mr; ++i)
-                for (int64_t j = 0; j < nr; ++j) {
-                  T& dst = c[i * rsc + j * csc];
-                  dst = beta_eff == T(0) ? tmp[i * NR + j] : tmp[i * NR + j] + beta_eff * dst;
-                }
-            }
-          }
-          omp_barrier_if(nth);  // before the next A block overwrites Ap
-        }
-      }
-    }
-  };
-
 #ifdef _OPENMP
   if (nt > 1) {
+    // Split the side with more register tiles.
+    const int64_t tm = (M + MR - 1) / MR, tn = (N + NR - 1) / NR;
+    const bool split_m = tm * NR >= tn * MR;  // compare in elements
+    const int64_t units = split_m ? tm : tn, unit = split_m ? MR : NR;
+    // Big products: several chunks per thread for balance; small: one each.
+    int64_t chunks = nt * (M * N * K >= (int64_t(1) << 27) ? 4 : 1);
+    chunks = std::min<int64_t>(chunks, units);
+    if (chunks > 1) {
+      const int64_t per = (units + chunks - 1) / chunks;  // tiles per chunk
+      chunks = (units + per - 1) / per;
+      nt = (int)std::min<int64_t>(nt, chunks);
+      std::atomic<int64_t> next{0};
 #pragma omp parallel num_threads(nt)
-    body(omp_get_thread_num(), omp_get_num_threads());
-    return;
+      {
+        for (int64_t c; (c = next.fetch_add(1, std::memory_order_relaxed)) < chunks;) {
+          const int64_t lo = c * per * unit;
+          if (split_m) {
+            const int64_t m = std::min(M - lo, per * unit);
+            gemm_serial<T>(kr, m, N, K, alpha, A + lo * rsa, rsa, csa, B, rsb, csb, beta,
+                           C + lo * rsc, rsc, csc);
+          } else {
+            const int64_t n = std::min(N - lo, per * unit);
+            gemm_serial<T>(kr, M, n, K, alpha, A, rsa, csa, B + lo * csb, rsb, csb, beta,
+                           C + lo * csc, rsc, csc);
+          }
+        }
+      }
+      return;
+    }
   }
 #endif
-  body(0, 1);
+  gemm_serial<T>(kr, M, N, K, alpha, A, rsa, csa, B, rsb, csb, beta, C, rsc, csc);
 }
 
 }  // namespace

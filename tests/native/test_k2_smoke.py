@@ -125,6 +125,10 @@ def test_k0_zeros_and_threads():
         C.set_num_threads(t)
         a, b = arr((513, 700), np.float32), arr((700, 260), np.float32)
         check(mm(a, b), ref_mm(a, b), 700, np.float32)
+        a, b = arr((520, 640), np.float32), arr((640, 450), np.float32)  # several chunks per thread
+        check(mm(a, b), ref_mm(a, b), 640, np.float32)
+        a, b = arr((20, 900), np.float32), arr((900, 700), np.float32)  # split along N
+        check(mm(a, b), ref_mm(a, b), 900, np.float32)
         a, b = arr((8, 64, 32), np.float32), arr((8, 32, 48), np.float32)
         check(mm(a, b), ref_mm(a, b), 32, np.float32)
     if n:
