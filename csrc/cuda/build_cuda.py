@@ -128,16 +128,17 @@ def build(out_dir: str, nvcc: str | None = None, archs=None, jobs=None, force=Fa
     return lib
 
 
-def compile_check(nvcc: str | None = None, archs=("80",), jobs=None) -> list[str]:
-    """`nvcc -c` every .cu into a temporary directory (CI without a GPU). One SM by default to
-    keep CI fast; pass archs=None for the full build list. Returns the compiled sources;
-    raises RuntimeError with nvcc's output on the first failing file(s)."""
+def compile_check(nvcc: str | None = None, archs=("80",), jobs=None, files=None) -> list[str]:
+    """`nvcc -c` every .cu (or `files`) into a temporary directory: what CI without a GPU runs.
+    One SM by default to keep CI fast; archs=None uses the full build list. Returns the
+    compiled sources; raises RuntimeError with nvcc's output for the failing file(s)."""
     nvcc = find_nvcc(nvcc)
     if nvcc is None:
         raise RuntimeError("compile_check: nvcc not found")
+    srcs = [f if os.path.isabs(f) else os.path.join(HERE, f) for f in files] if files else sources()
     with tempfile.TemporaryDirectory(prefix="tl_cuda_check_") as tmp:
-        _compile_all(nvcc, sources(), tmp, archs, jobs, force=True)
-    return sources()
+        _compile_all(nvcc, srcs, tmp, archs, jobs, force=True)
+    return srcs
 
 
 def maybe_build_for_setup(package_dir: str) -> str | None:
