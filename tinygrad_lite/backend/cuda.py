@@ -530,10 +530,10 @@ def full(shape, value, dtype, device_index=0):
 def arange(start, stop, step, dtype, device_index=0):
     if step == 0:
         raise ValueError("arange: step must be nonzero")
-    n = _builtins.max(0, math.ceil((stop - start) / step))
-    out = empty([n], dtype, device_index)
     if dtype == BOOL:
         raise TypeError("arange: bool is not supported")
+    n = _builtins.max(0, math.ceil((stop - start) / step))
+    out = empty([n], dtype, device_index)
     _check(_lib()[1].tl_arange(dtype, n, float(start), float(step), _ptr(out)), "arange")
     return out
 
@@ -549,6 +549,7 @@ def _reduce(op, x, axes, keepdim, out_dtype, correction=0.0):
         axes = []
     if isinstance(axes, int):
         axes = [axes]
+    axes = list(axes)
     axes = sorted({_norm_axis(op, a, nd) for a in axes})
     if nd == 0:
         axes = []
@@ -572,7 +573,7 @@ def _reduce(op, x, axes, keepdim, out_dtype, correction=0.0):
 
 
 def sum(x, axes=(), keepdim=False):  # noqa: A001
-    return _reduce("sum", x, list(axes) if not isinstance(axes, int) else axes, keepdim,
+    return _reduce("sum", x, axes, keepdim,
                    INT64 if x.dtype in (INT64, BOOL) else x.dtype)
 
 
