@@ -279,6 +279,12 @@ Array unary_apply(const Array& x) {
   return y;
 }
 
+// r is contiguous and holds exactly one row of `shape` (shape (N,), (1, N), (1, 1, N), ...).
+inline bool is_row_of(const Array& r, const Shape& shape) {
+  if (shape.empty() || r.shape.empty() || r.shape.back() != shape.back() || r.numel() != shape.back()) return false;
+  return r.is_contiguous();
+}
+
 // Inner loop for 3 operands (out, a, b) from strided_loop: SIMD when each operand is
 // contiguous or a broadcast scalar along the inner dimension.
 template <class Op, class T, class R>
@@ -322,6 +328,23 @@ Array binary_apply(const Array& a, const Array& b, const char* op) {
     const T* bp = b.data<T>();
     const T av = *a.data<T>();
     parallel_for(n, n, [&](int64_t lo, int64_t hi) { Binary<Op, T, R>::run_sv(av, bp + lo, yp + lo, hi - lo); });
+    return y;
+  }
+  // Row vector over a matrix: (..., N) contiguous with a contiguous (N,) / (1, N) operand.
+  if (is_row_of(b, shape) && a.shape == shape && a.is_contiguous()) {
+    const int64_t N = shape.back(), M = n / N;
+    const T *ap = a.data<T>(), *bp = b.data<T>();
+    parallel_for(M, n, [&](int64_t lo, int64_t hi) {
+      for (int64_t r = lo; r < hi; ++r) Binary<Op, T, R>::run_vv(ap + r * N, bp, yp + r * N, N);
+    });
+    return y;
+  }
+  if (is_row_of(a, shape) && b.shape == shape && b.is_contiguous()) {
+    const int64_t N = shape.back(), M = n / N;
+    const T *ap = a.data<T>(), *bp = b.data<T>();
+    parallel_for(M, n, [&](int64_t lo, int64_t hi) {
+      for (int64_t r = lo; r < hi; ++r) Binary<Op, T, R>::run_vv(ap, bp + r * N, yp + r * N, N);
+    });
     return y;
   }
   Array ea = a.expand(shape), eb = b.expand(shape);
