@@ -37,7 +37,7 @@ inline void ce_fwd_rows(const typename O::T* x, const int64_t* t, typename O::T*
       if (SMOOTH) sx = O::hsum(O::loadn(xr, C, T(0)));
     } else {
       T m = row_max<O, SMOOTH>(xr, C, &sx);
-      L = m + std::log(row_sumexp<O, false>(xr, C, m, nullptr));
+      L = m + std::log(row_sumexp<O, false>(xr, C, m, nullptr, r + 1 < r1 ? xr + C : nullptr));
     }
     lse[r] = L;
     const int64_t ti = t[r];
@@ -53,7 +53,7 @@ inline void ce_fwd_rows(const typename O::T* x, const int64_t* t, typename O::T*
 
 // dx[n,c] = g_n·exp(x[n,c] − lse[n]) − g_n·ε/C − g_n·(1−ε)·[c == t_n];  dx[n,:] = 0 if t_n ignored.
 // g_n = gvec[n] when gvec (reduction none), else gscalar (already divided by the count for mean).
-template <class O>
+template <class O, bool PF = true>
 inline void ce_bwd_rows(const typename O::T* x, const int64_t* t, const typename O::T* lse,
                         const typename O::T* gvec, typename O::T gscalar, typename O::T* dx, int64_t r0,
                         int64_t r1, int64_t C, int64_t ignore, typename O::T eps, bool nt) {
@@ -70,10 +70,15 @@ inline void ce_bwd_rows(const typename O::T* x, const int64_t* t, const typename
     }
     const T g = gvec ? gvec[r] : gscalar;
     const V vl = O::set1(lse[r]), vg = O::set1(g), vb = O::set1(-g * eps / T(C));
+    const T* pf = xr + C;  // the next row, prefetched while this one computes
+    const T hit = g * (T(1) - eps);
+    // the target's lane gets −g·(1−ε) before the (possibly streaming) store
     write_row<O>(dr, C, nt, [&](int64_t i, int64_t n) {
-      return O::fmadd(O::exp(O::sub(load_part<O>(xr + i, n, 0), vl)), vg, vb);
+      if (PF) __builtin_prefetch(pf + i);
+      V d = O::fmadd(O::exp(O::sub(load_part<O>(xr + i, n, 0), vl)), vg, vb);
+      if (ti >= i && ti < i + n) d = O::sub_lane(d, ti - i, hit);
+      return d;
     });
-    dr[ti] -= g * (T(1) - eps);
   }
   if (nt) O::fence();
 }

@@ -48,12 +48,12 @@ inline void softmax_rows(const typename O::T* x, typename O::T* y, int64_t r0, i
     T* yr = y + r * C;
     T m = row_max<O, false>(xr, C, nullptr);
     if (LOG) {
-      T s = row_sumexp<O, false>(xr, C, m, nullptr);
+      T s = row_sumexp<O, false>(xr, C, m, nullptr, r + 1 < r1 ? xr + C : nullptr);
       const V sh = O::set1(m + std::log(s));
       write_row<O>(yr, C, nt, [&](int64_t i, int64_t n) { return O::sub(load_part<O>(xr + i, n, 0), sh); });
     } else {
       T* er = nt ? scratch.data() : yr;
-      T s = row_sumexp<O, true>(xr, C, m, er);
+      T s = row_sumexp<O, true>(xr, C, m, er, r + 1 < r1 ? xr + C : nullptr);
       const V inv = O::set1(T(1) / s);
       write_row<O>(yr, C, nt, [&](int64_t i, int64_t n) { return O::mul(load_part<O>(er + i, n, 0), inv); });
     }

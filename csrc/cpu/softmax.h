@@ -61,6 +61,7 @@ struct OpsScalar {
   static inline V max(V a, V b) { return a > b ? a : b; }
   static inline V fmadd(V a, V b, V c) { return a * b + c; }
   static inline V exp(V x) { return std::exp(x); }
+  static inline V sub_lane(V v, int64_t, T a) { return v - a; }  // lane 0 of a 1-lane vector
   static inline T hmax(V v) { return v; }
   static inline T hsum(V v) { return v; }
 };
@@ -105,6 +106,10 @@ struct Ops512 {
     p = _mm512_fmadd_ps(p, _mm512_mul_ps(r, r), r);
     p = _mm512_add_ps(p, _mm512_set1_ps(1.0f));
     return _mm512_scalef_ps(p, fx);
+  }
+  // v with lane `lane` decreased by a
+  TL_T512 static inline V sub_lane(V v, int64_t lane, float a) {
+    return _mm512_mask_sub_ps(v, (__mmask16)(1u << (unsigned)lane), v, _mm512_set1_ps(a));
   }
   TL_T512 static inline float hmax(V v) { return _mm512_reduce_max_ps(v); }
   TL_T512 static inline float hsum(V v) { return _mm512_reduce_add_ps(v); }
@@ -153,6 +158,10 @@ struct Ops256 {
     V y = _mm256_mul_ps(p, pow2);
     // below the normal range (and −inf): 0
     return _mm256_andnot_ps(_mm256_cmp_ps(x0, _mm256_set1_ps(-87.3365f), _CMP_LT_OQ), y);
+  }
+  TL_T256 static inline V sub_lane(V v, int64_t lane, float a) {
+    __m256i m = _mm256_cmpeq_epi32(_mm256_set1_epi32((int)lane), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+    return _mm256_sub_ps(v, _mm256_and_ps(_mm256_castsi256_ps(m), _mm256_set1_ps(a)));
   }
   TL_T256 static inline float hmax(V v) {
     __m128 m = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
@@ -226,9 +235,11 @@ inline typename O::T row_max(const typename O::T* x, int64_t C, typename O::T* s
   return O::hmax(O::max(O::max(m0, m1), O::max(m2, m3)));
 }
 
-// Σ_c exp(x[c] − m); when STORE also e[c] = exp(x[c] − m).
+// Σ_c exp(x[c] − m); when STORE also e[c] = exp(x[c] − m). `pf` (may be null): the next
+// row, prefetched while this one computes (x itself is in L1 after row_max).
 template <class O, bool STORE>
-inline typename O::T row_sumexp(const typename O::T* x, int64_t C, typename O::T m, typename O::T* e) {
+inline typename O::T row_sumexp(const typename O::T* x, int64_t C, typename O::T m, typename O::T* e,
+                                const typename O::T* pf = nullptr) {
   using T = typename O::T;
   using V = typename O::V;
   constexpr int W = O::W;
@@ -237,6 +248,10 @@ inline typename O::T row_sumexp(const typename O::T* x, int64_t C, typename O::T
   V s0 = O::zero(), s1 = s0;
   int64_t i = 0;
   for (; i + 2 * W <= C; i += 2 * W) {
+    if (pf) {
+      __builtin_prefetch(pf + i);
+      __builtin_prefetch(pf + i + W);
+    }
     V e0 = O::exp(O::sub(O::load(x + i), vm));
     V e1 = O::exp(O::sub(O::load(x + i + W), vm));
     if (STORE) {
