@@ -66,27 +66,29 @@ def write_png(path, records, threads_list):
     names = list(dict.fromkeys(r["case"] for r in records))
     if not names:
         return False
+    from matplotlib.patches import Patch
     height = 0.8 / max(1, len(threads_list))
     fig, ax = plt.subplots(figsize=(9, 1.0 + 0.32 * len(names) * max(1, len(threads_list)) ** 0.5))
+    legend = []
     for k, n in enumerate(threads_list):
         rows = [(names.index(r["case"]), r) for r in records if r["threads"] == n and r.get("ratio")]
         if not rows:
             continue
-        ys = [i + (k - (len(threads_list) - 1) / 2) * height for i, _ in rows]
-        colors = [{False: "tab:red"}.get(r["met"], f"C{k}") for _, r in rows]
-        ax.barh(ys, [r["ratio"] - 1 for _, r in rows], height=height, left=1, color=colors,
-                edgecolor=f"C{k}", label=f"{n} thread{'s' * (n > 1)}")
-        for y, (_, r) in zip(ys, rows):  # the ratio target of the row, if any
-            for t in r["targets"]:
+        legend.append(Patch(color=f"C{k}", label=f"{n} thread{'s' * (n > 1)}"))
+        for i, r in rows:  # a bar from 1 to the ratio; hatched where a target was missed
+            y = i + (k - (len(threads_list) - 1) / 2) * height
+            ax.barh(y, r["ratio"] - 1, height=height, left=1, color=f"C{k}", edgecolor="black" if r["met"] is False
+                    else f"C{k}", hatch="///" if r["met"] is False else None, lw=0.5)
+            for t in r["targets"]:  # the ratio target of the row, if any
                 if t["kind"] == "ratio":
                     ax.plot([t["value"]] * 2, [y - height / 2, y + height / 2], color="black", lw=1.5)
+    legend.append(Patch(facecolor="white", edgecolor="black", hatch="///", label="target missed"))
     ax.set_xscale("log")
     ax.axvline(1.0, color="black", lw=1, ls="--")
     ax.set_yticks(range(len(names)), names, fontsize=7)
     ax.invert_yaxis()
-    ax.set_xlabel("time ours / torch (log; bars from 1; left of 1: ours faster; red: missed target; black tick: ratio target)")
-    if ax.get_legend_handles_labels()[0]:
-        ax.legend(fontsize=7, loc="lower right")
+    ax.set_xlabel("time ours / torch (log scale; left of 1: ours faster; black tick: the ratio target)")
+    ax.legend(handles=legend, fontsize=7, loc="best")
     ax.set_title("tinygrad_lite vs torch", fontsize=9)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
