@@ -12,7 +12,7 @@ Adding a model (one function and one line):
 
 `loss(lib, output, target)` defaults to cross-entropy; pass another for, e.g., a language model.
 """
-from .registry import case, pair, randint, randn, ratio_at_most
+from .registry import case, libraries, pair, randint, randn, ratio_at_most
 
 
 def seed_mlp(lib):
@@ -26,9 +26,7 @@ def cross_entropy(lib, output, target):
 
 def _models(make_model):
     """(ours, torch): the same architecture, ours loaded with torch's initial weights."""
-    import torch
-
-    import tinygrad_lite as tl
+    tl, torch = libraries()
     theirs = make_model(torch)
     ours = make_model(tl)
     ours.load_state_dict({k: tl.tensor(v.detach().numpy().copy()) for k, v in theirs.state_dict().items()})
@@ -52,9 +50,7 @@ def training_step_case(name, make_model, batch, *, loss=cross_entropy, lr=0.01, 
     """Register one training step of make_model(lib) on the arrays batch() -> (inputs, target)."""
     @case(name, "model step", targets=targets, heavy=heavy)
     def build():
-        import torch
-
-        import tinygrad_lite as tl
+        tl, torch = libraries()
         (x, tx), (y, ty) = (pair(a) for a in batch())
         ours, theirs = _models(make_model)
         step, tstep = _step_fn(tl, ours, loss, lr), _step_fn(torch, theirs, loss, lr)
@@ -66,9 +62,7 @@ def epoch_case(name, make_model, data, batch_size, *, loss=cross_entropy, lr=0.0
     """Register one shuffled epoch over data() -> (inputs, target) through each library's DataLoader."""
     @case(name, "epoch", targets=targets, heavy=heavy, check=False)
     def build():
-        import torch
-
-        import tinygrad_lite as tl
+        tl, torch = libraries()
         (x, tx), (y, ty) = (pair(a) for a in data())
         ours, theirs = _models(make_model)
 

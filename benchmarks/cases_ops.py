@@ -2,7 +2,7 @@
 
 bytes = the minimum a kernel must move (read + written): relu, exp, softmax 2·4N; add 3·4N;
 broadcast add (R,C)+(C,) 2·4N (+4C); sum 4N; cross-entropy 4N (reads the logits once)."""
-from .registry import case, limit_at_least, pair, randint, randn, ratio_at_most
+from .registry import case, libraries, limit_at_least, pair, randint, randn, ratio_at_most
 
 SIZES = ((64, 128), (16384, 1024))
 
@@ -10,9 +10,7 @@ SIZES = ((64, 128), (16384, 1024))
 def _same(fn, inputs, *args):
     """Builder: fn(lib, *tensors) run on tinygrad_lite and on torch, with the same arrays inputs(*args)."""
     def build():
-        import torch
-
-        import tinygrad_lite as tl
+        tl, torch = libraries()
         ours, theirs = zip(*(pair(a) for a in inputs(*args)))
         return (lambda: fn(tl, *ours)), (lambda: fn(torch, *theirs))
     return build

@@ -95,6 +95,18 @@ def randint(high, *shape):
     return _rng.integers(0, high, shape, dtype=np.int64)
 
 
+def libraries():
+    """(tinygrad_lite, torch), with tinygrad_lite's nn, optim and utils.data loaded as `import torch` does."""
+    import importlib
+
+    import torch
+
+    import tinygrad_lite as tl
+    for sub in ("nn", "nn.functional", "optim", "utils.data"):
+        importlib.import_module(f"tinygrad_lite.{sub}")
+    return tl, torch
+
+
 def pair(array, requires_grad=False):
     """(tinygrad_lite tensor, torch tensor), each with its own copy of `array`."""
     import tinygrad_lite as tl
