@@ -34,7 +34,8 @@ class Size(tuple):
 
 
 class Tensor:
-    __slots__ = ("_data", "_device", "requires_grad", "grad", "_ctx", "_retains_grad", "__weakref__", "__dict__")
+    __slots__ = ("_data", "_device", "requires_grad", "grad", "_ctx", "__weakref__", "__dict__")
+    _retains_grad = False  # set per tensor by retain_grad()
     __array_priority__ = 1000  # numpy defers to our reflected operators
 
     def __init__(self, data, dtype=None, device=None, requires_grad=False):
@@ -411,6 +412,7 @@ class Tensor:
 from .autograd import function as _function  # noqa: E402
 
 _function._new_tensor = functools.partial(Tensor.__new__, Tensor)
+_function._wrap = Tensor._wrap
 
 
 def _as_tensor(x, like):

@@ -7,7 +7,7 @@ is applied to every node in reverse topological order, so each node's gradient i
 (`x*x`) simply receives two contributions. The order is found with an explicit stack, so a
 chain of 100,000 ops needs no recursion.
 """
-from .. import _C
+from . import function as _function
 
 
 def _topo_order(root):
@@ -31,13 +31,11 @@ def _topo_order(root):
 
 def _accumulate_leaf(t, g):
     """Leaf gradient: t.grad = g, or t.grad += g when it already holds one (accumulation)."""
-    from ..tensor import Tensor
-
     B = t._device.backend
     if not g.is_contiguous():  # e.g. the expanded view a sum's backward returns
         g = B.contiguous(g)
     if t.grad is None:
-        t.grad = Tensor._wrap(g, t._device)
+        t.grad = _function._wrap(g, t._device)
     else:
         t.grad._data = B.add(t.grad._data, g)
 
@@ -50,8 +48,9 @@ def backward(root, grad, retain_graph=False):
         return
     order = _topo_order(root)
     grads = {id(root): grad}
+    pop = grads.pop
     for t in reversed(order):
-        g = grads.pop(id(t), None)
+        g = pop(id(t), None)
         if g is None:
             continue
         ctx = t._ctx
@@ -62,7 +61,7 @@ def backward(root, grad, retain_graph=False):
                 "when you call .backward(). Specify retain_graph=True if you need to backward through "
                 f"the graph a second time. (node: {ctx.name})"
             )
-        if getattr(t, "_retains_grad", False):
+        if t._retains_grad:
             _accumulate_leaf(t, g)
         in_grads = ctx.backward(g)
         if not retain_graph:

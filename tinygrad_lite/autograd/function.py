@@ -12,7 +12,9 @@ Backward works on native Arrays, not Tensors: no graph is built while differenti
 """
 from .grad_mode import _enabled
 
-_new_tensor = None  # set by tensor.py: Tensor.__new__ bound to Tensor (avoids an import per op)
+# Set by tensor.py (avoids importing it here, and an import per op):
+_new_tensor = None  # () -> an uninitialised Tensor
+_wrap = None  # (array, device) -> a Tensor
 
 
 class Function:

@@ -177,13 +177,18 @@ class Sub(Function):
 class Mul(Function):
     """z = x·y;  ∂z/∂x = y, ∂z/∂y = x"""
 
+    __slots__ = ("same_shape",)
+
     def forward(self, x, y):
         self.save(x, y)
+        self.same_shape = x.shape == y.shape
         return self.B.mul(x, y)
 
     def backward(self, g):
         x, y = self.saved
         B = self.B
+        if self.same_shape:
+            return B.mul(g, y), B.mul(g, x)
         return unbroadcast(B, B.mul(g, y), x.shape), unbroadcast(B, B.mul(g, x), y.shape)
 
 

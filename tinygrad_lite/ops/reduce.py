@@ -6,6 +6,8 @@ from ._util import kept_shape
 
 def _expand_back(B, g, in_shape, axes, keepdim):
     """View g (the reduced shape) as in_shape: reinsert the reduced axes, then broadcast."""
+    if len(axes) == len(in_shape):  # a full reduction: every element gets the same g (stride 0)
+        return g.as_strided(list(in_shape), [0] * len(in_shape), g.offset)
     if not keepdim:
         g = g.view(kept_shape(in_shape, axes))
     return g.expand(list(in_shape))
