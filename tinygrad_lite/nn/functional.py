@@ -1,7 +1,8 @@
-"""nn.functional: stateless versions of the layers, thin wrappers over tinygrad_lite.ops.nn
-(fused native kernels with their own backward) and Tensor ops."""
+"""nn.functional: stateless versions of the layers, thin wrappers over tinygrad_lite.functional
+(fused native kernels with their own backward: linear, softmax, log_softmax, cross_entropy,
+dropout, gelu) and Tensor ops."""
 import tinygrad_lite as _tl
-from tinygrad_lite.ops import nn as _ops
+from tinygrad_lite import functional as _ops
 
 
 def _legacy_softmax_dim(ndim):

@@ -2,8 +2,6 @@
 import math
 
 import tinygrad_lite as _tl
-from tinygrad_lite import _C
-
 from ._fused import run_slow
 from .optimizer import Optimizer
 
@@ -68,7 +66,7 @@ class Adam(Optimizer):
     def step(self, closure=None):
         """One update of every parameter that has a gradient; returns closure() if given."""
         loss = self._run_closure(closure)
-        kernel = getattr(_C, "adam_step_", None)
+        dev = kernel = None
         decoupled = self._decoupled
         state = self.state
         for group in self.param_groups:
@@ -88,6 +86,9 @@ class Adam(Optimizer):
                     st["exp_avg_sq"] = _tl.zeros_like(p)
                 step = st["step"] + 1.0
                 st["step"] = step
+                if p._device is not dev:  # the kernel lives in the parameter's device backend (_C on the CPU)
+                    dev = p._device
+                    kernel = getattr(dev.backend, "adam_step_", None)
                 pa, ga = p._data, g._data
                 ma, va = st["exp_avg"]._data, st["exp_avg_sq"]._data
                 if kernel is not None and pa.is_contiguous() and ga.is_contiguous():

@@ -1,13 +1,11 @@
 """optim.SGD: stochastic gradient descent with momentum, dampening, weight decay, Nesterov."""
 import tinygrad_lite as _tl
-from tinygrad_lite import _C
-
 from ._fused import run_slow
 from .optimizer import Optimizer
 
 
 def sgd_reference_(param, grad, buf, lr, momentum, dampening, weight_decay, nesterov, maximize, first_step):
-    """The update rule written out (numpy, in place; the native `_C.sgd_step_` computes the
+    """The update rule written out (numpy, in place; the native `sgd_step_` kernel (csrc/cpu/optim.cpp) computes the
     same in one pass). Used where the fused kernel is unavailable and as the tests' oracle."""
     g = -grad if maximize else grad
     if weight_decay != 0:
@@ -56,7 +54,7 @@ class SGD(Optimizer):
     def step(self, closure=None):
         """One update of every parameter that has a gradient; returns closure() if given."""
         loss = self._run_closure(closure)
-        kernel = getattr(_C, "sgd_step_", None)
+        dev = kernel = None
         state = self.state
         for group in self.param_groups:
             lr = float(group["lr"])
@@ -79,6 +77,9 @@ class SGD(Optimizer):
                         buf = st["momentum_buffer"] = _tl.zeros_like(p)
                         first = True
                     buf_arr = buf._data
+                if p._device is not dev:  # the kernel lives in the parameter's device backend (_C on the CPU)
+                    dev = p._device
+                    kernel = getattr(dev.backend, "sgd_step_", None)
                 pa, ga = p._data, g._data
                 if kernel is not None and pa.is_contiguous() and ga.is_contiguous():
                     kernel(pa, ga, buf_arr, lr, momentum, dampening, weight_decay, nesterov, maximize, first)
