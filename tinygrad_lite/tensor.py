@@ -5,6 +5,7 @@ call, one Function.apply, one native call. Everything torch-shaped that is not o
 path lives in functional.py and is attached here as methods.
 """
 import builtins
+import functools
 
 import numpy as np
 
@@ -405,6 +406,11 @@ class Tensor:
 
                 out = to_device(out, dev)
         return out
+
+
+from .autograd import function as _function  # noqa: E402
+
+_function._new_tensor = functools.partial(Tensor.__new__, Tensor)
 
 
 def _as_tensor(x, like):

@@ -12,6 +12,8 @@ Backward works on native Arrays, not Tensors: no graph is built while differenti
 """
 from .grad_mode import _enabled
 
+_new_tensor = None  # set by tensor.py: Tensor.__new__ bound to Tensor (avoids an import per op)
+
 
 class Function:
     __slots__ = ("parents", "saved", "B", "freed")
@@ -21,30 +23,29 @@ class Function:
 
     @classmethod
     def apply(cls, *tensors, **params):
-        from ..tensor import Tensor
-
-        t0 = tensors[0]
-        dev = t0._device
+        dev = tensors[0]._device
         ctx = cls()
         ctx.B = dev._backend or dev.backend
-        if len(tensors) > 1:
+        if len(tensors) == 1:
+            out = ctx.forward(tensors[0]._data, **params)
+        else:
             for t in tensors:
                 if t._device is not dev and t._device != dev:
                     raise RuntimeError(
                         f"{cls.__name__}: expected all tensors to be on the same device, but found at least "
                         f"two devices, {dev} and {t._device}"
                     )
-        out = ctx.forward(*[t._data for t in tensors], **params)
+            out = ctx.forward(*[t._data for t in tensors], **params)
+        r = _new_tensor()
+        r._data, r._device, r.grad = out, dev, None
         if _enabled[0]:
             for t in tensors:
                 if t.requires_grad:
                     ctx.parents = tensors
                     ctx.freed = False
-                    r = Tensor.__new__(Tensor)
-                    r._data, r._device, r.requires_grad, r.grad, r._ctx = out, dev, True, None, ctx
+                    r.requires_grad, r._ctx = True, ctx
                     return r
-        r = Tensor.__new__(Tensor)
-        r._data, r._device, r.requires_grad, r.grad, r._ctx = out, dev, False, None, None
+        r.requires_grad, r._ctx = False, None
         return r
 
     def forward(self, *arrays, **params):
