@@ -172,6 +172,7 @@ def save_plot(history, path):
 
     matplotlib.use("Agg")  # no display needed
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     epochs = [h["epoch"] for h in history]
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(9, 3.5))
@@ -185,6 +186,7 @@ def save_plot(history, path):
     a2.set_title("accuracy")
     for a in (a1, a2):
         a.grid(alpha=0.3)
+        a.xaxis.set_major_locator(MaxNLocator(integer=True))
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
