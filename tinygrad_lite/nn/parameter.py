@@ -35,6 +35,7 @@ class Parameter(Tensor):
     def __repr__(self):
         return "Parameter containing:\n" + super().__repr__()
 
+    __str__ = __repr__  # print(param) shows the header too, as torch
     def __reduce_ex__(self, proto):
         raise TypeError("tinygrad_lite never pickles tensors; use tinygrad_lite.save(state_dict, path)")
 
