@@ -94,7 +94,7 @@ class Adam(Optimizer):
                 if kernel is not None and pa.is_contiguous() and ga.is_contiguous():
                     kernel(pa, ga, ma, va, lr, beta1, beta2, eps, weight_decay, decoupled, int(step), maximize)
                 else:
-                    run_slow(kernel, adam_reference_, pa, ga, (ma, va),
+                    run_slow(dev.backend, kernel, adam_reference_, pa, ga, (ma, va),
                              (lr, beta1, beta2, eps, weight_decay, decoupled, int(step), maximize))
         return loss
 

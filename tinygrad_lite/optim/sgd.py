@@ -84,6 +84,6 @@ class SGD(Optimizer):
                 if kernel is not None and pa.is_contiguous() and ga.is_contiguous():
                     kernel(pa, ga, buf_arr, lr, momentum, dampening, weight_decay, nesterov, maximize, first)
                 else:
-                    run_slow(kernel, sgd_reference_, pa, ga, (buf_arr,),
+                    run_slow(dev.backend, kernel, sgd_reference_, pa, ga, (buf_arr,),
                              (lr, momentum, dampening, weight_decay, nesterov, maximize, first))
         return loss
