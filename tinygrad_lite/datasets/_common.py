@@ -115,26 +115,29 @@ def download(filename, dest_dir, mirrors, md5, timeout=15.0):
     """Fetch `filename` from the first mirror that serves it with the right md5, into dest_dir
     (written to a temporary file and renamed, so a failed download leaves nothing behind).
     Returns the path; raises OSError listing each mirror's failure."""
-    os.makedirs(dest_dir, exist_ok=True)
     dest = os.path.join(dest_dir, filename)
     errors = []
     for mirror in mirrors:
         url = mirror.rstrip("/") + "/" + filename
-        fd, tmp = tempfile.mkstemp(dir=dest_dir, prefix=".download-")
-        os.close(fd)
+        tmp = None
         try:
             req = urllib.request.Request(url, headers={"User-Agent": "tinygrad_lite"})
-            with urllib.request.urlopen(req, timeout=timeout) as resp, open(tmp, "wb") as out:
-                shutil.copyfileobj(resp, out)
+            with urllib.request.urlopen(req, timeout=timeout) as resp:
+                # create the folder only once a mirror answers: offline runs leave nothing behind
+                os.makedirs(dest_dir, exist_ok=True)
+                fd, tmp = tempfile.mkstemp(dir=dest_dir, prefix=".download-")
+                with os.fdopen(fd, "wb") as out:
+                    shutil.copyfileobj(resp, out)
             got = md5sum(tmp)
             if md5 is not None and got != md5:
                 errors.append(f"{url}: md5 {got} != expected {md5}")
                 continue
             os.replace(tmp, dest)
+            tmp = None
             return dest
         except (urllib.error.URLError, OSError, ValueError) as e:  # offline, DNS, timeout, HTTP error
             errors.append(f"{url}: {getattr(e, 'reason', e)}")
         finally:
-            if os.path.exists(tmp):
+            if tmp is not None and os.path.exists(tmp):
                 os.remove(tmp)
     raise OSError("could not download " + filename + ":\n  " + "\n  ".join(errors))
