@@ -6,7 +6,6 @@ import pathlib
 import subprocess
 import sys
 
-import numpy as np
 import pytest
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
@@ -37,9 +36,9 @@ def test_train_digits_one_epoch(tmp_path):
     sys.path.insert(0, str(REPO))
     import tinygrad_lite as tl
     from tinygrad_lite.cli import build_net
+    from tinygrad_lite.serialization import load
     net = build_net(64)
-    net.load_state_dict(tl.load(out / "model.safetensors") if hasattr(tl, "load") else
-                        __import__("tinygrad_lite.serialization", fromlist=["load"]).load(out / "model.safetensors"))
+    net.load_state_dict(load(out / "model.safetensors"))
     assert net(tl.zeros(2, 1, 8, 8)).shape == (2, 10)
 
 

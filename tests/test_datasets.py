@@ -2,7 +2,6 @@
 network), the offline-missing message, Digits, and the real MNIST test files when present."""
 import gzip
 import hashlib
-import os
 import pathlib
 
 import numpy as np

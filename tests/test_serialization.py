@@ -1,7 +1,6 @@
 """tinygrad_lite.save / load: safetensors files (never pickle), Module.state_dict round trips,
 nested optimizer state, .npz reading, and interchange with torch's safetensors reader."""
 import json
-import os
 
 import numpy as np
 import pytest
