@@ -8,10 +8,12 @@ import glob
 import os
 import sys
 
-from pybind11.setup_helpers import ParallelCompile, Pybind11Extension, build_ext
+from pybind11.setup_helpers import ParallelCompile, Pybind11Extension, build_ext, naive_recompile
 from setuptools import setup
 
-ParallelCompile("TL_BUILD_JOBS", default=0).install()
+# Rebuilds (`python setup.py build_ext --inplace`) recompile only sources newer than their
+# objects; after editing a header, touch the .cpp files that include it.
+ParallelCompile("TL_BUILD_JOBS", default=0, needs_recompile=naive_recompile).install()
 
 sources = sorted(
     glob.glob("csrc/core/*.cpp") + glob.glob("csrc/cpu/*.cpp") + glob.glob("csrc/bindings/*.cpp")

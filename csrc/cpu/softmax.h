@@ -67,6 +67,7 @@ struct OpsScalar {
 };
 
 // Cephes expf: x = n·ln2 + r, |r| ≤ ln2/2; e^r by a degree-7 polynomial; 2^n by scalef.
+// (exp(x > 88.7) = inf.)
 // About 1–2 ulp. exp(−inf) = 0, NaN propagates.
 struct Ops512 {
   using T = float;
@@ -90,21 +91,22 @@ struct Ops512 {
   TL_T512 static inline V max(V a, V b) { return _mm512_max_ps(a, b); }
   TL_T512 static inline V fmadd(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
   TL_T512 static inline V exp(V x) {
-    // max/min return their second operand when either is NaN: NaN survives the clamp.
+    // Only a lower clamp: scalef turns large n into inf / 0 itself. max() returns its second
+    // operand when either is NaN, so NaN survives.
     x = _mm512_max_ps(_mm512_set1_ps(-104.0f), x);
-    x = _mm512_min_ps(_mm512_set1_ps(89.0f), x);
     V fx = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
                                 _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
     V r = _mm512_fnmadd_ps(fx, _mm512_set1_ps(0.693359375f), x);
     r = _mm512_fnmadd_ps(fx, _mm512_set1_ps(-2.12194440e-4f), r);
+    // e^r = 1 + r + r²·P(r), evaluated as one Horner chain of FMAs
     V p = _mm512_set1_ps(1.9875691500e-4f);
     p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.3981999507e-3f));
     p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(8.3334519073e-3f));
     p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(4.1665795894e-2f));
     p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.6666665459e-1f));
     p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(5.0000001201e-1f));
-    p = _mm512_fmadd_ps(p, _mm512_mul_ps(r, r), r);
-    p = _mm512_add_ps(p, _mm512_set1_ps(1.0f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
     return _mm512_scalef_ps(p, fx);
   }
   // v with lane `lane` decreased by a
@@ -151,8 +153,8 @@ struct Ops256 {
     p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.1665795894e-2f));
     p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.6666665459e-1f));
     p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201e-1f));
-    p = _mm256_fmadd_ps(p, _mm256_mul_ps(r, r), r);
-    p = _mm256_add_ps(p, _mm256_set1_ps(1.0f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
     __m256i n = _mm256_cvtps_epi32(fx);
     V pow2 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(n, _mm256_set1_epi32(127)), 23));
     V y = _mm256_mul_ps(p, pow2);

@@ -90,6 +90,24 @@ def test_cross_entropy(level, dt, N, Cn, eps, red):
     np.testing.assert_allclose(dx.numpy(), tx.grad.numpy(), **k)
 
 
+def test_nn_large_streaming(level):
+    # > 8 MiB outputs take the streaming-store path; odd C leaves rows unaligned
+    x = (rng.standard_normal((2100, 1031)) * 3).astype(np.float32)
+    t = rng.integers(0, 1031, 2100).astype(np.int64)
+    t[::7] = -100
+    tx = torch.from_numpy(x)
+    np.testing.assert_allclose(C.softmax(A(x), -1).numpy(), torch.softmax(tx, -1).numpy(), rtol=1e-5, atol=1e-8)
+    np.testing.assert_allclose(C.log_softmax(A(x), -1).numpy(), torch.log_softmax(tx, -1).numpy(), rtol=1e-5,
+                               atol=1e-5)
+    loss, lse = C.cross_entropy(A(x), A(t), -100, 0.1, 1)
+    txg = tx.clone().requires_grad_(True)
+    tl = torch.nn.functional.cross_entropy(txg, torch.from_numpy(t), label_smoothing=0.1)
+    tl.backward()
+    np.testing.assert_allclose(loss.numpy(), tl.item(), rtol=1e-5)
+    dx = C.cross_entropy_backward(A(x), A(t), lse, A(np.array(1.0, np.float32)), -100, 0.1, 1).numpy()
+    np.testing.assert_allclose(dx, txg.grad.numpy(), rtol=1e-4, atol=1e-10)
+
+
 def test_nn_errors():
     x = A(rng.standard_normal((4, 5)).astype(np.float32))
     with pytest.raises(IndexError):
