@@ -148,7 +148,13 @@ Array Array::as_strided(const Shape& new_shape, const Shape& new_strides, int64_
 static bool view_strides(const Shape& old_shape, const Shape& old_strides, const Shape& new_shape,
                          Shape& out) {
   out.assign(new_shape.size(), 0);
-  if (shape_numel(old_shape) == 0) {
+  bool contiguous = true;  // the common case: any shape of the same size is a view
+  for (int64_t i = (int64_t)old_shape.size() - 1, expect = 1; i >= 0; --i) {
+    if (old_shape[i] == 1) continue;
+    if (old_strides[i] != expect) { contiguous = false; break; }
+    expect *= old_shape[i];
+  }
+  if (contiguous || shape_numel(old_shape) == 0) {
     out = contiguous_strides(new_shape);
     return true;
   }

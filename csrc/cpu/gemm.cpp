@@ -1,0 +1,351 @@
+// GEMM driver: blocking, packing, threads (see gemm.h). The micro-kernels live in
+// gemm_avx512.cpp, gemm_avx2.cpp and gemm_portable.cpp; the one for the current
+// tl::simd_level() is picked per call.
+#include "gemm.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <vector>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+#include "../bindings/registry.h"
+#include "../core/parallel.h"
+#include "simd.h"
+
+namespace tl {
+
+namespace {
+
+// Blocking overrides for tuning (0 = the kernel's default); set by _C.gemm_set_blocking.
+int g_mc = 0, g_kc = 0, g_nc = 0;
+// Products with fewer multiply-adds than this stay on the calling thread.
+int64_t g_thread_min_work = int64_t(1) << 19;
+
+template <typename T>
+GemmKernel<T> pick_kernel();
+
+template <>
+GemmKernel<float> pick_kernel<float>() {
+  GemmKernel<float> k;
+  SimdLevel l = simd_level();
+  if (l == SimdLevel::AVX512 && gemm_kernel_avx512_f32(k)) return k;
+  if (l >= SimdLevel::AVX2 && gemm_kernel_avx2_f32(k)) return k;
+  gemm_kernel_portable_f32(k);
+  return k;
+}
+
+template <>
+GemmKernel<double> pick_kernel<double>() {
+  GemmKernel<double> k;
+  SimdLevel l = simd_level();
+  if (l == SimdLevel::AVX512 && gemm_kernel_avx512_f64(k)) return k;
+  if (l >= SimdLevel::AVX2 && gemm_kernel_avx2_f64(k)) return k;
+  gemm_kernel_portable_f64(k);
+  return k;
+}
+
+template <typename T>
+GemmKernel<T> tuned_kernel() {
+  GemmKernel<T> k = pick_kernel<T>();
+  if (g_mc > 0) k.mc = std::max(k.mr, g_mc / k.mr * k.mr);
+  if (g_kc > 0) k.kc = g_kc;
+  if (g_nc > 0) k.nc = std::max(k.nr, g_nc / k.nr * k.nr);
+  return k;
+}
+
+// A grow-only 64-byte-aligned scratch buffer, one per thread.
+struct Scratch {
+  void* p = nullptr;
+  size_t n = 0;
+  ~Scratch() { std::free(p); }
+  void* get(size_t bytes) {
+    if (bytes > n) {
+      std::free(p);
+      n = (bytes + 4095) / 4096 * 4096;
+      p = std::aligned_alloc(4096, n);
+      if (!p) {
+        n = 0;
+        throw RuntimeError("gemm: out of memory for packing buffers");
+      }
+    }
+    return p;
+  }
+};
+
+Scratch& scratch_a() {
+  static thread_local Scratch s;
+  return s;
+}
+Scratch& scratch_b() {
+  static thread_local Scratch s;
+  return s;
+}
+
+// Pack rows [i0, i0+mr) × depth [0, kc) of A into an MR-row panel d[k*MR + i], zero-padded
+// to MR rows.
+template <typename T>
+inline void pack_a_panel(int MR, int64_t mr, int64_t kc, const T* A, int64_t rsa, int64_t csa,
+                         T* __restrict d) {
+  if (rsa == 1 && mr == MR) {
+    for (int64_t k = 0; k < kc; ++k) {
+      const T* s = A + k * csa;
+      for (int i = 0; i < MR; ++i) d[k * MR + i] = s[i];
+    }
+    return;
+  }
+  for (int64_t i = 0; i < mr; ++i) {
+    const T* s = A + i * rsa;
+    if (csa == 1)
+      for (int64_t k = 0; k < kc; ++k) d[k * MR + i] = s[k];
+    else
+      for (int64_t k = 0; k < kc; ++k) d[k * MR + i] = s[k * csa];
+  }
+  for (int64_t i = mr; i < MR; ++i)
+    for (int64_t k = 0; k < kc; ++k) d[k * MR + i] = T(0);
+}
+
+// Pack columns [j0, j0+nr) × depth [0, kc) of B into an NR-column panel d[k*NR + j].
+template <typename T>
+inline void pack_b_panel(int NR, int64_t nr, int64_t kc, const T* B, int64_t rsb, int64_t csb,
+                         T* __restrict d) {
+  if (csb == 1) {
+    if (nr == NR) {
+      for (int64_t k = 0; k < kc; ++k) std::memcpy(d + k * NR, B + k * rsb, sizeof(T) * NR);
+    } else {
+      for (int64_t k = 0; k < kc; ++k) {
+        const T* s = B + k * rsb;
+        for (int64_t j = 0; j < nr; ++j) d[k * NR + j] = s[j];
+        for (int64_t j = nr; j < NR; ++j) d[k * NR + j] = T(0);
+      }
+    }
+    return;
+  }
+  for (int64_t j = 0; j < nr; ++j) {
+    const T* s = B + j * csb;
+    if (rsb == 1)
+      for (int64_t k = 0; k < kc; ++k) d[k * NR + j] = s[k];
+    else
+      for (int64_t k = 0; k < kc; ++k) d[k * NR + j] = s[k * rsb];
+  }
+  for (int64_t j = nr; j < NR; ++j)
+    for (int64_t k = 0; k < kc; ++k) d[k * NR + j] = T(0);
+}
+
+template <typename T>
+void scale_c(int64_t M, int64_t N, T beta, T* C, int64_t rsc, int64_t csc) {
+  for (int64_t i = 0; i < M; ++i)
+    for (int64_t j = 0; j < N; ++j) {
+      T& c = C[i * rsc + j * csc];
+      c = beta == T(0) ? T(0) : beta * c;
+    }
+}
+
+
+// One thread, one product: jc → pc (pack B) → ic (pack A) → MR×NR tiles.
+template <typename T>
+void gemm_serial(const GemmKernel<T>& kr, int64_t M, int64_t N, int64_t K, T alpha, const T* A,
+                 int64_t rsa, int64_t csa, const T* B, int64_t rsb, int64_t csb, T beta, T* C,
+                 int64_t rsc, int64_t csc) {
+  const int MR = kr.mr, NR = kr.nr;
+  // Balance the blocks so the last one is not a sliver.
+  int64_t KC = kr.kc;
+  {
+    int64_t nk = (K + KC - 1) / KC;
+    KC = (K + nk - 1) / nk;
+  }
+  int64_t MC = kr.mc;
+  {
+    int64_t nm = (M + MC - 1) / MC;
+    int64_t per = (M + nm - 1) / nm;
+    MC = std::min<int64_t>(MC, (per + MR - 1) / MR * MR);
+  }
+  const int64_t NC = std::min<int64_t>(kr.nc, (N + NR - 1) / NR * NR);
+  T* Ap = static_cast<T*>(scratch_a().get(sizeof(T) * (size_t)MC * KC + 256));
+  T* Bp = static_cast<T*>(scratch_b().get(sizeof(T) * (size_t)NC * KC + 256));
+  alignas(64) T tmp[16 * 64];  // edge tile (MR*NR <= 1024)
+
+  for (int64_t jc = 0; jc < N; jc += NC) {
+    const int64_t nc = std::min(NC, N - jc);
+    const int64_t npan_b = (nc + NR - 1) / NR;
+    for (int64_t pc = 0; pc < K; pc += KC) {
+      const int64_t kc = std::min(KC, K - pc);
+      const T beta_eff = pc == 0 ? beta : T(1);
+      for (int64_t p = 0; p < npan_b; ++p) {
+        const int64_t j0 = p * NR;
+        const int64_t nr = std::min<int64_t>(NR, nc - j0);
+        const T* src = B + pc * rsb + (jc + j0) * csb;
+        if (kr.pack_copy && csb == 1)
+          kr.pack_copy(NR, nr, kc, src, rsb, Bp + p * NR * kc);
+        else if (kr.pack_tr && rsb == 1)
+          kr.pack_tr(NR, nr, kc, src, csb, Bp + p * NR * kc);
+        else
+          pack_b_panel<T>(NR, nr, kc, src, rsb, csb, Bp + p * NR * kc);
+      }
+      for (int64_t ic = 0; ic < M; ic += MC) {
+        const int64_t mc = std::min(MC, M - ic);
+        const int64_t npan_a = (mc + MR - 1) / MR;
+        for (int64_t p = 0; p < npan_a; ++p) {
+          const int64_t i0 = p * MR;
+          const int64_t mr = std::min<int64_t>(MR, mc - i0);
+          const T* src = A + (ic + i0) * rsa + pc * csa;
+          if (kr.pack_copy && rsa == 1)
+            kr.pack_copy(MR, mr, kc, src, csa, Ap + p * MR * kc);
+          else if (kr.pack_tr && csa == 1)
+            kr.pack_tr(MR, mr, kc, src, rsa, Ap + p * MR * kc);
+          else
+            pack_a_panel<T>(MR, mr, kc, src, rsa, csa, Ap + p * MR * kc);
+        }
+        for (int64_t jr = 0; jr < npan_b; ++jr) {
+          const int64_t j0 = jr * NR;
+          const int64_t nr = std::min<int64_t>(NR, nc - j0);
+          const T* b = Bp + jr * NR * kc;
+          for (int64_t ir = 0; ir < npan_a; ++ir) {
+            const int64_t i0 = ir * MR;
+            const int64_t mr = std::min<int64_t>(MR, mc - i0);
+            T* c = C + (ic + i0) * rsc + (jc + j0) * csc;
+            const T* a = Ap + ir * MR * kc;
+            if (mr == MR && nr == NR && csc == 1) {
+              kr.ukr(kc, a, b, c, rsc, alpha, beta_eff);
+            } else {
+              kr.ukr(kc, a, b, tmp, NR, alpha, T(0));
+              for (int64_t i = 0; i < mr; ++i)
+                for (int64_t j = 0; j < nr; ++j) {
+                  T& dst = c[i * rsc + j * csc];
+                  dst = beta_eff == T(0) ? tmp[i * NR + j] : tmp[i * NR + j] + beta_eff * dst;
+                }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+// Threads: C is cut into chunks along its longer side (the other operand's packing is then
+// repeated per chunk, a small cost); each chunk is a whole serial product with the thread's
+// own packing buffers, claimed from a shared counter. No barriers: on a shared machine a
+// descheduled thread delays only the chunk it holds.
+template <typename T>
+void gemm_impl(int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t rsa, int64_t csa,
+               const T* B, int64_t rsb, int64_t csb, T beta, T* C, int64_t rsc, int64_t csc,
+               int nthreads) {
+  if (M <= 0 || N <= 0) return;
+  if (K <= 0 || alpha == T(0)) {
+    if (beta != T(1)) scale_c(M, N, beta, C, rsc, csc);
+    return;
+  }
+  const GemmKernel<T> kr = tuned_kernel<T>();
+  const int MR = kr.mr, NR = kr.nr;
+  // Cᵀ = Bᵀ·Aᵀ when that pads the register tiles much less (N = 10 in a 32-wide tile).
+  {
+    auto padded = [](int64_t x, int r) { return (x + r - 1) / r * r; };
+    const int64_t cost = padded(M, MR) * padded(N, NR), cost_t = padded(N, MR) * padded(M, NR);
+    if (cost_t * 5 < cost * 4)
+      return gemm_impl<T>(N, M, K, alpha, B, csb, rsb, A, csa, rsa, beta, C, csc, rsc, nthreads);
+  }
+  int nt = std::max(1, nthreads);
+  if (M * N * K < g_thread_min_work) nt = 1;
+#ifdef _OPENMP
+  if (nt > 1) {
+    // Split the side with more register tiles.
+    const int64_t tm = (M + MR - 1) / MR, tn = (N + NR - 1) / NR;
+    const bool split_m = tm * NR >= tn * MR;  // compare in elements
+    const int64_t units = split_m ? tm : tn, unit = split_m ? MR : NR;
+    // Big products: several chunks per thread for balance; small: one each.
+    int64_t chunks = nt * (M * N * K >= (int64_t(1) << 27) ? 4 : 1);
+    chunks = std::min<int64_t>(chunks, units);
+    if (chunks > 1) {
+      const int64_t per = (units + chunks - 1) / chunks;  // tiles per chunk
+      chunks = (units + per - 1) / per;
+      nt = (int)std::min<int64_t>(nt, chunks);
+      std::atomic<int64_t> next{0};
+#pragma omp parallel num_threads(nt)
+      {
+        for (int64_t c; (c = next.fetch_add(1, std::memory_order_relaxed)) < chunks;) {
+          const int64_t lo = c * per * unit;
+          if (split_m) {
+            const int64_t m = std::min(M - lo, per * unit);
+            gemm_serial<T>(kr, m, N, K, alpha, A + lo * rsa, rsa, csa, B, rsb, csb, beta,
+                           C + lo * rsc, rsc, csc);
+          } else {
+            const int64_t n = std::min(N - lo, per * unit);
+            gemm_serial<T>(kr, M, n, K, alpha, A, rsa, csa, B + lo * csb, rsb, csb, beta,
+                           C + lo * csc, rsc, csc);
+          }
+        }
+      }
+      return;
+    }
+  }
+#endif
+  gemm_serial<T>(kr, M, N, K, alpha, A, rsa, csa, B, rsb, csb, beta, C, rsc, csc);
+}
+
+}  // namespace
+
+bool gemm_wants_threads(int64_t M, int64_t N, int64_t K) {
+  return get_num_threads() > 1 && M * N * K >= g_thread_min_work;
+}
+
+void gemm_f32(int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t rsa,
+              int64_t csa, const float* B, int64_t rsb, int64_t csb, float beta, float* C,
+              int64_t rsc, int64_t csc, int nthreads) {
+  gemm_impl<float>(M, N, K, alpha, A, rsa, csa, B, rsb, csb, beta, C, rsc, csc, nthreads);
+}
+
+void gemm_f64(int64_t M, int64_t N, int64_t K, double alpha, const double* A, int64_t rsa,
+              int64_t csa, const double* B, int64_t rsb, int64_t csb, double beta, double* C,
+              int64_t rsc, int64_t csc, int nthreads) {
+  gemm_impl<double>(M, N, K, alpha, A, rsa, csa, B, rsb, csb, beta, C, rsc, csc, nthreads);
+}
+
+// Micro-kernel alone on L1-resident panels (no packing, no C traffic beyond one tile):
+// the ceiling the driver can reach. Returns GF/s.
+static double ukr_probe(int64_t kc, int64_t reps) {
+  GemmKernel<float> kr = tuned_kernel<float>();
+  std::vector<float> a((size_t)kr.mr * kc, 0.5f), b((size_t)kr.nr * kc, 0.25f),
+      c((size_t)kr.mr * kr.nr, 0.f);
+  kr.ukr(kc, a.data(), b.data(), c.data(), kr.nr, 1.f, 0.f);
+  auto t0 = std::chrono::steady_clock::now();
+  for (int64_t r = 0; r < reps; ++r) kr.ukr(kc, a.data(), b.data(), c.data(), kr.nr, 1.f, 1.f);
+  double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return 2.0 * kr.mr * kr.nr * kc * reps / s / 1e9;
+}
+
+static void bind_gemm(pybind11::module_& m) {
+  m.def("gemm_ukr_probe", &ukr_probe, pybind11::arg("kc") = 256, pybind11::arg("reps") = 20000,
+        "GF/s of the float32 micro-kernel alone on L1-resident panels (benchmark helper)");
+  m.def("gemm_info", [] {
+    pybind11::dict d;
+    GemmKernel<float> kf = tuned_kernel<float>();
+    GemmKernel<double> kd = tuned_kernel<double>();
+    d["simd"] = std::string(simd_name(simd_level()));
+    d["f32_kernel"] = std::string(kf.name);
+    d["f32_mr"] = kf.mr;
+    d["f32_nr"] = kf.nr;
+    d["f32_mc"] = kf.mc;
+    d["f32_kc"] = kf.kc;
+    d["f32_nc"] = kf.nc;
+    d["f64_kernel"] = std::string(kd.name);
+    d["f64_mr"] = kd.mr;
+    d["f64_nr"] = kd.nr;
+    d["f64_mc"] = kd.mc;
+    d["f64_kc"] = kd.kc;
+    d["f64_nc"] = kd.nc;
+    d["thread_min_work"] = g_thread_min_work;
+    d["num_threads"] = get_num_threads();
+    return d;
+  }, "the GEMM path in use: SIMD level, micro-kernel, register tile and cache blocks");
+  m.def("gemm_set_blocking", [](int mc, int kc, int nc, int64_t thread_min_work) {
+    g_mc = mc; g_kc = kc; g_nc = nc;
+    if (thread_min_work >= 0) g_thread_min_work = thread_min_work;
+  }, pybind11::arg("mc") = 0, pybind11::arg("kc") = 0, pybind11::arg("nc") = 0,
+     pybind11::arg("thread_min_work") = -1,
+     "tuning knob: override the cache blocks (0 = default) and the threading threshold");
+}
+TL_REGISTER_BINDINGS(bind_gemm)
+
+}  // namespace tl

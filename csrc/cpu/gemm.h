@@ -1,0 +1,78 @@
+// GEMM: C = alpha * A·B + beta * C over any strides (GotoBLAS/BLIS structure).
+//
+//   A is M×K, element (i, k) at A[i*rsa + k*csa]; B is K×N, (k, j) at B[k*rsb + j*csb];
+//   C is M×N, (i, j) at C[i*rsc + j*csc]. Strides may be anything (transposed, sliced,
+//   negative, broadcast 0): packing reads them, so a transposed operand costs no copy.
+//   beta == 0 overwrites C without reading it (NaNs in C do not propagate), as BLAS does.
+//
+// Structure (gemm.cpp): jc (NC columns) → pc (KC depth, pack B into NR-column panels) →
+// ic (MC rows, pack A into MR-row panels) → tiles (MR×NR register-tiled micro-kernel,
+// gemm_avx512.cpp / gemm_avx2.cpp / gemm_portable.cpp, chosen by tl::simd_level()).
+// Threads split the packing and the MR×NR tiles of each (ic) block; small products stay
+// on the calling thread.
+#pragma once
+#include <cstdint>
+
+namespace tl {
+
+void gemm_f32(int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t rsa,
+              int64_t csa, const float* B, int64_t rsb, int64_t csb, float beta, float* C,
+              int64_t rsc, int64_t csc, int nthreads);
+
+void gemm_f64(int64_t M, int64_t N, int64_t K, double alpha, const double* A, int64_t rsa,
+              int64_t csa, const double* B, int64_t rsb, int64_t csb, double beta, double* C,
+              int64_t rsc, int64_t csc, int nthreads);
+
+template <typename T>
+inline void gemm(int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t rsa, int64_t csa,
+                 const T* B, int64_t rsb, int64_t csb, T beta, T* C, int64_t rsc, int64_t csc,
+                 int nthreads);
+template <>
+inline void gemm<float>(int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t rsa,
+                        int64_t csa, const float* B, int64_t rsb, int64_t csb, float beta, float* C,
+                        int64_t rsc, int64_t csc, int nthreads) {
+  gemm_f32(M, N, K, alpha, A, rsa, csa, B, rsb, csb, beta, C, rsc, csc, nthreads);
+}
+template <>
+inline void gemm<double>(int64_t M, int64_t N, int64_t K, double alpha, const double* A,
+                         int64_t rsa, int64_t csa, const double* B, int64_t rsb, int64_t csb,
+                         double beta, double* C, int64_t rsc, int64_t csc, int nthreads) {
+  gemm_f64(M, N, K, alpha, A, rsa, csa, B, rsb, csb, beta, C, rsc, csc, nthreads);
+}
+
+// Would gemm use more than one thread for this product? (matmul's batch loop asks, to
+// parallelise over the batch instead when each product is small.)
+bool gemm_wants_threads(int64_t M, int64_t N, int64_t K);
+
+// ---- micro-kernels (internal) ----
+// ukr(k, Ap, Bp, C, ldc, alpha, beta): C[MR×NR] (row stride ldc, column stride 1) =
+// alpha * Ap·Bp + beta * C, where Ap is an MR-row packed panel (Ap[k*MR + i]) and Bp an
+// NR-column packed panel (Bp[k*NR + j]). beta == 0: C is not read.
+template <typename T>
+using UkrFn = void (*)(int64_t k, const T* Ap, const T* Bp, T* C, int64_t ldc, T alpha, T beta);
+
+// Packing of one panel, R (= MR or NR) wide, r <= R valid, zero-padded to R:
+//   copy:      dst[k*R + i] = src[k*ld + i]   (the panel's rows are contiguous in memory)
+//   transpose: dst[k*R + i] = src[i*ld + k]   (row-major A, or B = wᵀ read in place)
+template <typename T>
+using PackFn = void (*)(int R, int64_t r, int64_t kc, const T* src, int64_t ld, T* dst);
+
+template <typename T>
+struct GemmKernel {
+  const char* name;
+  int mr, nr;      // register tile
+  int mc, kc, nc;  // cache blocks (mc a multiple of mr, nc of nr)
+  UkrFn<T> ukr;
+  PackFn<T> pack_copy = nullptr;  // null: the generic loops in gemm.cpp
+  PackFn<T> pack_tr = nullptr;
+};
+
+// Each returns false (and leaves k alone) when its file was built without that path.
+bool gemm_kernel_avx512_f32(GemmKernel<float>& k);
+bool gemm_kernel_avx512_f64(GemmKernel<double>& k);
+bool gemm_kernel_avx2_f32(GemmKernel<float>& k);
+bool gemm_kernel_avx2_f64(GemmKernel<double>& k);
+void gemm_kernel_portable_f32(GemmKernel<float>& k);
+void gemm_kernel_portable_f64(GemmKernel<double>& k);
+
+}  // namespace tl

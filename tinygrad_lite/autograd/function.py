@@ -1,0 +1,62 @@
+"""Function: one differentiable op, its forward and its backward side by side.
+
+A subclass implements
+    forward(self, *arrays, **params) -> Array      # arrays: the inputs' native Arrays
+    backward(self, grad) -> Array | tuple           # one gradient (or None) per input
+and stores what backward needs on `self` (via `save`). `apply` runs forward and, when any
+input requires grad and grad mode is on, records the node: the output's `_ctx` is the
+Function instance, whose `parents` are the input tensors.
+
+Backward works on native Arrays, not Tensors: no graph is built while differentiating
+(no higher-order gradients), and nothing in the backward pass pays for autograd bookkeeping.
+"""
+from .grad_mode import _enabled
+
+_new_tensor = None  # set by tensor.py: Tensor.__new__ bound to Tensor (avoids an import per op)
+
+
+class Function:
+    __slots__ = ("parents", "saved", "B", "freed")
+
+    def save(self, *arrays):
+        self.saved = arrays
+
+    @classmethod
+    def apply(cls, *tensors, **params):
+        dev = tensors[0]._device
+        ctx = cls()
+        ctx.B = dev._backend or dev.backend
+        if len(tensors) == 1:
+            out = ctx.forward(tensors[0]._data, **params)
+        else:
+            for t in tensors:
+                if t._device is not dev and t._device != dev:
+                    raise RuntimeError(
+                        f"{cls.__name__}: expected all tensors to be on the same device, but found at least "
+                        f"two devices, {dev} and {t._device}"
+                    )
+            out = ctx.forward(*[t._data for t in tensors], **params)
+        r = _new_tensor()
+        r._data, r._device, r.grad = out, dev, None
+        if _enabled[0]:
+            for t in tensors:
+                if t.requires_grad:
+                    ctx.parents = tensors
+                    ctx.freed = False
+                    r.requires_grad, r._ctx = True, ctx
+                    return r
+        r.requires_grad, r._ctx = False, None
+        return r
+
+    def forward(self, *arrays, **params):
+        raise NotImplementedError
+
+    def backward(self, grad):
+        raise NotImplementedError
+
+    @property
+    def name(self):
+        return type(self).__name__ + "Backward"
+
+    def __repr__(self):
+        return f"<{self.name}>"

@@ -1,0 +1,129 @@
+"""x[index] and x[index] = v.
+
+Basic indices (ints, slices, None, Ellipsis) make views (ops/shape.py BasicIndex). Advanced
+indices (int64/bool tensors, lists, arrays) gather rows with the native index_select, whose
+backward is a scatter-add — supported forms: one index tensor at any position with full
+slices elsewhere, several index tensors on the leading dims (broadcast together), or a bool
+mask over the leading dims.
+"""
+import builtins
+
+import numpy as np
+
+from . import dtypes as _dt
+from .ops import index as I
+from .ops import shape as S
+from .tensor import Tensor
+
+
+def _is_advanced(i):
+    return isinstance(i, (Tensor, list, np.ndarray)) and not (isinstance(i, Tensor) and i.ndim == 0 and i.dtype is _dt.int64)
+
+
+def _as_index_tensor(i, like):
+    if isinstance(i, Tensor):
+        return i
+    return Tensor(np.asarray(i), device=like.device)
+
+
+def _basic_only(index):
+    out = []
+    for i in index:
+        if isinstance(i, Tensor):  # a 0-d int tensor acts as an int
+            i = i.item()
+        elif isinstance(i, np.integer):
+            i = builtins.int(i)
+        elif not (i is None or i is Ellipsis or isinstance(i, (builtins.int, slice))):
+            raise IndexError(
+                f"only integers, slices (`:`), ellipsis (`...`), None and long or bool tensors are valid indices "
+                f"(got {type(i).__name__})"
+            )
+        out.append(i)
+    return tuple(out)
+
+
+def _wrap_negative(idx, n):
+    """Python-style negative indices: i < 0 means n + i."""
+    if idx.numel() and builtins.bool((idx < 0).any()):
+        idx = idx + (idx < 0).to(_dt.int64) * n
+    return idx
+
+
+def getitem(x, index):
+    index = index if isinstance(index, tuple) else (index,)
+    if not builtins.any(_is_advanced(i) for i in index):
+        return S.BasicIndex.apply(x, index=_basic_only(index))
+    adv = [k for k, i in enumerate(index) if _is_advanced(i)]
+    tensors = [_as_index_tensor(index[k], x) for k in adv]
+    if len(tensors) == 1 and tensors[0].dtype is _dt.bool_:
+        mask = tensors[0]
+        k = adv[0]
+        if builtins.any(i != slice(None) for i in index[:k]):
+            raise NotImplementedError("bool-mask indexing after a non-trivial index is not supported")
+        nz = mask.nonzero()  # (K, mask.ndim)
+        return getitem(x, index[:k] + tuple(nz[:, d] for d in range(mask.ndim)) + index[k + 1 :])
+    for t in tensors:
+        if t.dtype is not _dt.int64:
+            raise IndexError(f"tensors used as indices must be long or bool tensors, got {t.dtype.name}")
+    rest_basic = [i for k, i in enumerate(index) if k not in adv]
+    if len(adv) == 1 and builtins.all(i == slice(None) for i in index[: adv[0]]):
+        # one index tensor at dim p: index_select along p, then the other (basic) indices
+        p, idx = adv[0], tensors[0]
+        if p >= x.ndim:
+            raise IndexError(f"too many indices for tensor of dimension {x.ndim}")
+        idx = _wrap_negative(idx, x.shape[p])
+        flat = idx.reshape(-1)
+        y = I.IndexSelect.apply(x, axis=p, idx=flat._data)
+        shape = list(x.shape[:p]) + list(idx.shape) + list(x.shape[p + 1 :])
+        y = y.reshape(shape)
+        tail = index[p + 1 :]
+        if tail:
+            y = getitem(y, (slice(None),) * (p + idx.ndim) + tail)
+        return y
+    if adv == list(range(len(adv))):
+        # index tensors on the leading dims: linearise them into one index over the flattened dims
+        k = len(adv)
+        if k > x.ndim:
+            raise IndexError(f"too many indices for tensor of dimension {x.ndim}")
+        bshape = np.broadcast_shapes(*[tuple(t.shape) for t in tensors])
+        lin = None
+        for d, t in enumerate(tensors):
+            t = _wrap_negative(t, x.shape[d])
+            if builtins.bool(((t < 0) | (t >= x.shape[d])).any()):
+                raise IndexError(f"index out of range for dimension {d} with size {x.shape[d]}")
+            lin = t if lin is None else lin * x.shape[d] + t
+        lin = lin.expand(*bshape) if tuple(lin.shape) != tuple(bshape) else lin
+        lead = 1
+        for d in range(k):
+            lead *= x.shape[d]
+        flat_x = x.reshape(lead, *x.shape[k:])
+        y = I.IndexSelect.apply(flat_x, axis=0, idx=lin.reshape(-1)._data)
+        y = y.reshape(*bshape, *x.shape[k:])
+        if rest_basic:
+            y = getitem(y, (slice(None),) * len(bshape) + tuple(rest_basic))
+        return y
+    raise NotImplementedError(
+        "this combination of advanced indices is not supported: use one index tensor, or index tensors on the "
+        "leading dimensions"
+    )
+
+
+def setitem(x, index, value):
+    """In place: x[index] = value (broadcast). Not recorded by autograd."""
+    from .autograd.grad_mode import is_grad_enabled
+
+    if x.requires_grad and x.is_leaf and is_grad_enabled():
+        raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+    B = x.device.backend
+    index_t = index if isinstance(index, tuple) else (index,)
+    if isinstance(value, Tensor):
+        v = value._data if value.dtype is x.dtype else value.to(x.dtype)._data
+    else:
+        v = B.full([], builtins.float(value), x._data.dtype) if np.isscalar(value) else Tensor(value, dtype=x.dtype)._data
+    if not builtins.any(_is_advanced(i) for i in index_t):
+        B.copy_(S.basic_view(x._data, _basic_only(index_t)), v)
+        return
+    if x.device.type != "cpu":
+        raise NotImplementedError("assignment through index tensors is only supported on the CPU")
+    np_index = tuple(np.asarray(i) if isinstance(i, Tensor) else i for i in index_t)
+    x._data.numpy()[np_index if len(np_index) > 1 else np_index[0]] = np.asarray(Tensor._wrap(v))

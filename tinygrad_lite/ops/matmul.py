@@ -1,0 +1,48 @@
+"""Matrix products. Matmul sees operands of ≥ 2 dims (1-D operands are viewed as rows or
+columns by the caller, torch.matmul's rule); batch dims broadcast."""
+from ..autograd.function import Function
+from ._util import reshape_array, unbroadcast
+
+
+def _mT(a):
+    """The transpose of the last two dims, as a view (the GEMM reads it in place)."""
+    return a.transpose(-1, -2)
+
+
+class Matmul(Function):
+    """C = A·B (batched);  ∂L/∂A = ∂L/∂C · Bᵀ,  ∂L/∂B = Aᵀ · ∂L/∂C (summed over broadcast batch dims)"""
+
+    def forward(self, a, b):
+        self.save(a, b)
+        return self.B.matmul(a, b)
+
+    def backward(self, g):
+        a, b = self.saved
+        B = self.B
+        ga = unbroadcast(B, B.matmul(g, _mT(b)), a.shape)
+        gb = unbroadcast(B, B.matmul(_mT(a), g), b.shape)
+        return ga, gb
+
+
+class Linear(Function):
+    """y = x·Wᵀ + b, x: (..., in), W: (out, in), b: (out,)
+    ∂L/∂x = g·W,  ∂L/∂W = gᵀ·x (over all leading dims),  ∂L/∂b = Σ_rows g"""
+
+    __slots__ = ("has_bias",)
+
+    def forward(self, x, w, b=None):
+        self.save(x, w)
+        self.has_bias = b is not None
+        return self.B.linear(x, w, b)
+
+    def backward(self, g):
+        x, w = self.saved
+        B = self.B
+        gx = B.matmul(g, w)
+        out_f, in_f = w.shape
+        g2 = reshape_array(B, g, [-1, out_f]) if g.ndim != 2 else g
+        x2 = reshape_array(B, x, [-1, in_f]) if x.ndim != 2 else x
+        gw = B.matmul(_mT(g2), x2)
+        if not self.has_bias:
+            return gx, gw
+        return gx, gw, B.sum(g2, [0], False)

@@ -1,0 +1,84 @@
+"""Reductions over any set of axes. The gradient of a reduction is broadcast back over the
+reduced axes (the inverse of unbroadcast)."""
+from ..autograd.function import Function
+from ._util import kept_shape
+
+
+def _expand_back(B, g, in_shape, axes, keepdim):
+    """View g (the reduced shape) as in_shape: reinsert the reduced axes, then broadcast."""
+    if not keepdim:
+        g = g.view(kept_shape(in_shape, axes))
+    return g.expand(list(in_shape))
+
+
+class Sum(Function):
+    """y = Σ_axes x;  ∂y/∂x = 1 at every summed position (g broadcast back)"""
+
+    __slots__ = ("shape", "axes", "keepdim")
+
+    def forward(self, x, axes, keepdim):
+        self.shape, self.axes, self.keepdim = x.shape, axes, keepdim
+        return self.B.sum(x, axes, keepdim)
+
+    def backward(self, g):
+        return _expand_back(self.B, g, self.shape, self.axes, self.keepdim)
+
+
+class Mean(Function):
+    """y = (1/N) Σ_axes x;  ∂y/∂x = 1/N"""
+
+    __slots__ = ("shape", "axes", "keepdim")
+
+    def forward(self, x, axes, keepdim):
+        self.shape, self.axes, self.keepdim = x.shape, axes, keepdim
+        return self.B.mean(x, axes, keepdim)
+
+    def backward(self, g):
+        n = 1
+        for a in self.axes:
+            n *= self.shape[a]
+        return _expand_back(self.B, self.B.div_scalar(g, float(n)), self.shape, self.axes, self.keepdim)
+
+
+class Var(Function):
+    """y = Σ (x − x̄)² / (N − c);  ∂y/∂x = 2(x − x̄)/(N − c)"""
+
+    __slots__ = ("axes", "keepdim", "correction")
+
+    def forward(self, x, axes, correction, keepdim):
+        self.save(x)
+        self.axes, self.keepdim, self.correction = axes, keepdim, correction
+        return self.B.var(x, axes, correction, keepdim)
+
+    def backward(self, g):
+        (x,) = self.saved
+        B = self.B
+        n = 1
+        for a in self.axes:
+            n *= x.shape[a]
+        mean = B.mean(x, self.axes, True)
+        centered = B.sub(x, mean)
+        if not self.keepdim:
+            g = g.view(kept_shape(x.shape, self.axes))
+        return B.mul(centered, B.mul_scalar(g, 2.0 / max(n - self.correction, 0)))
+
+
+class Max(Function):
+    """y = max_axes x;  ∂y/∂x = [x = y] / (number of maxima): ties share the gradient evenly"""
+
+    __slots__ = ("axes", "keepdim", "is_min")
+
+    def forward(self, x, axes, keepdim, is_min=False):
+        self.axes, self.keepdim, self.is_min = axes, keepdim, is_min
+        y = (self.B.min if is_min else self.B.max)(x, axes, True)
+        self.save(x, y)
+        return y if keepdim else y.view([d for i, d in enumerate(x.shape) if i not in axes])
+
+    def backward(self, g):
+        x, y = self.saved
+        B = self.B
+        mask = B.astype(B.eq(x, y), g.dtype)
+        count = B.sum(mask, self.axes, True)
+        if not self.keepdim:
+            g = g.view(kept_shape(x.shape, self.axes))
+        return B.mul(mask, B.div(g, count))

@@ -1,0 +1,461 @@
+"""Tensor: a native Array plus what autograd needs (requires_grad, grad, the op that made it).
+
+The path from a Python operator to a kernel is kept short on purpose: `a * b` is one method
+call, one Function.apply, one native call. Everything torch-shaped that is not on that hot
+path lives in functional.py and is attached here as methods.
+"""
+import builtins
+import functools
+
+import numpy as np
+
+from . import _C
+from . import dtypes as _dt
+from .autograd import engine
+from .autograd.grad_mode import _enabled
+from .device import CPU, as_device
+from .ops import elementwise as E
+from .ops import matmul as M
+from .ops import reduce as R
+from .ops import shape as S
+
+
+class Size(tuple):
+    """torch.Size: a tuple of dimensions."""
+
+    def numel(self):
+        n = 1
+        for d in self:
+            n *= d
+        return n
+
+    def __repr__(self):
+        return f"tinygrad_lite.Size({list(self)})"
+
+
+class Tensor:
+    __slots__ = ("_data", "_device", "requires_grad", "grad", "_ctx", "_retains_grad", "__weakref__", "__dict__")
+    __array_priority__ = 1000  # numpy defers to our reflected operators
+
+    def __init__(self, data, dtype=None, device=None, requires_grad=False):
+        from .creation import _to_array
+
+        arr = _to_array(data, dtype)
+        self._data, self._device, self.requires_grad, self.grad, self._ctx = arr, CPU, False, None, None
+        dev = as_device(device)
+        if dev is not CPU and dev != CPU:
+            self._data = dev.backend.to_device(arr, dev.index)
+            self._device = dev
+        if requires_grad:
+            self.requires_grad_(True)
+
+    @staticmethod
+    def _wrap(arr, device=CPU, requires_grad=False):
+        t = Tensor.__new__(Tensor)
+        t._data, t._device, t.requires_grad, t.grad, t._ctx = arr, device, requires_grad, None, None
+        return t
+
+    # ---- metadata ------------------------------------------------------------------------
+    @property
+    def shape(self):
+        return Size(self._data.shape)
+
+    def size(self, dim=None):
+        s = self._data.shape
+        if dim is None:
+            return Size(s)
+        if not -len(s) <= dim < builtins.max(len(s), 1):
+            raise IndexError(f"size: dimension {dim} out of range for a tensor of {len(s)} dimension(s)")
+        return s[dim]
+
+    @property
+    def dtype(self):
+        return _dt.BY_CODE[self._data.dtype]
+
+    @property
+    def device(self):
+        return self._device
+
+    @property
+    def ndim(self):
+        return self._data.ndim
+
+    def dim(self):
+        return self._data.ndim
+
+    def numel(self):
+        return self._data.numel
+
+    nelement = numel
+
+    def element_size(self):
+        return self.dtype.itemsize
+
+    @property
+    def is_leaf(self):
+        return self._ctx is None
+
+    @property
+    def grad_fn(self):
+        return self._ctx
+
+    @property
+    def is_cuda(self):
+        return self._device.type == "cuda"
+
+    def is_floating_point(self):
+        return self.dtype.is_floating_point
+
+    def is_contiguous(self):
+        return self._data.is_contiguous()
+
+    def stride(self, dim=None):
+        s = self._data.strides
+        return s if dim is None else s[dim]
+
+    def storage_offset(self):
+        return self._data.offset
+
+    def data_ptr(self):
+        return self._data.data_ptr
+
+    def __len__(self):
+        s = self._data.shape
+        if not s:
+            raise TypeError("len() of a 0-d tensor")
+        return s[0]
+
+    # ---- autograd --------------------------------------------------------------------------
+    def backward(self, gradient=None, retain_graph=None):
+        """Accumulate d(self)/d(leaf) into each leaf's .grad (seeded with `gradient`, or 1 for a scalar)."""
+        if not self.requires_grad:
+            raise RuntimeError("element 0 of tensors does not require grad and does not have a grad_fn")
+        if gradient is None:
+            if self._data.numel != 1:
+                raise RuntimeError(
+                    f"grad can be implicitly created only for scalar outputs; this output has shape "
+                    f"{tuple(self._data.shape)}: pass `gradient=` to backward()"
+                )
+            g = self._device.backend.full(list(self._data.shape), 1.0, self._data.dtype)
+        else:
+            gt = gradient if isinstance(gradient, Tensor) else Tensor(gradient, dtype=self.dtype)
+            if gt._data.shape != self._data.shape:
+                raise RuntimeError(
+                    f"backward: gradient has shape {tuple(gt._data.shape)} but the output has shape "
+                    f"{tuple(self._data.shape)}"
+                )
+            g = gt._data
+        engine.backward(self, g, retain_graph=bool(retain_graph))
+
+    def requires_grad_(self, requires_grad=True):
+        if requires_grad and not self.dtype.is_floating_point:
+            raise RuntimeError("only Tensors of floating point dtype can require gradients")
+        if self._ctx is not None and not requires_grad:
+            raise RuntimeError("you can only change requires_grad flags of leaf variables")
+        self.requires_grad = requires_grad
+        return self
+
+    def retain_grad(self):
+        self._retains_grad = True
+
+    def detach(self):
+        """The same data, cut from the graph: no grad flows through the result."""
+        return Tensor._wrap(self._data, self._device)
+
+    def detach_(self):
+        self._ctx = None
+        self.requires_grad = False
+        return self
+
+    @property
+    def data(self):
+        return Tensor._wrap(self._data, self._device)
+
+    @data.setter
+    def data(self, other):
+        self._data = other._data
+        self._device = other._device
+
+    # ---- conversion ------------------------------------------------------------------------
+    def numpy(self, force=False):
+        if self.requires_grad and not force:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
+        return self._data.numpy()
+
+    def __array__(self, dtype=None, copy=None):
+        a = self._device.backend.to_host(self._data).numpy() if self._device.type != "cpu" else self._data.numpy()
+        return a.astype(dtype) if dtype is not None else a
+
+    def item(self):
+        if self._data.numel != 1:
+            raise RuntimeError(f"a Tensor with {self._data.numel} elements cannot be converted to Scalar")
+        return self.__array__().reshape(()).item()
+
+    def tolist(self):
+        return self.__array__().tolist()
+
+    def __float__(self):
+        return builtins.float(self.item())
+
+    def __int__(self):
+        return builtins.int(self.item())
+
+    def __bool__(self):
+        if self._data.numel != 1:
+            raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
+        return builtins.bool(self.item())
+
+    def __index__(self):
+        if self.dtype is not _dt.int64 or self._data.numel != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return self.item()
+
+    def __hash__(self):
+        return id(self)
+
+    def __repr__(self):
+        from .printing import tensor_repr
+
+        return tensor_repr(self)
+
+    __str__ = __repr__
+
+    # ---- arithmetic (hot path) -------------------------------------------------------------
+    def __add__(self, other):
+        return _binary(self, other, E.Add, E.AddScalar)
+
+    __radd__ = __add__
+
+    def __sub__(self, other):
+        if isinstance(other, Tensor):
+            return _binary(self, other, E.Sub, None)
+        return _binary(self, -other, E.Sub, E.AddScalar)
+
+    def __rsub__(self, other):
+        return _binary(self, other, None, E.RSubScalar)
+
+    def __mul__(self, other):
+        return _binary(self, other, E.Mul, E.MulScalar)
+
+    __rmul__ = __mul__
+
+    def __truediv__(self, other):
+        a = self if self.dtype.is_floating_point else self.to(_dt.get_default_dtype())
+        return _binary(a, other, E.Div, E.DivScalar)
+
+    def __rtruediv__(self, other):
+        a = self if self.dtype.is_floating_point else self.to(_dt.get_default_dtype())
+        return _binary(a, other, None, E.RDivScalar)
+
+    def __pow__(self, other):
+        a = self if self.dtype.is_floating_point else self.to(_dt.get_default_dtype())
+        return _binary(a, other, E.Pow, E.PowScalar)
+
+    def __rpow__(self, other):
+        a = self if self.dtype.is_floating_point else self.to(_dt.get_default_dtype())
+        return _binary(a, other, None, E.RPowScalar)
+
+    def __neg__(self):
+        return E.Neg.apply(self)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return E.Abs.apply(self)
+
+    def __matmul__(self, other):
+        from .functional import matmul
+
+        return matmul(self, other)
+
+    def __rmatmul__(self, other):
+        from .functional import matmul
+
+        return matmul(_as_tensor(other, self), self)
+
+    def __iadd__(self, other):
+        return self.add_(other) if not self.requires_grad else self + other
+
+    def __isub__(self, other):
+        return self.sub_(other) if not self.requires_grad else self - other
+
+    def __imul__(self, other):
+        return self.mul_(other) if not self.requires_grad else self * other
+
+    def __itruediv__(self, other):
+        return self.div_(other) if not self.requires_grad else self / other
+
+    # comparisons: not differentiable, → bool tensors
+    def _compare(self, other, name):
+        B = self._device.backend
+        if isinstance(other, Tensor):
+            a, b = _promote(self, other)
+            return Tensor._wrap(getattr(B, name)(a._data, b._data), self._device)
+        if isinstance(other, (np.ndarray, list)):
+            return self._compare(Tensor(other, device=self._device), name)
+        return Tensor._wrap(getattr(B, name + "_scalar")(self._data, builtins.float(other)), self._device)
+
+    def __eq__(self, other):
+        return self._compare(other, "eq")
+
+    def __ne__(self, other):
+        return self._compare(other, "ne")
+
+    def __lt__(self, other):
+        return self._compare(other, "lt")
+
+    def __le__(self, other):
+        return self._compare(other, "le")
+
+    def __gt__(self, other):
+        return self._compare(other, "gt")
+
+    def __ge__(self, other):
+        return self._compare(other, "ge")
+
+    def __invert__(self):
+        if self.dtype is not _dt.bool_:
+            raise TypeError("~ (logical not) is only supported on bool tensors here")
+        return Tensor._wrap(self._device.backend.logical_not(self._data), self._device)
+
+    def __and__(self, other):
+        return (self.to(_dt.int64) * _as_tensor(other, self).to(_dt.int64)) != 0
+
+    def __or__(self, other):
+        return (self.to(_dt.int64) + _as_tensor(other, self).to(_dt.int64)) != 0
+
+    # ---- hot reductions / views ----------------------------------------------------------
+    def sum(self, dim=None, keepdim=False, dtype=None):
+        x = self if dtype is None else self.to(dtype)
+        if x.dtype is _dt.bool_:
+            x = x.to(_dt.int64)
+        axes = list(range(x._data.ndim)) if dim is None else _axes(dim, x._data.ndim, "sum")
+        return R.Sum.apply(x, axes=axes, keepdim=keepdim)
+
+    def mean(self, dim=None, keepdim=False, dtype=None):
+        x = self if dtype is None else self.to(dtype)
+        if not x.dtype.is_floating_point:
+            raise TypeError(
+                f"mean(): could not infer output dtype. Input dtype must be either a floating point or complex "
+                f"dtype. Got: {x.dtype.name}"
+            )
+        axes = list(range(x._data.ndim)) if dim is None else _axes(dim, x._data.ndim, "mean")
+        return R.Mean.apply(x, axes=axes, keepdim=keepdim)
+
+    def relu(self):
+        return E.Relu.apply(self)
+
+    def reshape(self, *shape):
+        shape = _shape_arg(shape)
+        return S.Reshape.apply(self, shape=shape)
+
+    def view(self, *shape):
+        shape = _shape_arg(shape)
+        if isinstance(shape, _dt.dtype):
+            raise NotImplementedError("view(dtype) is not supported")
+        self._data.view(shape)  # raises when the strides forbid a view
+        return S.Reshape.apply(self, shape=shape)
+
+    def t(self):
+        if self._data.ndim > 2:
+            raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {self._data.ndim}D")
+        return self if self._data.ndim < 2 else S.Permute.apply(self, dims=[1, 0])
+
+    @property
+    def T(self):
+        n = self._data.ndim
+        return S.Permute.apply(self, dims=list(range(n - 1, -1, -1))) if n >= 2 else self
+
+    @property
+    def mT(self):
+        return self.transpose(-2, -1)
+
+    def __getitem__(self, index):
+        from .indexing import getitem
+
+        return getitem(self, index)
+
+    def __setitem__(self, index, value):
+        from .indexing import setitem
+
+        setitem(self, index, value)
+
+    def __iter__(self):
+        if self._data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self._data.shape[0]))
+
+    def to(self, *args, **kwargs):
+        """to(dtype) / to(device) / to(device, dtype) / to(other_tensor), as torch."""
+        dev, dtype = kwargs.get("device"), kwargs.get("dtype")
+        for a in args:
+            if isinstance(a, _dt.dtype):
+                dtype = a
+            elif isinstance(a, Tensor):
+                dev, dtype = a._device, a.dtype
+            elif a is not None:
+                dev = a
+        out = self
+        if dtype is not None and dtype is not out.dtype:
+            out = E.Cast.apply(out, code=dtype.code)
+        if dev is not None:
+            dev = as_device(dev)
+            if dev != out._device:
+                from .functional import to_device
+
+                out = to_device(out, dev)
+        return out
+
+
+from .autograd import function as _function  # noqa: E402
+
+_function._new_tensor = functools.partial(Tensor.__new__, Tensor)
+
+
+def _as_tensor(x, like):
+    if isinstance(x, Tensor):
+        return x
+    return Tensor(x, device=like._device)
+
+
+def _promote(a, b):
+    da, db = a._data.dtype, b._data.dtype
+    if da == db:
+        return a, b
+    target = _dt.promote_types(_dt.BY_CODE[da], _dt.BY_CODE[db])
+    return a.to(target), b.to(target)
+
+
+def _binary(a, b, Fn, FnScalar):
+    """a (Tensor) op b (Tensor, number or array). Promotes dtypes as torch does."""
+    if isinstance(b, Tensor):
+        if Fn is None:  # reflected op with a tensor on the left: cannot happen for numbers
+            raise TypeError("unsupported operand")
+        if a._data.dtype != b._data.dtype:
+            a, b = _promote(a, b)
+        return Fn.apply(a, b)
+    if isinstance(b, (builtins.int, builtins.float, builtins.bool)):
+        dt = _dt.result_type_of_scalar(_dt.BY_CODE[a._data.dtype], b)
+        if dt.code != a._data.dtype:
+            a = a.to(dt)
+        return FnScalar.apply(a, s=builtins.float(b))
+    if isinstance(b, (np.ndarray, np.generic, list, tuple)):
+        bt = Tensor(b, device=a._device)
+        if Fn is None:  # reflected: b op a
+            return {E.RSubScalar: E.Sub, E.RDivScalar: E.Div, E.RPowScalar: E.Pow}[FnScalar].apply(*_promote(bt, a))
+        return Fn.apply(*_promote(a, bt))
+    return NotImplemented
+
+
+def _axes(dim, ndim, op):
+    from .ops._util import normalize_axes
+
+    return normalize_axes(dim, ndim, op)
+
+
+def _shape_arg(shape):
+    """Accept f(2, 3), f((2, 3)), f([2, 3]) and f(Size)."""
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = shape[0]
+    return [builtins.int(s) for s in shape]
