@@ -4,7 +4,7 @@
   (build it first: `python setup.py build_ext --inplace`).
 - `device` fixture: "cpu", plus "cuda" when `tinygrad_lite.cuda.is_available()` says so.
 - A hypothesis profile ("tl") with small example counts and no deadline; select another with
-  HYPOTHESIS_PROFILE=... (e.g. "tl-thorough" for a longer run).
+  HYPOTHESIS_PROFILE=... ("tl-thorough" for a longer run, "tl-noshrink" to skip shrinking).
 """
 import os
 import sys
@@ -19,11 +19,14 @@ if TESTS not in sys.path:
     sys.path.insert(0, TESTS)
 
 try:
-    from hypothesis import HealthCheck, settings
+    from hypothesis import HealthCheck, Phase, settings
 
     _suppress = [HealthCheck.too_slow, HealthCheck.function_scoped_fixture, HealthCheck.data_too_large]
     settings.register_profile("tl", max_examples=25, deadline=None, suppress_health_check=_suppress)
     settings.register_profile("tl-thorough", max_examples=300, deadline=None, suppress_health_check=_suppress)
+    # triage while the engine is incomplete: report the first failing example without shrinking it
+    settings.register_profile("tl-noshrink", max_examples=25, deadline=None, suppress_health_check=_suppress,
+                              phases=[Phase.explicit, Phase.reuse, Phase.generate])
     settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "tl"))
 except ImportError:  # hypothesis is a test dependency; modules that need it import it themselves
     pass
