@@ -31,4 +31,14 @@ ext = Pybind11Extension(
     extra_link_args=extra_link,
 )
 
-setup(ext_modules=[ext], cmdclass={"build_ext": build_ext})
+# The CUDA library (csrc/cuda, loaded at run time through cffi): built when nvcc is found;
+# TL_CUDA=0 skips it, TL_CUDA=1 requires it. A CPU-only install never needs the toolkit.
+import runpy  # noqa: E402
+
+runpy.run_path("csrc/cuda/build_cuda.py")["maybe_build_for_setup"]("tinygrad_lite")
+
+setup(
+    ext_modules=[ext],
+    cmdclass={"build_ext": build_ext},
+    package_data={"tinygrad_lite": ["libtl_cuda.so", "tl_cuda.h"]},
+)

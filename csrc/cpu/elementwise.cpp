@@ -17,7 +17,7 @@ void check_pair(const Array& a, const Array& b, const char* op) {
 
 // ---- element functors: `static R f(T)` ----
 struct ExpOp { template <class T> static TL_INLINE T f(T x) { return t_exp(x); } };
-struct LogOp { template <class T> static TL_INLINE T f(T x) { return std::log(x); } };
+struct LogOp { template <class T> static TL_INLINE T f(T x) { return t_log(x); } };
 struct SqrtOp { template <class T> static TL_INLINE T f(T x) { return std::sqrt(x); } };
 struct TanhOp { template <class T> static TL_INLINE T f(T x) { return t_tanh(x); } };
 struct SigmoidOp { template <class T> static TL_INLINE T f(T x) { return t_sigmoid(x); } };

@@ -65,6 +65,38 @@ TL_INLINE float exp(float x) {
   return p * i2f((n1 + 127) << 23) * i2f((n2 + 127) << 23);
 }
 
+// log(x), float32, ~1 ulp (Cephes logf): x = m·2^e with m in [√½, √2), log(1+f) by a
+// degree-9 polynomial; denormals rescaled; log(0) = −inf, log(<0) = NaN, log(inf) = inf.
+TL_INLINE float log(float x) {
+  const bool den = x < 1.17549435e-38f;
+  float xs = den ? x * 8388608.0f : x;  // 2^23
+  int32_t i = f2i(xs);
+  float e = (float)(((i >> 23) & 0xff) - 126) - (den ? 23.0f : 0.0f);
+  float m = i2f((i & 0x807fffff) | 0x3f000000);  // [0.5, 1)
+  const bool lo = m < 0.707106781186547524f;
+  e = lo ? e - 1.0f : e;
+  m = lo ? m + m - 1.0f : m - 1.0f;
+  float z = m * m;
+  float p = 7.0376836292e-2f;
+  p = p * m - 1.1514610310e-1f;
+  p = p * m + 1.1676998740e-1f;
+  p = p * m - 1.2420140846e-1f;
+  p = p * m + 1.4249322787e-1f;
+  p = p * m - 1.6668057665e-1f;
+  p = p * m + 2.0000714765e-1f;
+  p = p * m - 2.4999993993e-1f;
+  p = p * m + 3.3333331174e-1f;
+  float y = p * m * z;
+  y = y + -2.12194440e-4f * e;
+  y = y + -0.5f * z;
+  float r = m + y;
+  r = r + 0.693359375f * e;
+  r = x == 0.0f ? -__builtin_inff() : r;
+  r = x < 0.0f ? __builtin_nanf("") : r;
+  r = x == __builtin_inff() ? x : r;
+  return x != x ? x : r;
+}
+
 // tanh: odd polynomial for |x| < 0.625 (Cephes tanhf), else 1 − 2/(e^{2|x|}+1).
 TL_INLINE float tanh(float x) {
   float a = x < 0 ? -x : x;
@@ -116,6 +148,8 @@ TL_INLINE float norm_cdf(float x) {
 // Generic math for T = float (vectorisable) or double / int64 (std::).
 template <typename T> TL_INLINE T t_exp(T x) { return std::exp(x); }
 template <> TL_INLINE float t_exp<float>(float x) { return vm::exp(x); }
+template <typename T> TL_INLINE T t_log(T x) { return std::log(x); }
+template <> TL_INLINE float t_log<float>(float x) { return vm::log(x); }
 template <typename T> TL_INLINE T t_tanh(T x) { return std::tanh(x); }
 template <> TL_INLINE float t_tanh<float>(float x) { return vm::tanh(x); }
 template <typename T> TL_INLINE T t_sigmoid(T x) {
@@ -245,6 +279,12 @@ Array unary_apply(const Array& x) {
   return y;
 }
 
+// r is contiguous and holds exactly one row of `shape` (shape (N,), (1, N), (1, 1, N), ...).
+inline bool is_row_of(const Array& r, const Shape& shape) {
+  if (shape.empty() || r.shape.empty() || r.shape.back() != shape.back() || r.numel() != shape.back()) return false;
+  return r.is_contiguous();
+}
+
 // Inner loop for 3 operands (out, a, b) from strided_loop: SIMD when each operand is
 // contiguous or a broadcast scalar along the inner dimension.
 template <class Op, class T, class R>
@@ -288,6 +328,23 @@ Array binary_apply(const Array& a, const Array& b, const char* op) {
     const T* bp = b.data<T>();
     const T av = *a.data<T>();
     parallel_for(n, n, [&](int64_t lo, int64_t hi) { Binary<Op, T, R>::run_sv(av, bp + lo, yp + lo, hi - lo); });
+    return y;
+  }
+  // Row vector over a matrix: (..., N) contiguous with a contiguous (N,) / (1, N) operand.
+  if (is_row_of(b, shape) && a.shape == shape && a.is_contiguous()) {
+    const int64_t N = shape.back(), M = n / N;
+    const T *ap = a.data<T>(), *bp = b.data<T>();
+    parallel_for(M, n, [&](int64_t lo, int64_t hi) {
+      for (int64_t r = lo; r < hi; ++r) Binary<Op, T, R>::run_vv(ap + r * N, bp, yp + r * N, N);
+    });
+    return y;
+  }
+  if (is_row_of(a, shape) && b.shape == shape && b.is_contiguous()) {
+    const int64_t N = shape.back(), M = n / N;
+    const T *ap = a.data<T>(), *bp = b.data<T>();
+    parallel_for(M, n, [&](int64_t lo, int64_t hi) {
+      for (int64_t r = lo; r < hi; ++r) Binary<Op, T, R>::run_vv(ap, bp + r * N, yp + r * N, N);
+    });
     return y;
   }
   Array ea = a.expand(shape), eb = b.expand(shape);

@@ -126,6 +126,15 @@ void inplace_apply(Array& a, const Array& b, const char* op) {
     parallel_for(n, n, [&](int64_t lo, int64_t hi) { ew::Binary<Op, T, T>::run_vs(ap + lo, bv, ap + lo, hi - lo); });
     return;
   }
+  if (a.is_contiguous() && ew::is_row_of(b, a.shape)) {  // a (M, N) op= row (N,)
+    T* ap = a.data<T>();
+    const T* bp = b.data<T>();
+    const int64_t N = a.shape.back();
+    parallel_for(n / N, n, [&](int64_t lo, int64_t hi) {
+      for (int64_t r = lo; r < hi; ++r) ew::Binary<Op, T, T>::run_vv(ap + r * N, bp, ap + r * N, N);
+    });
+    return;
+  }
   Array eb = b.expand(a.shape);
   strided_loop<2>(a.shape, {&a.strides, &eb.strides}, {(char*)a.raw(), (char*)eb.raw()},
                   {(int64_t)sizeof(T), (int64_t)sizeof(T)}, inplace_inner<Op, T>);

@@ -181,6 +181,11 @@ struct Loops {
   TL_EW_DEF(col_add, (T* acc, const T* row, int64_t w), {
     for (int64_t c = 0; c < w; ++c) acc[c] += row[c];
   })
+  // acc[c] += (x[c] + x[ld+c]) + (x[2ld+c] + x[3ld+c]): 4 rows per pass over acc
+  TL_EW_DEF(col_add4, (T* acc, const T* x, int64_t ld, int64_t w), {
+    const T *x0 = x, *x1 = x + ld, *x2 = x + 2 * ld, *x3 = x + 3 * ld;
+    for (int64_t c = 0; c < w; ++c) acc[c] += (x0[c] + x1[c]) + (x2[c] + x3[c]);
+  })
   TL_EW_DEF(col_max, (T* acc, const T* row, int64_t w), {
     for (int64_t c = 0; c < w; ++c) acc[c] = max_nan(row[c], acc[c]);
   })
@@ -217,6 +222,7 @@ struct Loops {
   static T max(const T* x, int64_t n) { T r; TL_SIMD_DISPATCH(max_blk, x, n, &r); return r; }
   static T min(const T* x, int64_t n) { T r; TL_SIMD_DISPATCH(min_blk, x, n, &r); return r; }
   static void add(T* acc, const T* row, int64_t w) { TL_SIMD_DISPATCH(col_add, acc, row, w); }
+  static void add4(T* acc, const T* x, int64_t ld, int64_t w) { TL_SIMD_DISPATCH(col_add4, acc, x, ld, w); }
   static void cmax(T* acc, const T* row, int64_t w) { TL_SIMD_DISPATCH(col_max, acc, row, w); }
   static void cmin(T* acc, const T* row, int64_t w) { TL_SIMD_DISPATCH(col_min, acc, row, w); }
   static void sqd(T* acc, const T* row, const T* m, int64_t w) { TL_SIMD_DISPATCH(col_sqdev, acc, row, m, w); }
@@ -237,7 +243,9 @@ void col_sum_tile(const T* x, int64_t R, int64_t ld, int64_t w, T* o) {
     int64_t r1 = std::min(R, r0 + kRowBlk);
     T* acc = r0 == 0 ? o : tmp;
     std::memcpy(acc, x + r0 * ld, w * sizeof(T));
-    for (int64_t r = r0 + 1; r < r1; ++r) Loops<T>::add(acc, x + r * ld, w);
+    int64_t r = r0 + 1;
+    for (; r + 4 <= r1; r += 4) Loops<T>::add4(acc, x + r * ld, ld, w);
+    for (; r < r1; ++r) Loops<T>::add(acc, x + r * ld, w);
     if (r0 > 0) Loops<T>::add(o, tmp, w);
   }
 }

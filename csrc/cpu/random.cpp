@@ -1,0 +1,219 @@
+// Philox4x32-10 counter-based generator and the random kernels on top of it (see random.h).
+#include "random.h"
+
+#include <cmath>
+#include <cstring>
+#include <mutex>
+#include <type_traits>
+#include <vector>
+
+#include "../bindings/registry.h"
+#include "../core/parallel.h"
+
+namespace tl {
+
+namespace {
+
+struct U32x4 {
+  uint32_t v[4];
+};
+
+// Philox4x32-10: counter (c0..c3) under key (k0, k1), ten rounds of
+//   (c0,c1,c2,c3) ← (hi(M1·c2) ⊕ c1 ⊕ k0, lo(M1·c2), hi(M0·c0) ⊕ c3 ⊕ k1, lo(M0·c0)),  k += (W0, W1)
+inline U32x4 philox(uint64_t counter, uint64_t key) {
+  uint32_t c0 = (uint32_t)counter, c1 = (uint32_t)(counter >> 32), c2 = 0, c3 = 0;
+  uint32_t k0 = (uint32_t)key, k1 = (uint32_t)(key >> 32);
+  for (int r = 0; r < 10; ++r) {
+    const uint64_t p0 = (uint64_t)0xD2511F53u * c0, p1 = (uint64_t)0xCD9E8D57u * c2;
+    const uint32_t n0 = (uint32_t)(p1 >> 32) ^ c1 ^ k0, n2 = (uint32_t)(p0 >> 32) ^ c3 ^ k1;
+    c1 = (uint32_t)p1;
+    c3 = (uint32_t)p0;
+    c0 = n0;
+    c2 = n2;
+    k0 += 0x9E3779B9u;
+    k1 += 0xBB67AE85u;
+  }
+  return {{c0, c1, c2, c3}};
+}
+
+struct GenState {
+  std::mutex mu;
+  uint64_t seed = kDefaultSeed;
+  uint64_t offset = 0;  // next unused Philox block
+};
+
+GenState& gen() {
+  static GenState g;
+  return g;
+}
+
+// Reserve the blocks for n elements (two per block); returns (key, first block).
+std::pair<uint64_t, uint64_t> reserve(int64_t n) {
+  GenState& g = gen();
+  std::lock_guard<std::mutex> lock(g.mu);
+  const uint64_t first = g.offset;
+  g.offset += (uint64_t)((n + 1) / 2);
+  return {g.seed, first};
+}
+
+// Element i's two 32-bit words.
+inline uint64_t word64(uint64_t key, uint64_t base, int64_t i) {
+  const U32x4 r = philox(base + (uint64_t)(i >> 1), key);
+  const int h = (int)(i & 1) * 2;
+  return ((uint64_t)r.v[h] << 32) | r.v[h + 1];
+}
+
+// U[0,1) with the dtype's precision: 24 bits for float32, 53 for float64.
+template <typename T>
+inline T to_unit(uint64_t w) {
+  if (std::is_same<T, float>::value) return (T)((float)(w >> 40) * (1.0f / 16777216.0f));
+  return (T)((double)(w >> 11) * (1.0 / 9007199254740992.0));
+}
+
+void check_float(DType d, const char* op) {
+  TL_CHECK(is_floating(d), TypeError, op << ": expected a floating dtype, got " << dtype_name(d));
+}
+
+void check_shape(const Shape& shape, const char* op) {
+  for (int64_t d : shape) TL_CHECK(d >= 0, ValueError, op << ": negative size in shape " << shape_str(shape));
+}
+
+// p[i] = lo + (hi − lo)·U_i for i in [0, n), U_i from element i of the reserved blocks.
+template <typename T>
+void fill_uniform(T* p, int64_t n, double lo, double hi) {
+  const auto kb = reserve(n);
+  const T a = (T)lo, w = (T)(hi - lo);
+  parallel_for(n, n * 16, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) p[i] = a + w * to_unit<T>(word64(kb.first, kb.second, i));
+  });
+}
+
+// Box–Muller on block j = i/2: u1 = words 0,1, u2 = words 2,3 (53 bits each);
+// r = sqrt(−2 log(1 − u1)), θ = 2π u2; element 2j = mean + std·r cos θ, 2j+1 = mean + std·r sin θ.
+template <typename T>
+void fill_normal(T* p, int64_t n, double mean, double std) {
+  const auto kb = reserve(n);
+  const int64_t pairs = (n + 1) / 2;
+  parallel_for(pairs, n * 32, [&](int64_t b, int64_t e) {
+    for (int64_t j = b; j < e; ++j) {
+      const U32x4 r = philox(kb.second + (uint64_t)j, kb.first);
+      const double u1 = (double)(((((uint64_t)r.v[0] << 32) | r.v[1])) >> 11) * (1.0 / 9007199254740992.0);
+      const double u2 = (double)(((((uint64_t)r.v[2] << 32) | r.v[3])) >> 11) * (1.0 / 9007199254740992.0);
+      const double rad = std::sqrt(-2.0 * std::log(1.0 - u1)), th = 6.283185307179586 * u2;
+      p[2 * j] = (T)(mean + std * rad * std::cos(th));
+      if (2 * j + 1 < n) p[2 * j + 1] = (T)(mean + std * rad * std::sin(th));
+    }
+  });
+}
+
+// Run fill(T* p, n) on x in place: directly when contiguous, else through a contiguous copy.
+template <typename F>
+void fill_inplace(Array& x, const F& fill) {
+  Array c = x.is_contiguous() ? x : Array::empty(x.shape, x.dtype);
+  TL_DISPATCH_FLOATING(x.dtype, "fill", [&] { fill(c.data<scalar_t>(), c.numel(), scalar_t(0)); });
+  if (!x.is_contiguous()) x.copy_from(c);
+}
+
+}  // namespace
+
+void manual_seed(int64_t seed) {
+  GenState& g = gen();
+  std::lock_guard<std::mutex> lock(g.mu);
+  g.seed = (uint64_t)seed;
+  g.offset = 0;
+}
+
+int64_t initial_seed() {
+  GenState& g = gen();
+  std::lock_guard<std::mutex> lock(g.mu);
+  return (int64_t)g.seed;
+}
+
+Array rand(const Shape& shape, DType dtype) {
+  check_float(dtype, "rand");
+  check_shape(shape, "rand");
+  Array out = Array::empty(shape, dtype);
+  TL_DISPATCH_FLOATING(dtype, "rand", [&] { fill_uniform<scalar_t>(out.data<scalar_t>(), out.numel(), 0.0, 1.0); });
+  return out;
+}
+
+Array randn(const Shape& shape, DType dtype) {
+  check_float(dtype, "randn");
+  check_shape(shape, "randn");
+  Array out = Array::empty(shape, dtype);
+  TL_DISPATCH_FLOATING(dtype, "randn", [&] { fill_normal<scalar_t>(out.data<scalar_t>(), out.numel(), 0.0, 1.0); });
+  return out;
+}
+
+// out[i] = low + (W_i mod (high − low)), W_i the element's 64 random bits.
+Array randint(int64_t low, int64_t high, const Shape& shape) {
+  check_shape(shape, "randint");
+  TL_CHECK(high > low, ValueError, "randint: expected low < high, got low=" << low << ", high=" << high);
+  Array out = Array::empty(shape, DType::Int64);
+  const int64_t n = out.numel();
+  const uint64_t range = (uint64_t)high - (uint64_t)low;
+  const auto kb = reserve(n);
+  int64_t* p = out.data<int64_t>();
+  parallel_for(n, n * 16, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) p[i] = (int64_t)((uint64_t)low + word64(kb.first, kb.second, i) % range);
+  });
+  return out;
+}
+
+void uniform_(Array& x, double lo, double hi) {
+  check_cpu(x, "uniform_");
+  check_float(x.dtype, "uniform_");
+  TL_CHECK(lo <= hi, ValueError, "uniform_: expects a [from, to) range, but got from=" << lo << " > to=" << hi);
+  fill_inplace(x, [&](auto* p, int64_t n, auto z) { fill_uniform<decltype(z)>(p, n, lo, hi); });
+}
+
+void normal_(Array& x, double mean, double std) {
+  check_cpu(x, "normal_");
+  check_float(x.dtype, "normal_");
+  TL_CHECK(std >= 0, ValueError, "normal_: expects std >= 0.0, but found std " << std);
+  fill_inplace(x, [&](auto* p, int64_t n, auto z) { fill_normal<decltype(z)>(p, n, mean, std); });
+}
+
+// Fisher–Yates: for i = n−1 … 1 (draw k = n−1−i): swap(out[i], out[W_k mod (i+1)]).
+Array randperm(int64_t n) {
+  TL_CHECK(n >= 0, ValueError, "randperm: n must be non-negative, got " << n);
+  Array out = Array::empty({n}, DType::Int64);
+  int64_t* p = out.data<int64_t>();
+  for (int64_t i = 0; i < n; ++i) p[i] = i;
+  const auto kb = reserve(n);
+  for (int64_t i = n - 1; i >= 1; --i) {
+    const uint64_t j = word64(kb.first, kb.second, n - 1 - i) % (uint64_t)(i + 1);
+    std::swap(p[i], p[j]);
+  }
+  return out;
+}
+
+// mask[i] = U_i ≥ p; y[i] = x[i]·mask[i]/(1−p)  (p = 1: y = 0).
+std::pair<Array, Array> dropout(const Array& x_in, double p) {
+  const char* op = "dropout";
+  check_cpu(x_in, op);
+  check_float(x_in.dtype, op);
+  TL_CHECK(p >= 0.0 && p <= 1.0, ValueError, op << ": probability has to be between 0 and 1, but got " << p);
+  Array x = x_in.contiguous();
+  const int64_t n = x.numel();
+  Array y = Array::empty(x.shape, x.dtype), mask = Array::empty(x.shape, DType::Bool);
+  const auto kb = reserve(n);
+  bool* mp = mask.data<bool>();
+  TL_DISPATCH_FLOATING(x.dtype, op, [&] {
+    using T = scalar_t;
+    const T* xp = x.data<T>();
+    T* yp = y.data<T>();
+    const T scale = p < 1.0 ? (T)(1.0 / (1.0 - p)) : T(0);
+    const T tp = (T)p;
+    parallel_for(n, n * 16, [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; ++i) {
+        const bool keep = p < 1.0 && to_unit<T>(word64(kb.first, kb.second, i)) >= tp;
+        mp[i] = keep;
+        yp[i] = keep ? xp[i] * scale : T(0);
+      }
+    });
+  });
+  return {y, mask};
+}
+
+}  // namespace tl

@@ -1,0 +1,215 @@
+// random.cu — counter-based random numbers (Philox4x32-10), reproducible from the seed.
+//
+// Generator: Philox4x32-10 (Salmon et al., "Parallel random numbers: as easy as 1, 2, 3",
+// SC'11): a bijection of a 128-bit counter under a 64-bit key, 10 rounds of
+//   (c0, c1, c2, c3) -> (hi(M1·c2) ^ c1 ^ k0, lo(M1·c2), hi(M0·c0) ^ c3 ^ k1, lo(M0·c0)),
+//   k += (W0, W1).
+// key = seed; counter = (group index g as 2×32 bits, call offset as 2×32 bits). The Python
+// side keeps (seed, offset) per device and bumps offset by one per call, so a call's output
+// depends only on (seed, offset, shape): the same seed gives the same numbers whatever the
+// launch configuration, GPU model or thread count. (The CPU generator is separate: values
+// differ across devices.)
+// Thread mapping: grid-stride over groups; group g produces elements [g·P, g·P + P) in
+// row-major order of the output shape, P = 4 for float32 (one uint32 per value) and 2 for
+// float64 / int64 (two uint32 per value). Outputs are written through strides (uniform_ /
+// normal_ fill views in place).
+// Conversions: float32 U[0,1) = (u >> 8)·2⁻²⁴; float64 U[0,1) = ((u0 >> 5)·2²⁶ + (u1 >> 6))·2⁻⁵³;
+// normals by Box–Muller on (1 − U) ∈ (0, 1]: z0 = √(−2 ln u1)·cos 2πu2, z1 = √(…)·sin 2πu2.
+// randint: low + (64-bit draw mod (high − low)) (bias < range/2⁶⁴). randperm: argsort of n
+// 64-bit draws (ties by index), sorted on the host. dropout: keep = U ≥ p, y = x·keep/(1 − p).
+#include <algorithm>
+#include <numeric>
+#include <vector>
+
+#include "common.cuh"
+
+namespace tlc {
+
+struct U4 {
+  uint32_t x, y, z, w;
+};
+
+__device__ __forceinline__ U4 philox(uint64_t seed, uint64_t group, uint64_t offset) {
+  uint32_t c0 = (uint32_t)group, c1 = (uint32_t)(group >> 32);
+  uint32_t c2 = (uint32_t)offset, c3 = (uint32_t)(offset >> 32);
+  uint32_t k0 = (uint32_t)seed, k1 = (uint32_t)(seed >> 32);
+  const uint32_t M0 = 0xD2511F53u, M1 = 0xCD9E8D57u, W0 = 0x9E3779B9u, W1 = 0xBB67AE85u;
+#pragma unroll
+  for (int r = 0; r < 10; ++r) {
+    uint32_t hi0 = __umulhi(M0, c0), lo0 = M0 * c0;
+    uint32_t hi1 = __umulhi(M1, c2), lo1 = M1 * c2;
+    uint32_t n0 = hi1 ^ c1 ^ k0, n1 = lo1, n2 = hi0 ^ c3 ^ k1, n3 = lo0;
+    c0 = n0; c1 = n1; c2 = n2; c3 = n3;
+    k0 += W0;
+    k1 += W1;
+  }
+  return U4{c0, c1, c2, c3};
+}
+
+__device__ __forceinline__ float u01f(uint32_t u) { return (float)(u >> 8) * (1.0f / 16777216.0f); }
+__device__ __forceinline__ double u01d(uint32_t a, uint32_t b) {
+  return ((double)(a >> 5) * 67108864.0 + (double)(b >> 6)) * (1.0 / 9007199254740992.0);
+}
+
+// dist 0: a + (b − a)·U;  dist 1: a + b·N(0,1)
+template <typename T>
+__global__ void random_kernel(int dist, Indexer<1> ix, int64_t n, T* out, T a, T b, uint64_t seed,
+                              uint64_t offset) {
+  constexpr int P = sizeof(T) == 4 ? 4 : 2;
+  int64_t groups = (n + P - 1) / P;
+  for (int64_t g = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; g < groups;
+       g += (int64_t)gridDim.x * blockDim.x) {
+    U4 r = philox(seed, (uint64_t)g, offset);
+    T u[4];
+    if constexpr (P == 4) {
+      u[0] = u01f(r.x); u[1] = u01f(r.y); u[2] = u01f(r.z); u[3] = u01f(r.w);
+    } else {
+      u[0] = u01d(r.x, r.y); u[1] = u01d(r.z, r.w);
+    }
+    T v[4];
+    if (dist == 0) {
+#pragma unroll
+      for (int k = 0; k < P; ++k) v[k] = a + (b - a) * u[k];
+    } else {
+#pragma unroll
+      for (int k = 0; k < P; k += 2) {
+        T rad = tl_sqrt(T(-2) * tl_log(T(1) - u[k]));  // 1 − U ∈ (0, 1]
+        T th = T(6.283185307179586476925) * u[k + 1];
+        v[k] = a + b * rad * tl_cos(th);
+        v[k + 1] = a + b * rad * tl_sin(th);
+      }
+    }
+#pragma unroll
+    for (int k = 0; k < P; ++k) {
+      int64_t e = g * P + k;
+      if (e < n) {
+        int64_t off[1];
+        ix.offsets(e, off);
+        out[off[0]] = v[k];
+      }
+    }
+  }
+}
+
+// out[e] = low + (64-bit draw) mod range; group g gives elements 2g, 2g+1
+__global__ void randint_kernel(int64_t n, int64_t low, uint64_t range, int64_t* out, uint64_t seed,
+                               uint64_t offset) {
+  int64_t groups = (n + 1) / 2;
+  for (int64_t g = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; g < groups;
+       g += (int64_t)gridDim.x * blockDim.x) {
+    U4 r = philox(seed, (uint64_t)g, offset);
+    uint64_t d0 = ((uint64_t)r.x << 32) | r.y, d1 = ((uint64_t)r.z << 32) | r.w;
+    out[2 * g] = low + (int64_t)(d0 % range);
+    if (2 * g + 1 < n) out[2 * g + 1] = low + (int64_t)(d1 % range);
+  }
+}
+
+// raw 64-bit keys for randperm
+__global__ void keys_kernel(int64_t n, uint64_t* keys, uint64_t seed, uint64_t offset) {
+  int64_t groups = (n + 1) / 2;
+  for (int64_t g = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; g < groups;
+       g += (int64_t)gridDim.x * blockDim.x) {
+    U4 r = philox(seed, (uint64_t)g, offset);
+    keys[2 * g] = ((uint64_t)r.x << 32) | r.y;
+    if (2 * g + 1 < n) keys[2 * g + 1] = ((uint64_t)r.z << 32) | r.w;
+  }
+}
+
+template <typename T>
+__global__ void dropout_kernel(int64_t n, const T* x, T* y, bool* mask, T p, T scale,
+                               uint64_t seed, uint64_t offset) {
+  constexpr int P = sizeof(T) == 4 ? 4 : 2;
+  int64_t groups = (n + P - 1) / P;
+  for (int64_t g = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; g < groups;
+       g += (int64_t)gridDim.x * blockDim.x) {
+    U4 r = philox(seed, (uint64_t)g, offset);
+    T u[4];
+    if constexpr (P == 4) {
+      u[0] = u01f(r.x); u[1] = u01f(r.y); u[2] = u01f(r.z); u[3] = u01f(r.w);
+    } else {
+      u[0] = u01d(r.x, r.y); u[1] = u01d(r.z, r.w);
+    }
+#pragma unroll
+    for (int k = 0; k < P; ++k) {
+      int64_t e = g * P + k;
+      if (e < n) {
+        bool keep = u[k] >= p;
+        mask[e] = keep;
+        y[e] = keep ? x[e] * scale : T(0);
+      }
+    }
+  }
+}
+
+}  // namespace tlc
+
+using namespace tlc;
+
+extern "C" {
+
+int tl_random(int dist, int dtype, int ndim, const int64_t* shape, void* out,
+              const int64_t* out_strides, double a, double b, uint64_t seed, uint64_t offset) {
+  TLC_API_BEGIN
+  TLC_CHECK(dist == 0 || dist == 1, TL_ERR_VALUE, "random: unknown distribution " << dist);
+  int64_t n = numel_of(ndim, shape);
+  if (n == 0) return TL_OK;
+  const int64_t* st[1] = {out_strides};
+  Indexer<1> ix = make_indexer<1>("random", ndim, shape, st);
+  TLC_DISPATCH_FLOAT(dtype, dist == 0 ? "uniform" : "normal", [&] {
+    int P = sizeof(scalar_t) == 4 ? 4 : 2;
+    random_kernel<scalar_t><<<grid_for((n + P - 1) / P), kThreads>>>(
+        dist, ix, n, (scalar_t*)out, (scalar_t)a, (scalar_t)b, seed, offset);
+  });
+  TLC_LAUNCHED("random");
+  TLC_API_END
+}
+
+int tl_randint(int64_t n, int64_t low, int64_t high, int64_t* out, uint64_t seed, uint64_t offset) {
+  TLC_API_BEGIN
+  TLC_CHECK(high > low, TL_ERR_VALUE, "randint: expected low < high, got low=" << low << ", high=" << high);
+  if (n <= 0) return TL_OK;
+  uint64_t range = (uint64_t)high - (uint64_t)low;
+  randint_kernel<<<grid_for((n + 1) / 2), kThreads>>>(n, low, range, out, seed, offset);
+  TLC_LAUNCHED("randint");
+  TLC_API_END
+}
+
+int tl_randperm(int64_t n, int64_t* out, uint64_t seed, uint64_t offset) {
+  TLC_API_BEGIN
+  TLC_CHECK(n >= 0, TL_ERR_VALUE, "randperm: n must be non-negative, got " << n);
+  if (n == 0) return TL_OK;
+  uint64_t* keys = nullptr;
+  TLC_CUDA("randperm", cudaMallocAsync((void**)&keys, n * sizeof(uint64_t), 0));
+  keys_kernel<<<grid_for((n + 1) / 2), kThreads>>>(n, keys, seed, offset);
+  cudaError_t e = cudaGetLastError();
+  std::vector<uint64_t> hk((size_t)n);
+  if (e == cudaSuccess) e = cudaMemcpy(hk.data(), keys, n * sizeof(uint64_t), cudaMemcpyDeviceToHost);
+  cudaFreeAsync(keys, 0);
+  TLC_CUDA("randperm", e);
+  // argsort on the host: a permutation is rarely on the hot path, and this keeps the
+  // library free of thrust/cub (fast builds). Ties broken by index: deterministic.
+  std::vector<int64_t> perm((size_t)n);
+  std::iota(perm.begin(), perm.end(), (int64_t)0);
+  std::sort(perm.begin(), perm.end(), [&](int64_t i, int64_t j) {
+    return hk[i] < hk[j] || (hk[i] == hk[j] && i < j);
+  });
+  TLC_CUDA("randperm", cudaMemcpy(out, perm.data(), n * sizeof(int64_t), cudaMemcpyHostToDevice));
+  TLC_API_END
+}
+
+int tl_dropout(int dtype, int64_t n, const void* x, void* y, void* mask, double p, uint64_t seed,
+               uint64_t offset) {
+  TLC_API_BEGIN
+  TLC_CHECK(p >= 0.0 && p <= 1.0, TL_ERR_VALUE, "dropout: p must be in [0, 1], got " << p);
+  if (n <= 0) return TL_OK;
+  TLC_DISPATCH_FLOAT(dtype, "dropout", [&] {
+    int P = sizeof(scalar_t) == 4 ? 4 : 2;
+    scalar_t scale = p < 1.0 ? (scalar_t)(1.0 / (1.0 - p)) : scalar_t(0);
+    dropout_kernel<scalar_t><<<grid_for((n + P - 1) / P), kThreads>>>(
+        n, (const scalar_t*)x, (scalar_t*)y, (bool*)mask, (scalar_t)p, scale, seed, offset);
+  });
+  TLC_LAUNCHED("dropout");
+  TLC_API_END
+}
+
+}  // extern "C"
