@@ -20,6 +20,8 @@ from .functional import (
 from .random import Generator, default_generator, initial_seed, manual_seed, seed
 from .tensor import Size, Tensor
 from . import methods as _methods  # noqa: F401  (attaches Tensor methods)
+from .serialization import load, save
+from . import nn, optim, utils  # noqa: E402  (torch.nn is there after `import torch`)
 
 float = float32  # noqa: A001
 double = float64

@@ -53,6 +53,14 @@ def linear(input, weight, bias=None):
     return _ops.linear(input, weight, bias)
 
 
+def embedding(input, weight, padding_idx=None):
+    """Rows of `weight` (num_embeddings, dim) picked by the int64 indices `input` (any shape):
+    out[..., :] = weight[input[...], :]. The backward scatter-adds into the picked rows."""
+    if input.dtype is not _tl.int64:
+        raise TypeError(f"embedding: expected int64 (long) indices, got {input.dtype.name}")
+    return _ops.embedding(input, weight)
+
+
 def dropout(input, p=0.5, training=True, inplace=False):
     """Zero each element with probability p and scale survivors by 1/(1−p) (training only)."""
     if p < 0.0 or p > 1.0:
@@ -120,6 +128,11 @@ def _class_dim_last(t):
 
 def _cross_entropy_probs(input, target, weight, reduction, label_smoothing):
     # Soft targets (torch semantics): ℓ_n = −Σ_c w_c·q_nc·logp_nc; 'mean' divides by N·d1·...
+    if tuple(target.shape) != tuple(input.shape):
+        raise TypeError(
+            f"cross_entropy: a {target.dtype.name} target holds class probabilities and must have the input's "
+            f"shape {tuple(input.shape)}, got {tuple(target.shape)}; class-index targets must be int64 (long)"
+        )
     C = input.shape[1] if input.dim() > 1 else input.shape[0]
     logp = log_softmax(input, dim=1 if input.dim() > 1 else 0)
     if label_smoothing > 0:
