@@ -149,20 +149,36 @@ template <typename T>
 void gemm_serial(const GemmKernel<T>& kr, int64_t M, int64_t N, int64_t K, T alpha, const T* A,
                  int64_t rsa, int64_t csa, const T* B, int64_t rsb, int64_t csb, T beta, T* C,
                  int64_t rsc, int64_t csc) {
-  const int MR = kr.mr, NR = kr.nr;
-  // Balance the blocks so the last one is not a sliver.
-  int64_t KC = kr.kc;
-  {
-    int64_t nk = (K + KC - 1) / KC;
-    KC = (K + nk - 1) / nk;
+  const int NR = kr.nr;
+  // Register tile height: the default, or a shorter one that pads a small M less
+  // (each row fewer costs a little: a lower FMA-to-load ratio).
+  int MR = kr.mr;
+  UkrFn<T> ukr = kr.ukr;
+  if (M < 16 * kr.mr) {
+    double best = double((M + MR - 1) / MR * MR);
+    for (int m = 1; m <= 16; ++m) {
+      if (!kr.by_mr[m] || m == kr.mr) continue;
+      double cost = double((M + m - 1) / m * m) * (1.0 + 0.015 * (kr.mr - m));
+      if (cost < best) best = cost, MR = m, ukr = kr.by_mr[m];
+    }
   }
-  int64_t MC = kr.mc;
+  int64_t MC = kr.mc / MR * MR;
   {
     int64_t nm = (M + MC - 1) / MC;
     int64_t per = (M + nm - 1) / nm;
     MC = std::min<int64_t>(MC, (per + MR - 1) / MR * MR);
   }
+  // Depth block: the default, deeper when A is short (the A block MC×KC keeps its L2 budget).
+  int64_t KC = kr.kc;
+  if (MC < kr.mc) KC = std::min<int64_t>(2048, std::max<int64_t>(KC, int64_t(kr.kc) * kr.mc / MC));
+  {
+    int64_t nk = (K + KC - 1) / KC;
+    KC = (K + nk - 1) / nk;
+  }
   const int64_t NC = std::min<int64_t>(kr.nc, (N + NR - 1) / NR * NR);
+  // Short A (one block of few panels) and B with unit column stride: the micro-kernel reads
+  // B in place (rows rsb apart) instead of packing it; only a ragged last panel is packed.
+  const bool direct_b = csb == 1 && M <= 8 * MR;
   T* Ap = static_cast<T*>(scratch_a().get(sizeof(T) * (size_t)MC * KC + 256));
   T* Bp = static_cast<T*>(scratch_b().get(sizeof(T) * (size_t)NC * KC + 256));
   alignas(64) T tmp[16 * 64];  // edge tile (MR*NR <= 1024)
@@ -173,7 +189,7 @@ void gemm_serial(const GemmKernel<T>& kr, int64_t M, int64_t N, int64_t K, T alp
     for (int64_t pc = 0; pc < K; pc += KC) {
       const int64_t kc = std::min(KC, K - pc);
       const T beta_eff = pc == 0 ? beta : T(1);
-      for (int64_t p = 0; p < npan_b; ++p) {
+      for (int64_t p = direct_b ? nc / NR : 0; p < npan_b; ++p) {
         const int64_t j0 = p * NR;
         const int64_t nr = std::min<int64_t>(NR, nc - j0);
         const T* src = B + pc * rsb + (jc + j0) * csb;
@@ -201,16 +217,18 @@ void gemm_serial(const GemmKernel<T>& kr, int64_t M, int64_t N, int64_t K, T alp
         for (int64_t jr = 0; jr < npan_b; ++jr) {
           const int64_t j0 = jr * NR;
           const int64_t nr = std::min<int64_t>(NR, nc - j0);
-          const T* b = Bp + jr * NR * kc;
+          const bool in_place = direct_b && nr == NR;
+          const T* b = in_place ? B + pc * rsb + (jc + j0) : Bp + jr * NR * kc;
+          const int64_t ldb = in_place ? rsb : NR;
           for (int64_t ir = 0; ir < npan_a; ++ir) {
             const int64_t i0 = ir * MR;
             const int64_t mr = std::min<int64_t>(MR, mc - i0);
             T* c = C + (ic + i0) * rsc + (jc + j0) * csc;
             const T* a = Ap + ir * MR * kc;
             if (mr == MR && nr == NR && csc == 1) {
-              kr.ukr(kc, a, b, c, rsc, alpha, beta_eff);
+              ukr(kc, a, b, ldb, c, rsc, alpha, beta_eff);
             } else {
-              kr.ukr(kc, a, b, tmp, NR, alpha, T(0));
+              ukr(kc, a, b, ldb, tmp, NR, alpha, T(0));
               for (int64_t i = 0; i < mr; ++i)
                 for (int64_t j = 0; j < nr; ++j) {
                   T& dst = c[i * rsc + j * csc];
@@ -304,19 +322,22 @@ void gemm_f64(int64_t M, int64_t N, int64_t K, double alpha, const double* A, in
 
 // Micro-kernel alone on L1-resident panels (no packing, no C traffic beyond one tile):
 // the ceiling the driver can reach. Returns GF/s.
-static double ukr_probe(int64_t kc, int64_t reps) {
+static double ukr_probe(int64_t kc, int64_t reps, int mr) {
   GemmKernel<float> kr = tuned_kernel<float>();
-  std::vector<float> a((size_t)kr.mr * kc, 0.5f), b((size_t)kr.nr * kc, 0.25f),
-      c((size_t)kr.mr * kr.nr, 0.f);
-  kr.ukr(kc, a.data(), b.data(), c.data(), kr.nr, 1.f, 0.f);
+  UkrFn<float> ukr = kr.ukr;
+  if (mr > 0 && mr <= 16 && kr.by_mr[mr]) ukr = kr.by_mr[mr];
+  else mr = kr.mr;
+  std::vector<float> a((size_t)mr * kc, 0.5f), b((size_t)kr.nr * kc, 0.25f),
+      c((size_t)mr * kr.nr, 0.f);
+  ukr(kc, a.data(), b.data(), kr.nr, c.data(), kr.nr, 1.f, 0.f);
   auto t0 = std::chrono::steady_clock::now();
-  for (int64_t r = 0; r < reps; ++r) kr.ukr(kc, a.data(), b.data(), c.data(), kr.nr, 1.f, 1.f);
+  for (int64_t r = 0; r < reps; ++r) ukr(kc, a.data(), b.data(), kr.nr, c.data(), kr.nr, 1.f, 1.f);
   double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  return 2.0 * kr.mr * kr.nr * kc * reps / s / 1e9;
+  return 2.0 * mr * kr.nr * kc * reps / s / 1e9;
 }
 
 static void bind_gemm(pybind11::module_& m) {
-  m.def("gemm_ukr_probe", &ukr_probe, pybind11::arg("kc") = 256, pybind11::arg("reps") = 20000,
+  m.def("gemm_ukr_probe", &ukr_probe, pybind11::arg("kc") = 256, pybind11::arg("reps") = 20000, pybind11::arg("mr") = 0,
         "GF/s of the float32 micro-kernel alone on L1-resident panels (benchmark helper)");
   m.def("gemm_info", [] {
     pybind11::dict d;

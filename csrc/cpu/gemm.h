@@ -45,11 +45,13 @@ inline void gemm<double>(int64_t M, int64_t N, int64_t K, double alpha, const do
 bool gemm_wants_threads(int64_t M, int64_t N, int64_t K);
 
 // ---- micro-kernels (internal) ----
-// ukr(k, Ap, Bp, C, ldc, alpha, beta): C[MR×NR] (row stride ldc, column stride 1) =
-// alpha * Ap·Bp + beta * C, where Ap is an MR-row packed panel (Ap[k*MR + i]) and Bp an
-// NR-column packed panel (Bp[k*NR + j]). beta == 0: C is not read.
+// ukr(k, Ap, Bp, ldb, C, ldc, alpha, beta): C[MR×NR] (row stride ldc, column stride 1) =
+// alpha * Ap·Bp + beta * C, where Ap is an MR-row packed panel (Ap[k*MR + i]) and Bp holds
+// NR contiguous columns per k, rows ldb apart (ldb = NR: a packed panel; ldb = the row
+// stride of B: B read in place). beta == 0: C is not read.
 template <typename T>
-using UkrFn = void (*)(int64_t k, const T* Ap, const T* Bp, T* C, int64_t ldc, T alpha, T beta);
+using UkrFn = void (*)(int64_t k, const T* Ap, const T* Bp, int64_t ldb, T* C, int64_t ldc,
+                       T alpha, T beta);
 
 // Packing of one panel, R (= MR or NR) wide, r <= R valid, zero-padded to R:
 //   copy:      dst[k*R + i] = src[k*ld + i]   (the panel's rows are contiguous in memory)
@@ -65,6 +67,9 @@ struct GemmKernel {
   UkrFn<T> ukr;
   PackFn<T> pack_copy = nullptr;  // null: the generic loops in gemm.cpp
   PackFn<T> pack_tr = nullptr;
+  // Shorter tiles with the same NR (by_mr[m] computes m×NR; null where absent): the driver
+  // picks one when M is small and mr pads it badly (M = 64 → 8×32 instead of 14×32).
+  UkrFn<T> by_mr[17] = {};
 };
 
 // Each returns false (and leaves k alone) when its file was built without that path.

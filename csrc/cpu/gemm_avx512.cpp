@@ -18,38 +18,39 @@
 namespace tl {
 namespace {
 
-#define DECL_PS(i) __m512 c##i##0 = _mm512_setzero_ps(), c##i##1 = _mm512_setzero_ps();
+#define DECL_PS(i) [[maybe_unused]] __m512 c##i##0 = _mm512_setzero_ps(), c##i##1 = _mm512_setzero_ps();
 #define STEP_PS(i)                                   \
-  {                                                  \
+  if constexpr (MR > i) {                            \
     __m512 a = _mm512_set1_ps(Ap[i]);                \
     c##i##0 = _mm512_fmadd_ps(a, b0, c##i##0);       \
     c##i##1 = _mm512_fmadd_ps(a, b1, c##i##1);       \
   }
-#define PF_PS(i) _mm_prefetch((const char*)(C + i * ldc), _MM_HINT_T0); \
-                 _mm_prefetch((const char*)(C + i * ldc + 31), _MM_HINT_T0);
-#define ST0_PS(i)                                                        \
+#define PF_PS(i) if constexpr (MR > i) { _mm_prefetch((const char*)(C + i * ldc), _MM_HINT_T0); \
+                 _mm_prefetch((const char*)(C + i * ldc + 31), _MM_HINT_T0); }
+#define ST0_PS(i) if constexpr (MR > i) {                                \
   _mm512_storeu_ps(C + i * ldc, _mm512_mul_ps(va, c##i##0));             \
-  _mm512_storeu_ps(C + i * ldc + 16, _mm512_mul_ps(va, c##i##1));
-#define ST1_PS(i)                                                                             \
+  _mm512_storeu_ps(C + i * ldc + 16, _mm512_mul_ps(va, c##i##1)); }
+#define ST1_PS(i) if constexpr (MR > i) {                                                     \
   _mm512_storeu_ps(C + i * ldc, _mm512_fmadd_ps(va, c##i##0, _mm512_loadu_ps(C + i * ldc))); \
   _mm512_storeu_ps(C + i * ldc + 16,                                                         \
-                   _mm512_fmadd_ps(va, c##i##1, _mm512_loadu_ps(C + i * ldc + 16)));
-#define STB_PS(i)                                                                           \
+                   _mm512_fmadd_ps(va, c##i##1, _mm512_loadu_ps(C + i * ldc + 16))); }
+#define STB_PS(i) if constexpr (MR > i) {                                                   \
   _mm512_storeu_ps(C + i * ldc, _mm512_fmadd_ps(va, c##i##0,                                \
                                                 _mm512_mul_ps(vb, _mm512_loadu_ps(C + i * ldc)))); \
   _mm512_storeu_ps(C + i * ldc + 16,                                                        \
-                   _mm512_fmadd_ps(va, c##i##1, _mm512_mul_ps(vb, _mm512_loadu_ps(C + i * ldc + 16))));
+                   _mm512_fmadd_ps(va, c##i##1, _mm512_mul_ps(vb, _mm512_loadu_ps(C + i * ldc + 16)))); }
 
-TL_AVX512 void ukr_f32_14x32(int64_t k, const float* __restrict Ap, const float* __restrict Bp,
-                             float* __restrict C, int64_t ldc, float alpha, float beta) {
+template <int MR>
+TL_AVX512 void ukr_f32_mx32(int64_t k, const float* __restrict Ap, const float* __restrict Bp,
+                            int64_t ldb, float* __restrict C, int64_t ldc, float alpha, float beta) {
   TL_REP14(DECL_PS)
   TL_REP14(PF_PS)
 #pragma GCC unroll 4
   for (int64_t p = 0; p < k; ++p) {
     __m512 b0 = _mm512_loadu_ps(Bp), b1 = _mm512_loadu_ps(Bp + 16);
     TL_REP14(STEP_PS)
-    Ap += 14;
-    Bp += 32;
+    Ap += MR;
+    Bp += ldb;
   }
   __m512 va = _mm512_set1_ps(alpha);
   if (beta == 0.0f) {
@@ -79,14 +80,14 @@ TL_AVX512 void ukr_f32_14x32(int64_t k, const float* __restrict Ap, const float*
                    _mm512_fmadd_pd(va, c##i##1, _mm512_mul_pd(vb, _mm512_loadu_pd(C + i * ldc + 8))));
 
 TL_AVX512 void ukr_f64_14x16(int64_t k, const double* __restrict Ap, const double* __restrict Bp,
-                             double* __restrict C, int64_t ldc, double alpha, double beta) {
+                             int64_t ldb, double* __restrict C, int64_t ldc, double alpha, double beta) {
   TL_REP14(DECL_PD)
 #pragma GCC unroll 4
   for (int64_t p = 0; p < k; ++p) {
     __m512d b0 = _mm512_loadu_pd(Bp), b1 = _mm512_loadu_pd(Bp + 8);
     TL_REP14(STEP_PD)
     Ap += 14;
-    Bp += 16;
+    Bp += ldb;
   }
   __m512d va = _mm512_set1_pd(alpha);
   if (beta == 0.0) {
@@ -174,8 +175,14 @@ TL_AVX512 void pack_copy_f32(int R, int64_t r, int64_t kc, const float* src, int
 }  // namespace
 
 bool gemm_kernel_avx512_f32(GemmKernel<float>& k) {
-  k = GemmKernel<float>{"avx512 14x32", 14, 32, 14 * 24, 256, 4096, ukr_f32_14x32,
+  k = GemmKernel<float>{"avx512 14x32", 14, 32, 14 * 24, 384, 4096, ukr_f32_mx32<14>,
                         pack_copy_f32, pack_tr_f32};
+  k.by_mr[14] = ukr_f32_mx32<14>;
+  k.by_mr[12] = ukr_f32_mx32<12>;
+  k.by_mr[10] = ukr_f32_mx32<10>;
+  k.by_mr[8] = ukr_f32_mx32<8>;
+  k.by_mr[6] = ukr_f32_mx32<6>;
+  k.by_mr[4] = ukr_f32_mx32<4>;
   return true;
 }
 
