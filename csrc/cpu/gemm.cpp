@@ -6,6 +6,12 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <exception>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <ctime>
 #include <vector>
 #include <cstdlib>
 #include <cstring>
@@ -144,6 +150,130 @@ void scale_c(int64_t M, int64_t N, T beta, T* C, int64_t rsc, int64_t csc) {
 }
 
 
+// The GEMM's own worker threads. Why not `omp parallel`: a parallel region ends in a join
+// that waits for every team member, and on a machine shared with other processes a member
+// that the OS has not scheduled yet costs a whole time slice (milliseconds for a 60 µs
+// product). Here the caller works too, claiming chunks from a counter; a helper joins when
+// it runs, and the caller waits only for chunks that a helper has actually claimed. At
+// worst the caller does everything itself, at single-thread speed. Helpers spin briefly
+// after a job (back-to-back products find them awake), then sleep.
+class GemmPool {
+ public:
+  static GemmPool& get() {
+    static GemmPool* p = new GemmPool();  // never destroyed: threads outlive static dtors
+    return *p;
+  }
+
+  // Run fn(c) for c in [0, nchunks) on the caller plus up to nt - 1 helpers. Returns false
+  // (nothing run) when another caller is using the pool: the caller then runs serially.
+  bool run(int nt, int64_t nchunks, const std::function<void(int64_t)>& fn) {
+    std::unique_lock<std::mutex> busy(run_mu_, std::try_to_lock);
+    if (!busy.owns_lock()) return false;
+    ensure_workers(nt - 1);
+    {
+      std::lock_guard<std::mutex> lk(mu_);
+      fn_ = &fn;
+      nchunks_ = nchunks;
+      next_ = 0;
+      helpers_allowed_ = nt - 1;
+      error_ = nullptr;
+      done_.store(0, std::memory_order_relaxed);
+      epoch_.store(epoch_.load(std::memory_order_relaxed) + 1, std::memory_order_release);
+    }
+    cv_.notify_all();
+    work(epoch_.load(std::memory_order_relaxed));
+    for (int spins = 0; done_.load(std::memory_order_acquire) < nchunks; ++spins) {
+      if (spins < 4096) cpu_relax();
+      else std::this_thread::yield();
+    }
+    std::exception_ptr err;
+    {
+      std::lock_guard<std::mutex> lk(mu_);
+      fn_ = nullptr;
+      err = error_;
+    }
+    if (err) std::rethrow_exception(err);
+    return true;
+  }
+
+ public:
+  // Chunks run by the caller / by helpers since start (a diagnostic for gemm_info).
+  int64_t caller_chunks_ = 0, helper_chunks_ = 0;
+
+ private:
+  static void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+  }
+
+  void ensure_workers(int n) {
+    while ((int)workers_ < n) {
+      std::thread([this] { worker(); }).detach();
+      ++workers_;
+    }
+  }
+
+  // Claim and run chunks of job `epoch` until none is left.
+  void work(uint64_t epoch, bool helper = false) {
+    for (;;) {
+      int64_t c;
+      const std::function<void(int64_t)>* f;
+      {
+        std::lock_guard<std::mutex> lk(mu_);
+        if (epoch_.load(std::memory_order_relaxed) != epoch || next_ >= nchunks_) return;
+        c = next_++;
+        f = fn_;
+        if (helper) ++helper_chunks_;
+        else ++caller_chunks_;
+      }
+      try {
+        (*f)(c);
+      } catch (...) {
+        std::lock_guard<std::mutex> lk(mu_);
+        if (!error_) error_ = std::current_exception();
+      }
+      done_.fetch_add(1, std::memory_order_release);
+    }
+  }
+
+  void worker() {
+    uint64_t seen = epoch_.load(std::memory_order_acquire);
+    for (;;) {
+      // Spin a little (about 50 µs) for the next job, then sleep.
+      auto t0 = std::chrono::steady_clock::now();
+      for (int i = 0; epoch_.load(std::memory_order_acquire) == seen; ++i) {
+        cpu_relax();
+        if ((i & 255) == 255 && std::chrono::steady_clock::now() - t0 > std::chrono::microseconds(50)) {
+          std::unique_lock<std::mutex> lk(mu_);
+          cv_.wait(lk, [&] { return epoch_.load(std::memory_order_relaxed) != seen; });
+          break;
+        }
+      }
+      uint64_t e;
+      {
+        std::lock_guard<std::mutex> lk(mu_);
+        e = epoch_.load(std::memory_order_relaxed);
+        seen = e;
+        if (helpers_allowed_ <= 0 || next_ >= nchunks_) continue;
+        --helpers_allowed_;
+      }
+      work(e, true);
+    }
+  }
+
+  std::mutex run_mu_;  // one job at a time
+  std::mutex mu_;      // guards the job fields below
+  std::condition_variable cv_;
+  std::atomic<uint64_t> epoch_{0};
+  std::atomic<int64_t> done_{0};
+  const std::function<void(int64_t)>* fn_ = nullptr;
+  int64_t nchunks_ = 0, next_ = 0;
+  int helpers_allowed_ = 0;
+  std::exception_ptr error_;
+  size_t workers_ = 0;
+};
+
 // One thread, one product: jc → pc (pack B) → ic (pack A) → MR×NR tiles.
 template <typename T>
 void gemm_serial(const GemmKernel<T>& kr, int64_t M, int64_t N, int64_t K, T alpha, const T* A,
@@ -266,39 +396,32 @@ void gemm_impl(int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t rsa
   }
   int nt = std::max(1, nthreads);
   if (M * N * K < g_thread_min_work) nt = 1;
-#ifdef _OPENMP
   if (nt > 1) {
     // Split the side with more register tiles.
     const int64_t tm = (M + MR - 1) / MR, tn = (N + NR - 1) / NR;
     const bool split_m = tm * NR >= tn * MR;  // compare in elements
     const int64_t units = split_m ? tm : tn, unit = split_m ? MR : NR;
-    // Big products: several chunks per thread for balance; small: one each.
-    int64_t chunks = nt * (M * N * K >= (int64_t(1) << 27) ? 4 : 1);
-    chunks = std::min<int64_t>(chunks, units);
+    // Several chunks per thread: a late or descheduled helper leaves the caller less to do.
+    int64_t chunks = std::min<int64_t>(int64_t(nt) * 4, units);
     if (chunks > 1) {
       const int64_t per = (units + chunks - 1) / chunks;  // tiles per chunk
       chunks = (units + per - 1) / per;
       nt = (int)std::min<int64_t>(nt, chunks);
-      std::atomic<int64_t> next{0};
-#pragma omp parallel num_threads(nt)
-      {
-        for (int64_t c; (c = next.fetch_add(1, std::memory_order_relaxed)) < chunks;) {
-          const int64_t lo = c * per * unit;
-          if (split_m) {
-            const int64_t m = std::min(M - lo, per * unit);
-            gemm_serial<T>(kr, m, N, K, alpha, A + lo * rsa, rsa, csa, B, rsb, csb, beta,
-                           C + lo * rsc, rsc, csc);
-          } else {
-            const int64_t n = std::min(N - lo, per * unit);
-            gemm_serial<T>(kr, M, n, K, alpha, A, rsa, csa, B + lo * csb, rsb, csb, beta,
-                           C + lo * csc, rsc, csc);
-          }
+      std::function<void(int64_t)> fn = [&](int64_t c) {
+        const int64_t lo = c * per * unit;
+        if (split_m) {
+          const int64_t m = std::min(M - lo, per * unit);
+          gemm_serial<T>(kr, m, N, K, alpha, A + lo * rsa, rsa, csa, B, rsb, csb, beta,
+                         C + lo * rsc, rsc, csc);
+        } else {
+          const int64_t n = std::min(N - lo, per * unit);
+          gemm_serial<T>(kr, M, n, K, alpha, A, rsa, csa, B + lo * csb, rsb, csb, beta,
+                         C + lo * csc, rsc, csc);
         }
-      }
-      return;
+      };
+      if (GemmPool::get().run(nt, chunks, fn)) return;
     }
   }
-#endif
   gemm_serial<T>(kr, M, N, K, alpha, A, rsa, csa, B, rsb, csb, beta, C, rsc, csc);
 }
 
@@ -321,7 +444,7 @@ void gemm_f64(int64_t M, int64_t N, int64_t K, double alpha, const double* A, in
 }
 
 // Micro-kernel alone on L1-resident panels (no packing, no C traffic beyond one tile):
-// the ceiling the driver can reach. Returns GF/s.
+// the ceiling the driver can reach. Returns GF/s of thread CPU time.
 static double ukr_probe(int64_t kc, int64_t reps, int mr) {
   GemmKernel<float> kr = tuned_kernel<float>();
   UkrFn<float> ukr = kr.ukr;
@@ -330,9 +453,15 @@ static double ukr_probe(int64_t kc, int64_t reps, int mr) {
   std::vector<float> a((size_t)mr * kc, 0.5f), b((size_t)kr.nr * kc, 0.25f),
       c((size_t)mr * kr.nr, 0.f);
   ukr(kc, a.data(), b.data(), kr.nr, c.data(), kr.nr, 1.f, 0.f);
-  auto t0 = std::chrono::steady_clock::now();
+  // Thread CPU time: on a shared machine, time spent descheduled is not the kernel's.
+  auto now = [] {
+    timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return ts.tv_sec + 1e-9 * ts.tv_nsec;
+  };
+  double t0 = now();
   for (int64_t r = 0; r < reps; ++r) ukr(kc, a.data(), b.data(), kr.nr, c.data(), kr.nr, 1.f, 1.f);
-  double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  double s = now() - t0;
   return 2.0 * mr * kr.nr * kc * reps / s / 1e9;
 }
 
@@ -358,6 +487,9 @@ static void bind_gemm(pybind11::module_& m) {
     d["f64_nc"] = kd.nc;
     d["thread_min_work"] = g_thread_min_work;
     d["num_threads"] = get_num_threads();
+    d["threading"] = std::string("own pool: caller + helpers claim chunks of C; no join barrier");
+    d["pool_caller_chunks"] = GemmPool::get().caller_chunks_;
+    d["pool_helper_chunks"] = GemmPool::get().helper_chunks_;
     return d;
   }, "the GEMM path in use: SIMD level, micro-kernel, register tile and cache blocks");
   m.def("gemm_set_blocking", [](int mc, int kc, int nc, int64_t thread_min_work) {
