@@ -3,6 +3,8 @@
 // tl::simd_level() is picked per call.
 #include "gemm.h"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -160,8 +162,14 @@ void scale_c(int64_t M, int64_t N, T beta, T* C, int64_t rsc, int64_t csc) {
 class GemmPool {
  public:
   static GemmPool& get() {
-    static GemmPool* p = new GemmPool();  // never destroyed: threads outlive static dtors
-    return *p;
+    static bool registered = [] {
+      // A forked child has none of the helper threads (and maybe a mutex held by one):
+      // it starts a fresh pool. The old one is leaked on purpose.
+      pthread_atfork(nullptr, nullptr, [] { instance() = new GemmPool(); });
+      return true;
+    }();
+    (void)registered;
+    return *instance();
   }
 
   // Run fn(c) for c in [0, nchunks) on the caller plus up to nt - 1 helpers. Returns false
@@ -201,6 +209,11 @@ class GemmPool {
   int64_t caller_chunks_ = 0, helper_chunks_ = 0;
 
  private:
+  static GemmPool*& instance() {
+    static GemmPool* p = new GemmPool();  // never destroyed: threads outlive static dtors
+    return p;
+  }
+
   static void cpu_relax() {
 #if defined(__x86_64__) || defined(__i386__)
     __builtin_ia32_pause();
