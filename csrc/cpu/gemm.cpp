@@ -287,6 +287,62 @@ class GemmPool {
   size_t workers_ = 0;
 };
 
+template <typename T>
+void gemv_dot_generic(int64_t M, int64_t K, const T* A, int64_t lda, const T* x, T* y,
+                      int64_t incy, T alpha, T beta) {
+  for (int64_t i = 0; i < M; ++i) {
+    const T* a = A + i * lda;
+    T acc = T(0);
+#pragma omp simd reduction(+ : acc)
+    for (int64_t k = 0; k < K; ++k) acc += a[k] * x[k];
+    T& d = y[i * incy];
+    d = beta == T(0) ? alpha * acc : alpha * acc + beta * d;
+  }
+}
+
+template <typename T>
+void gemv_axpy_generic(int64_t M, int64_t K, const T* A, int64_t lda, const T* x, T* y,
+                       int64_t incy, T alpha, T beta) {
+  alignas(64) T acc[512];
+  for (int64_t i0 = 0; i0 < M; i0 += 512) {
+    const int64_t mb = std::min<int64_t>(512, M - i0);
+    for (int64_t i = 0; i < mb; ++i) acc[i] = T(0);
+    for (int64_t k = 0; k < K; ++k) {
+      const T xk = x[k];
+      const T* col = A + k * lda + i0;
+#pragma omp simd
+      for (int64_t i = 0; i < mb; ++i) acc[i] += col[i] * xk;
+    }
+    for (int64_t i = 0; i < mb; ++i) {
+      T& d = y[(i0 + i) * incy];
+      d = beta == T(0) ? alpha * acc[i] : alpha * acc[i] + beta * d;
+    }
+  }
+}
+
+Scratch& scratch_x() {
+  static thread_local Scratch s;
+  return s;
+}
+
+// N == 1 with A rows or columns contiguous: a matrix-vector product, memory-bound, no packing.
+template <typename T>
+bool try_gemv(const GemmKernel<T>& kr, int64_t M, int64_t K, T alpha, const T* A, int64_t rsa,
+              int64_t csa, const T* x, int64_t incx, T beta, T* y, int64_t incy) {
+  const bool dot = csa == 1, axpy = !dot && rsa == 1;
+  if (!dot && !axpy) return false;
+  if (incx != 1) {
+    T* xc = static_cast<T*>(scratch_x().get(sizeof(T) * (size_t)K + 64));
+    for (int64_t k = 0; k < K; ++k) xc[k] = x[k * incx];
+    x = xc;
+  }
+  if (dot)
+    (kr.gemv_dot ? kr.gemv_dot : gemv_dot_generic<T>)(M, K, A, rsa, x, y, incy, alpha, beta);
+  else
+    (kr.gemv_axpy ? kr.gemv_axpy : gemv_axpy_generic<T>)(M, K, A, csa, x, y, incy, alpha, beta);
+  return true;
+}
+
 // One thread, one product: jc → pc (pack B) → ic (pack A) → MR×NR tiles.
 template <typename T>
 void gemm_serial(const GemmKernel<T>& kr, int64_t M, int64_t N, int64_t K, T alpha, const T* A,
@@ -400,6 +456,9 @@ void gemm_impl(int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t rsa
   }
   const GemmKernel<T> kr = tuned_kernel<T>();
   const int MR = kr.mr, NR = kr.nr;
+  // Matrix-vector products (x·A as Aᵀ·x).
+  if (N == 1 && try_gemv<T>(kr, M, K, alpha, A, rsa, csa, B, rsb, beta, C, rsc)) return;
+  if (M == 1 && try_gemv<T>(kr, N, K, alpha, B, csb, rsb, A, csa, beta, C, csc)) return;
   // Cᵀ = Bᵀ·Aᵀ when that pads the register tiles much less (N = 10 in a 32-wide tile).
   {
     auto padded = [](int64_t x, int r) { return (x + r - 1) / r * r; };

@@ -59,6 +59,12 @@ using UkrFn = void (*)(int64_t k, const T* Ap, const T* Bp, int64_t ldb, T* C, i
 template <typename T>
 using PackFn = void (*)(int R, int64_t r, int64_t kc, const T* src, int64_t ld, T* dst);
 
+// Matrix-vector, y[i*incy] = alpha * Σ_k A(i,k)·x[k] + beta * y[i*incy] (beta == 0: y not read),
+// x contiguous. dot: A(i,k) = A[i*lda + k] (rows contiguous); axpy: A(i,k) = A[i + k*lda].
+template <typename T>
+using GemvFn = void (*)(int64_t M, int64_t K, const T* A, int64_t lda, const T* x, T* y,
+                        int64_t incy, T alpha, T beta);
+
 template <typename T>
 struct GemmKernel {
   const char* name;
@@ -70,6 +76,8 @@ struct GemmKernel {
   // Shorter tiles with the same NR (by_mr[m] computes m×NR; null where absent): the driver
   // picks one when M is small and mr pads it badly (M = 64 → 8×32 instead of 14×32).
   UkrFn<T> by_mr[17] = {};
+  GemvFn<T> gemv_dot = nullptr;  // null: the generic loops in gemm.cpp
+  GemvFn<T> gemv_axpy = nullptr;
 };
 
 // Each returns false (and leaves k alone) when its file was built without that path.

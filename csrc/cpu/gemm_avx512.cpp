@@ -172,6 +172,81 @@ TL_AVX512 void pack_copy_f32(int R, int64_t r, int64_t kc, const float* src, int
   }
 }
 
+// y = alpha·A·x + beta·y with rows of A contiguous: 4 rows at a time, 2 accumulators each.
+TL_AVX512 void gemv_dot_f32(int64_t M, int64_t K, const float* A, int64_t lda, const float* x,
+                            float* y, int64_t incy, float alpha, float beta) {
+  auto finish = [&](int64_t i, float v) {
+    float& d = y[i * incy];
+    d = beta == 0.0f ? alpha * v : alpha * v + beta * d;
+  };
+  int64_t i = 0;
+  for (; i + 4 <= M; i += 4) {
+    const float* a0 = A + i * lda;
+    const float* a1 = a0 + lda;
+    const float* a2 = a1 + lda;
+    const float* a3 = a2 + lda;
+    __m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps(), s2 = _mm512_setzero_ps(),
+           s3 = _mm512_setzero_ps();
+    int64_t k = 0;
+    for (; k + 16 <= K; k += 16) {
+      __m512 xv = _mm512_loadu_ps(x + k);
+      s0 = _mm512_fmadd_ps(_mm512_loadu_ps(a0 + k), xv, s0);
+      s1 = _mm512_fmadd_ps(_mm512_loadu_ps(a1 + k), xv, s1);
+      s2 = _mm512_fmadd_ps(_mm512_loadu_ps(a2 + k), xv, s2);
+      s3 = _mm512_fmadd_ps(_mm512_loadu_ps(a3 + k), xv, s3);
+    }
+    if (k < K) {
+      const __mmask16 m = (__mmask16)((1u << (K - k)) - 1);
+      __m512 xv = _mm512_maskz_loadu_ps(m, x + k);
+      s0 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, a0 + k), xv, s0);
+      s1 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, a1 + k), xv, s1);
+      s2 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, a2 + k), xv, s2);
+      s3 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, a3 + k), xv, s3);
+    }
+    finish(i, _mm512_reduce_add_ps(s0));
+    finish(i + 1, _mm512_reduce_add_ps(s1));
+    finish(i + 2, _mm512_reduce_add_ps(s2));
+    finish(i + 3, _mm512_reduce_add_ps(s3));
+  }
+  for (; i < M; ++i) {
+    const float* a0 = A + i * lda;
+    __m512 s0 = _mm512_setzero_ps();
+    int64_t k = 0;
+    for (; k + 16 <= K; k += 16) s0 = _mm512_fmadd_ps(_mm512_loadu_ps(a0 + k), _mm512_loadu_ps(x + k), s0);
+    if (k < K) {
+      const __mmask16 m = (__mmask16)((1u << (K - k)) - 1);
+      s0 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, a0 + k), _mm512_maskz_loadu_ps(m, x + k), s0);
+    }
+    finish(i, _mm512_reduce_add_ps(s0));
+  }
+}
+
+// y = alpha·A·x + beta·y with columns of A contiguous: y in blocks of 4096 (16 KiB, in L1),
+// each column segment streamed once.
+TL_AVX512 void gemv_axpy_f32(int64_t M, int64_t K, const float* A, int64_t lda, const float* x,
+                             float* y, int64_t incy, float alpha, float beta) {
+  alignas(64) float acc[4096];
+  for (int64_t i0 = 0; i0 < M; i0 += 4096) {
+    const int64_t mb = std::min<int64_t>(4096, M - i0);
+    for (int64_t i = 0; i < mb; i += 16) _mm512_store_ps(acc + i, _mm512_setzero_ps());
+    for (int64_t k = 0; k < K; ++k) {
+      const __m512 xv = _mm512_set1_ps(x[k]);
+      const float* col = A + k * lda + i0;
+      int64_t i = 0;
+      for (; i + 16 <= mb; i += 16)
+        _mm512_store_ps(acc + i, _mm512_fmadd_ps(_mm512_loadu_ps(col + i), xv, _mm512_load_ps(acc + i)));
+      if (i < mb) {
+        const __mmask16 m = (__mmask16)((1u << (mb - i)) - 1);
+        _mm512_store_ps(acc + i, _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, col + i), xv, _mm512_load_ps(acc + i)));
+      }
+    }
+    for (int64_t i = 0; i < mb; ++i) {
+      float& d = y[(i0 + i) * incy];
+      d = beta == 0.0f ? alpha * acc[i] : alpha * acc[i] + beta * d;
+    }
+  }
+}
+
 }  // namespace
 
 bool gemm_kernel_avx512_f32(GemmKernel<float>& k) {
@@ -183,6 +258,8 @@ bool gemm_kernel_avx512_f32(GemmKernel<float>& k) {
   k.by_mr[8] = ukr_f32_mx32<8>;
   k.by_mr[6] = ukr_f32_mx32<6>;
   k.by_mr[4] = ukr_f32_mx32<4>;
+  k.gemv_dot = gemv_dot_f32;
+  k.gemv_axpy = gemv_axpy_f32;
   return true;
 }
 
