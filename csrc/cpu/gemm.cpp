@@ -499,6 +499,11 @@ void gemm_impl(int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t rsa
 
 }  // namespace
 
+void gemm_parallel_chunks(int nthreads, int64_t n, const std::function<void(int64_t)>& fn) {
+  if (nthreads > 1 && n > 1 && GemmPool::get().run((int)std::min<int64_t>(nthreads, n), n, fn)) return;
+  for (int64_t c = 0; c < n; ++c) fn(c);
+}
+
 bool gemm_wants_threads(int64_t M, int64_t N, int64_t K) {
   return get_num_threads() > 1 && M * N * K >= g_thread_min_work;
 }

@@ -12,6 +12,7 @@
 // on the calling thread.
 #pragma once
 #include <cstdint>
+#include <functional>
 
 namespace tl {
 
@@ -43,6 +44,10 @@ inline void gemm<double>(int64_t M, int64_t N, int64_t K, double alpha, const do
 // Would gemm use more than one thread for this product? (matmul's batch loop asks, to
 // parallelise over the batch instead when each product is small.)
 bool gemm_wants_threads(int64_t M, int64_t N, int64_t K);
+
+// fn(c) for c in [0, n) on the GEMM's worker pool (the caller works too and waits only for
+// chunks a helper has claimed; see gemm.cpp); serial when nthreads <= 1 or the pool is busy.
+void gemm_parallel_chunks(int nthreads, int64_t n, const std::function<void(int64_t)>& fn);
 
 // ---- micro-kernels (internal) ----
 // ukr(k, Ap, Bp, ldb, C, ldc, alpha, beta): C[MR×NR] (row stride ldc, column stride 1) =
