@@ -378,6 +378,12 @@ void gemm_serial(const GemmKernel<T>& kr, int64_t M, int64_t N, int64_t K, T alp
   // Short A (one block of few panels) and B with unit column stride: the micro-kernel reads
   // B in place (rows rsb apart) instead of packing it; only a ragged last panel is packed.
   const bool direct_b = csb == 1 && M <= 8 * MR;
+  // Short row-major A: the micro-kernel broadcasts from A's rows in place (MR row streams),
+  // unless the row stride is near a multiple of 4 KiB (the rows would share L1 sets).
+  const int64_t lda_bytes = (rsa * (int64_t)sizeof(T)) % 4096;
+  const bool direct_a = csa == 1 && M <= 8 * MR && kr.sa_by_mr[MR] && rsa > 0 &&
+                        lda_bytes >= 512 && lda_bytes <= 4096 - 512;
+  const UkrSaFn<T> ukr_sa = direct_a ? kr.sa_by_mr[MR] : nullptr;
   T* Ap = static_cast<T*>(scratch_a().get(sizeof(T) * (size_t)MC * KC + 256));
   T* Bp = static_cast<T*>(scratch_b().get(sizeof(T) * (size_t)NC * KC + 256));
   alignas(64) T tmp[16 * 64];  // edge tile (MR*NR <= 1024)
@@ -402,7 +408,7 @@ void gemm_serial(const GemmKernel<T>& kr, int64_t M, int64_t N, int64_t K, T alp
       for (int64_t ic = 0; ic < M; ic += MC) {
         const int64_t mc = std::min(MC, M - ic);
         const int64_t npan_a = (mc + MR - 1) / MR;
-        for (int64_t p = 0; p < npan_a; ++p) {
+        for (int64_t p = direct_a ? mc / MR : 0; p < npan_a; ++p) {
           const int64_t i0 = p * MR;
           const int64_t mr = std::min<int64_t>(MR, mc - i0);
           const T* src = A + (ic + i0) * rsa + pc * csa;
@@ -424,7 +430,19 @@ void gemm_serial(const GemmKernel<T>& kr, int64_t M, int64_t N, int64_t K, T alp
             const int64_t mr = std::min<int64_t>(MR, mc - i0);
             T* c = C + (ic + i0) * rsc + (jc + j0) * csc;
             const T* a = Ap + ir * MR * kc;
-            if (mr == MR && nr == NR && csc == 1) {
+            if (direct_a && mr == MR) {
+              const T* ad = A + (ic + i0) * rsa + pc;
+              if (nr == NR && csc == 1) {
+                ukr_sa(kc, ad, rsa, b, ldb, c, rsc, alpha, beta_eff);
+              } else {
+                ukr_sa(kc, ad, rsa, b, ldb, tmp, NR, alpha, T(0));
+                for (int64_t i = 0; i < mr; ++i)
+                  for (int64_t j = 0; j < nr; ++j) {
+                    T& dst = c[i * rsc + j * csc];
+                    dst = beta_eff == T(0) ? tmp[i * NR + j] : tmp[i * NR + j] + beta_eff * dst;
+                  }
+              }
+            } else if (mr == MR && nr == NR && csc == 1) {
               ukr(kc, a, b, ldb, c, rsc, alpha, beta_eff);
             } else {
               ukr(kc, a, b, ldb, tmp, NR, alpha, T(0));

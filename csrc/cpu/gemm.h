@@ -70,6 +70,11 @@ template <typename T>
 using GemvFn = void (*)(int64_t M, int64_t K, const T* A, int64_t lda, const T* x, T* y,
                         int64_t incy, T alpha, T beta);
 
+// The same with A read in place from a row-major block: A(i, k) at A[i*lda + k].
+template <typename T>
+using UkrSaFn = void (*)(int64_t k, const T* A, int64_t lda, const T* Bp, int64_t ldb, T* C,
+                         int64_t ldc, T alpha, T beta);
+
 template <typename T>
 struct GemmKernel {
   const char* name;
@@ -81,6 +86,7 @@ struct GemmKernel {
   // Shorter tiles with the same NR (by_mr[m] computes m×NR; null where absent): the driver
   // picks one when M is small and mr pads it badly (M = 64 → 8×32 instead of 14×32).
   UkrFn<T> by_mr[17] = {};
+  UkrSaFn<T> sa_by_mr[17] = {};  // A in place (short row-major A: no A packing at all)
   GemvFn<T> gemv_dot = nullptr;  // null: the generic loops in gemm.cpp
   GemvFn<T> gemv_axpy = nullptr;
 };

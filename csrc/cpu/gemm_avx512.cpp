@@ -21,7 +21,7 @@ namespace {
 #define DECL_PS(i) [[maybe_unused]] __m512 c##i##0 = _mm512_setzero_ps(), c##i##1 = _mm512_setzero_ps();
 #define STEP_PS(i)                                   \
   if constexpr (MR > i) {                            \
-    __m512 a = _mm512_set1_ps(Ap[i]);                \
+    __m512 a = _mm512_set1_ps(Ap[SA ? i * lda : i]); \
     c##i##0 = _mm512_fmadd_ps(a, b0, c##i##0);       \
     c##i##1 = _mm512_fmadd_ps(a, b1, c##i##1);       \
   }
@@ -40,16 +40,18 @@ namespace {
   _mm512_storeu_ps(C + i * ldc + 16,                                                        \
                    _mm512_fmadd_ps(va, c##i##1, _mm512_mul_ps(vb, _mm512_loadu_ps(C + i * ldc + 16)))); }
 
-template <int MR>
-TL_AVX512 void ukr_f32_mx32(int64_t k, const float* __restrict Ap, const float* __restrict Bp,
-                            int64_t ldb, float* __restrict C, int64_t ldc, float alpha, float beta) {
+// SA: A read in place, (i, k) at Ap[i*lda + k], instead of a packed panel.
+template <int MR, bool SA>
+TL_AVX512 inline __attribute__((always_inline)) void ukr_f32_body(
+    int64_t k, const float* __restrict Ap, int64_t lda, const float* __restrict Bp, int64_t ldb,
+    float* __restrict C, int64_t ldc, float alpha, float beta) {
   TL_REP14(DECL_PS)
   TL_REP14(PF_PS)
 #pragma GCC unroll 4
   for (int64_t p = 0; p < k; ++p) {
     __m512 b0 = _mm512_loadu_ps(Bp), b1 = _mm512_loadu_ps(Bp + 16);
     TL_REP14(STEP_PS)
-    Ap += MR;
+    Ap += SA ? 1 : MR;
     Bp += ldb;
   }
   __m512 va = _mm512_set1_ps(alpha);
@@ -61,6 +63,19 @@ TL_AVX512 void ukr_f32_mx32(int64_t k, const float* __restrict Ap, const float* 
     __m512 vb = _mm512_set1_ps(beta);
     TL_REP14(STB_PS)
   }
+}
+
+template <int MR>
+TL_AVX512 void ukr_f32_mx32(int64_t k, const float* __restrict Ap, const float* __restrict Bp,
+                            int64_t ldb, float* __restrict C, int64_t ldc, float alpha, float beta) {
+  ukr_f32_body<MR, false>(k, Ap, 0, Bp, ldb, C, ldc, alpha, beta);
+}
+
+template <int MR>
+TL_AVX512 void ukr_f32_mx32_sa(int64_t k, const float* __restrict A, int64_t lda,
+                               const float* __restrict Bp, int64_t ldb, float* __restrict C,
+                               int64_t ldc, float alpha, float beta) {
+  ukr_f32_body<MR, true>(k, A, lda, Bp, ldb, C, ldc, alpha, beta);
 }
 
 #define DECL_PD(i) __m512d c##i##0 = _mm512_setzero_pd(), c##i##1 = _mm512_setzero_pd();
@@ -258,6 +273,12 @@ bool gemm_kernel_avx512_f32(GemmKernel<float>& k) {
   k.by_mr[8] = ukr_f32_mx32<8>;
   k.by_mr[6] = ukr_f32_mx32<6>;
   k.by_mr[4] = ukr_f32_mx32<4>;
+  k.sa_by_mr[14] = ukr_f32_mx32_sa<14>;
+  k.sa_by_mr[12] = ukr_f32_mx32_sa<12>;
+  k.sa_by_mr[10] = ukr_f32_mx32_sa<10>;
+  k.sa_by_mr[8] = ukr_f32_mx32_sa<8>;
+  k.sa_by_mr[6] = ukr_f32_mx32_sa<6>;
+  k.sa_by_mr[4] = ukr_f32_mx32_sa<4>;
   k.gemv_dot = gemv_dot_f32;
   k.gemv_axpy = gemv_axpy_f32;
   return true;
