@@ -111,7 +111,15 @@ Array matmul(const Array& a, const Array& b) {
   Shape bb(b.shape.begin(), b.shape.end() - (b_vec ? 1 : 2));
   Shape sa(a.strides.begin(), a.strides.end() - (a_vec ? 1 : 2));
   Shape sb(b.strides.begin(), b.strides.end() - (b_vec ? 1 : 2));
-  Shape bshape = broadcast_shapes(ba, bb, op);
+  Shape bshape;
+  try {
+    bshape = broadcast_shapes(ba, bb, op);
+  } catch (const ValueError&) {
+    TL_CHECK(false, ValueError,
+             "matmul: shapes " << shape_str(a.shape) << " and " << shape_str(b.shape)
+                               << " cannot be multiplied (batch dimensions " << shape_str(ba) << " and "
+                               << shape_str(bb) << " do not broadcast)");
+  }
   const size_t nbd = bshape.size();
   // Strides of each operand over the broadcast batch shape (0 where broadcast).
   Shape ea(nbd, 0), eb(nbd, 0);

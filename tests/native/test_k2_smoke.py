@@ -164,8 +164,10 @@ def test_errors():
         C.matmul(f(arr((3, 4), np.float32)), f(arr((4, 6), np.float64)))
     with pytest.raises(TypeError):
         C.matmul(f(np.ones((3, 4), np.int64)), f(np.ones((4, 6), np.int64)))
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"matmul: shapes \(2, 3, 4\) and \(5, 4, 6\)"):
         C.matmul(f(arr((2, 3, 4), np.float32)), f(arr((5, 4, 6), np.float32)))
+    with pytest.raises(ValueError):
+        C.matmul(f(np.ones((), np.float32)), f(arr((2, 2), np.float32)))
     with pytest.raises(ValueError):
         C.linear(f(arr((3, 4), np.float32)), f(arr((5, 6), np.float32)), None)
     with pytest.raises(ValueError):
