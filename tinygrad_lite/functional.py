@@ -115,7 +115,7 @@ def where(cond, a, b):
     if a.dtype is not b.dtype:
         a, b = _promote(a, b)
     if cond.dtype is not _dt.bool_:
-        cond = cond != 0
+        raise TypeError(f"where: expected a bool condition, got {cond.dtype.name} (compare it, e.g. cond != 0)")
     return E.Where.apply(cond, a, b)
 
 
@@ -207,7 +207,7 @@ def flatten(x, start_dim=0, end_dim=-1):
     n = x.ndim
     if n == 0:
         return reshape(x, 1)
-    s, e = start_dim % n, end_dim % n
+    s, e = normalize_axes(start_dim, n, "flatten")[0], normalize_axes(end_dim, n, "flatten")[0]
     shape = list(x.shape)
     if s > e:
         raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
@@ -327,8 +327,17 @@ def matmul(a, b):
         raise RuntimeError(f"matmul: both arguments need at least 1 dimension, got {a.ndim}D and {b.ndim}D")
     if a.dtype is not b.dtype:
         a, b = _promote(a, b)
-    if a.ndim >= 2 and b.ndim >= 2:
-        return M.Matmul.apply(a, b)
+    try:
+        if a.ndim >= 2 and b.ndim >= 2:
+            return M.Matmul.apply(a, b)
+        return _matmul_1d(a, b)
+    except ValueError as e:  # name the shapes the caller passed, not the internal views
+        raise ValueError(
+            f"matmul: shapes {tuple(a.shape)} and {tuple(b.shape)} cannot be multiplied ({e})"
+        ) from None
+
+
+def _matmul_1d(a, b):
     a2 = unsqueeze(a, 0) if a.ndim == 1 else a
     b2 = unsqueeze(b, -1) if b.ndim == 1 else b
     out = M.Matmul.apply(a2, b2)

@@ -54,6 +54,14 @@ def getitem(x, index):
     if not builtins.any(_is_advanced(i) for i in index):
         return S.BasicIndex.apply(x, index=_basic_only(index))
     adv = [k for k, i in enumerate(index) if _is_advanced(i)]
+    prefix = index[: adv[0]]
+    if any(i is Ellipsis for i in prefix):
+        raise NotImplementedError("an Ellipsis before an index tensor is not supported")
+    if any(not (isinstance(i, slice) and i == slice(None)) for i in prefix):
+        # x[1, idx] == x[1][idx]: apply the basic prefix as a view, keep its surviving dims as ':'
+        y = S.BasicIndex.apply(x, index=_basic_only(prefix))
+        kept = tuple(slice(None) for i in prefix if isinstance(i, slice) or i is None)
+        return getitem(y, kept + index[adv[0] :])
     tensors = [_as_index_tensor(index[k], x) for k in adv]
     if len(tensors) == 1 and tensors[0].dtype is _dt.bool_:
         mask = tensors[0]

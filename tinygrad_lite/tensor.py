@@ -275,17 +275,24 @@ class Tensor:
 
         return matmul(_as_tensor(other, self), self)
 
+    # x op= y is in place (as torch), except on a non-leaf that records a graph: there it
+    # rebinds x to a new node, since in-place ops are not recorded here.
+    def _inplace_or_new(self, other, method, op):
+        if self.requires_grad and self._ctx is not None and _enabled[0]:
+            return op(self, other)
+        return getattr(self, method)(other)
+
     def __iadd__(self, other):
-        return self.add_(other) if not self.requires_grad else self + other
+        return self._inplace_or_new(other, "add_", Tensor.__add__)
 
     def __isub__(self, other):
-        return self.sub_(other) if not self.requires_grad else self - other
+        return self._inplace_or_new(other, "sub_", Tensor.__sub__)
 
     def __imul__(self, other):
-        return self.mul_(other) if not self.requires_grad else self * other
+        return self._inplace_or_new(other, "mul_", Tensor.__mul__)
 
     def __itruediv__(self, other):
-        return self.div_(other) if not self.requires_grad else self / other
+        return self._inplace_or_new(other, "div_", Tensor.__truediv__)
 
     # comparisons: not differentiable, → bool tensors
     def _compare(self, other, name):
