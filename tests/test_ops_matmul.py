@@ -19,6 +19,11 @@ except ImportError:
     torch = None
 needs_torch = pytest.mark.skipif(torch is None, reason="torch is not installed")
 
+def _tl_functional():
+    import tinygrad_lite.nn.functional as LF
+    return LF
+
+
 F32 = dict(atol=1e-4, rtol=1e-4, grad_atol=1e-4, grad_rtol=1e-4, low=-1.0, high=1.0)
 
 SHAPE_PAIRS = [
@@ -107,7 +112,7 @@ def test_matmul_float64_vs_torch(sa, sb, device):
 def test_linear_vs_torch(bias, device):
     shapes = [(2, 3, 5), (4, 5)] + ([(4,)] if bias else [])
     helper_test_op(shapes, lambda x, w, *b: torch.nn.functional.linear(x, w, *b),
-                   lambda x, w, *b: tl.nn.functional.linear(x, w, *b), device=device, **F32)
+                   lambda x, w, *b: _tl_functional().linear(x, w, *b), device=device, **F32)
 
 
 @needs_torch

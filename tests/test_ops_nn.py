@@ -28,6 +28,18 @@ def F():
     return LF
 
 
+def test_nn_functional_reachable_after_plain_import():
+    # torch.nn.functional is reachable after `import torch`; the same for tinygrad_lite (fresh interpreter)
+    import os
+    import subprocess
+    import sys
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    code = "import tinygrad_lite as tl; tl.nn.functional.softmax; tl.nn.functional.cross_entropy; print('ok')"
+    env = dict(os.environ, PYTHONPATH=root + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert r.returncode == 0 and "ok" in r.stdout, f"`tl.nn.functional` after `import tinygrad_lite as tl`: {r.stderr[-800:]}"
+
+
 # ----------------------------------------------------------------------------- softmax, log_softmax
 SOFTMAX = {
     "softmax": (lambda x, d: x.softmax(dim=d), 1e-6, 1e-5),

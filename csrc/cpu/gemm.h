@@ -12,6 +12,7 @@
 // on the calling thread.
 #pragma once
 #include <cstdint>
+#include <functional>
 
 namespace tl {
 
@@ -44,18 +45,35 @@ inline void gemm<double>(int64_t M, int64_t N, int64_t K, double alpha, const do
 // parallelise over the batch instead when each product is small.)
 bool gemm_wants_threads(int64_t M, int64_t N, int64_t K);
 
+// fn(c) for c in [0, n) on the GEMM's worker pool (the caller works too and waits only for
+// chunks a helper has claimed; see gemm.cpp); serial when nthreads <= 1 or the pool is busy.
+void gemm_parallel_chunks(int nthreads, int64_t n, const std::function<void(int64_t)>& fn);
+
 // ---- micro-kernels (internal) ----
-// ukr(k, Ap, Bp, C, ldc, alpha, beta): C[MR×NR] (row stride ldc, column stride 1) =
-// alpha * Ap·Bp + beta * C, where Ap is an MR-row packed panel (Ap[k*MR + i]) and Bp an
-// NR-column packed panel (Bp[k*NR + j]). beta == 0: C is not read.
+// ukr(k, Ap, Bp, ldb, C, ldc, alpha, beta): C[MR×NR] (row stride ldc, column stride 1) =
+// alpha * Ap·Bp + beta * C, where Ap is an MR-row packed panel (Ap[k*MR + i]) and Bp holds
+// NR contiguous columns per k, rows ldb apart (ldb = NR: a packed panel; ldb = the row
+// stride of B: B read in place). beta == 0: C is not read.
 template <typename T>
-using UkrFn = void (*)(int64_t k, const T* Ap, const T* Bp, T* C, int64_t ldc, T alpha, T beta);
+using UkrFn = void (*)(int64_t k, const T* Ap, const T* Bp, int64_t ldb, T* C, int64_t ldc,
+                       T alpha, T beta);
 
 // Packing of one panel, R (= MR or NR) wide, r <= R valid, zero-padded to R:
 //   copy:      dst[k*R + i] = src[k*ld + i]   (the panel's rows are contiguous in memory)
 //   transpose: dst[k*R + i] = src[i*ld + k]   (row-major A, or B = wᵀ read in place)
 template <typename T>
 using PackFn = void (*)(int R, int64_t r, int64_t kc, const T* src, int64_t ld, T* dst);
+
+// Matrix-vector, y[i*incy] = alpha * Σ_k A(i,k)·x[k] + beta * y[i*incy] (beta == 0: y not read),
+// x contiguous. dot: A(i,k) = A[i*lda + k] (rows contiguous); axpy: A(i,k) = A[i + k*lda].
+template <typename T>
+using GemvFn = void (*)(int64_t M, int64_t K, const T* A, int64_t lda, const T* x, T* y,
+                        int64_t incy, T alpha, T beta);
+
+// The same with A read in place from a row-major block: A(i, k) at A[i*lda + k].
+template <typename T>
+using UkrSaFn = void (*)(int64_t k, const T* A, int64_t lda, const T* Bp, int64_t ldb, T* C,
+                         int64_t ldc, T alpha, T beta);
 
 template <typename T>
 struct GemmKernel {
@@ -65,6 +83,12 @@ struct GemmKernel {
   UkrFn<T> ukr;
   PackFn<T> pack_copy = nullptr;  // null: the generic loops in gemm.cpp
   PackFn<T> pack_tr = nullptr;
+  // Shorter tiles with the same NR (by_mr[m] computes m×NR; null where absent): the driver
+  // picks one when M is small and mr pads it badly (M = 64 → 8×32 instead of 14×32).
+  UkrFn<T> by_mr[17] = {};
+  UkrSaFn<T> sa_by_mr[17] = {};  // A in place (short row-major A: no A packing at all)
+  GemvFn<T> gemv_dot = nullptr;  // null: the generic loops in gemm.cpp
+  GemvFn<T> gemv_axpy = nullptr;
 };
 
 // Each returns false (and leaves k alone) when its file was built without that path.

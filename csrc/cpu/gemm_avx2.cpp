@@ -28,14 +28,14 @@ namespace {
                    _mm256_fmadd_ps(va, c##i##1, _mm256_mul_ps(vb, _mm256_loadu_ps(C + i * ldc + 8))));
 
 TL_AVX2 void ukr_f32_6x16(int64_t k, const float* __restrict Ap, const float* __restrict Bp,
-                          float* __restrict C, int64_t ldc, float alpha, float beta) {
+                          int64_t ldb, float* __restrict C, int64_t ldc, float alpha, float beta) {
   TL_REP6(DECL_PS)
 #pragma GCC unroll 4
   for (int64_t p = 0; p < k; ++p) {
     __m256 b0 = _mm256_loadu_ps(Bp), b1 = _mm256_loadu_ps(Bp + 8);
     TL_REP6(STEP_PS)
     Ap += 6;
-    Bp += 16;
+    Bp += ldb;
   }
   __m256 va = _mm256_set1_ps(alpha);
   if (beta == 0.0f) {
@@ -63,14 +63,14 @@ TL_AVX2 void ukr_f32_6x16(int64_t k, const float* __restrict Ap, const float* __
                    _mm256_fmadd_pd(va, c##i##1, _mm256_mul_pd(vb, _mm256_loadu_pd(C + i * ldc + 4))));
 
 TL_AVX2 void ukr_f64_6x8(int64_t k, const double* __restrict Ap, const double* __restrict Bp,
-                         double* __restrict C, int64_t ldc, double alpha, double beta) {
+                         int64_t ldb, double* __restrict C, int64_t ldc, double alpha, double beta) {
   TL_REP6(DECL_PD)
 #pragma GCC unroll 4
   for (int64_t p = 0; p < k; ++p) {
     __m256d b0 = _mm256_loadu_pd(Bp), b1 = _mm256_loadu_pd(Bp + 4);
     TL_REP6(STEP_PD)
     Ap += 6;
-    Bp += 8;
+    Bp += ldb;
   }
   __m256d va = _mm256_set1_pd(alpha);
   if (beta == 0.0) {

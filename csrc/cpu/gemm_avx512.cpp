@@ -18,38 +18,41 @@
 namespace tl {
 namespace {
 
-#define DECL_PS(i) __m512 c##i##0 = _mm512_setzero_ps(), c##i##1 = _mm512_setzero_ps();
+#define DECL_PS(i) [[maybe_unused]] __m512 c##i##0 = _mm512_setzero_ps(), c##i##1 = _mm512_setzero_ps();
 #define STEP_PS(i)                                   \
-  {                                                  \
-    __m512 a = _mm512_set1_ps(Ap[i]);                \
+  if constexpr (MR > i) {                            \
+    __m512 a = _mm512_set1_ps(Ap[SA ? i * lda : i]); \
     c##i##0 = _mm512_fmadd_ps(a, b0, c##i##0);       \
     c##i##1 = _mm512_fmadd_ps(a, b1, c##i##1);       \
   }
-#define PF_PS(i) _mm_prefetch((const char*)(C + i * ldc), _MM_HINT_T0); \
-                 _mm_prefetch((const char*)(C + i * ldc + 31), _MM_HINT_T0);
-#define ST0_PS(i)                                                        \
+#define PF_PS(i) if constexpr (MR > i) { _mm_prefetch((const char*)(C + i * ldc), _MM_HINT_T0); \
+                 _mm_prefetch((const char*)(C + i * ldc + 31), _MM_HINT_T0); }
+#define ST0_PS(i) if constexpr (MR > i) {                                \
   _mm512_storeu_ps(C + i * ldc, _mm512_mul_ps(va, c##i##0));             \
-  _mm512_storeu_ps(C + i * ldc + 16, _mm512_mul_ps(va, c##i##1));
-#define ST1_PS(i)                                                                             \
+  _mm512_storeu_ps(C + i * ldc + 16, _mm512_mul_ps(va, c##i##1)); }
+#define ST1_PS(i) if constexpr (MR > i) {                                                     \
   _mm512_storeu_ps(C + i * ldc, _mm512_fmadd_ps(va, c##i##0, _mm512_loadu_ps(C + i * ldc))); \
   _mm512_storeu_ps(C + i * ldc + 16,                                                         \
-                   _mm512_fmadd_ps(va, c##i##1, _mm512_loadu_ps(C + i * ldc + 16)));
-#define STB_PS(i)                                                                           \
+                   _mm512_fmadd_ps(va, c##i##1, _mm512_loadu_ps(C + i * ldc + 16))); }
+#define STB_PS(i) if constexpr (MR > i) {                                                   \
   _mm512_storeu_ps(C + i * ldc, _mm512_fmadd_ps(va, c##i##0,                                \
                                                 _mm512_mul_ps(vb, _mm512_loadu_ps(C + i * ldc)))); \
   _mm512_storeu_ps(C + i * ldc + 16,                                                        \
-                   _mm512_fmadd_ps(va, c##i##1, _mm512_mul_ps(vb, _mm512_loadu_ps(C + i * ldc + 16))));
+                   _mm512_fmadd_ps(va, c##i##1, _mm512_mul_ps(vb, _mm512_loadu_ps(C + i * ldc + 16)))); }
 
-TL_AVX512 void ukr_f32_14x32(int64_t k, const float* __restrict Ap, const float* __restrict Bp,
-                             float* __restrict C, int64_t ldc, float alpha, float beta) {
+// SA: A read in place, (i, k) at Ap[i*lda + k], instead of a packed panel.
+template <int MR, bool SA>
+TL_AVX512 inline __attribute__((always_inline)) void ukr_f32_body(
+    int64_t k, const float* __restrict Ap, int64_t lda, const float* __restrict Bp, int64_t ldb,
+    float* __restrict C, int64_t ldc, float alpha, float beta) {
   TL_REP14(DECL_PS)
   TL_REP14(PF_PS)
 #pragma GCC unroll 4
   for (int64_t p = 0; p < k; ++p) {
     __m512 b0 = _mm512_loadu_ps(Bp), b1 = _mm512_loadu_ps(Bp + 16);
     TL_REP14(STEP_PS)
-    Ap += 14;
-    Bp += 32;
+    Ap += SA ? 1 : MR;
+    Bp += ldb;
   }
   __m512 va = _mm512_set1_ps(alpha);
   if (beta == 0.0f) {
@@ -60,6 +63,19 @@ TL_AVX512 void ukr_f32_14x32(int64_t k, const float* __restrict Ap, const float*
     __m512 vb = _mm512_set1_ps(beta);
     TL_REP14(STB_PS)
   }
+}
+
+template <int MR>
+TL_AVX512 void ukr_f32_mx32(int64_t k, const float* __restrict Ap, const float* __restrict Bp,
+                            int64_t ldb, float* __restrict C, int64_t ldc, float alpha, float beta) {
+  ukr_f32_body<MR, false>(k, Ap, 0, Bp, ldb, C, ldc, alpha, beta);
+}
+
+template <int MR>
+TL_AVX512 void ukr_f32_mx32_sa(int64_t k, const float* __restrict A, int64_t lda,
+                               const float* __restrict Bp, int64_t ldb, float* __restrict C,
+                               int64_t ldc, float alpha, float beta) {
+  ukr_f32_body<MR, true>(k, A, lda, Bp, ldb, C, ldc, alpha, beta);
 }
 
 #define DECL_PD(i) __m512d c##i##0 = _mm512_setzero_pd(), c##i##1 = _mm512_setzero_pd();
@@ -79,14 +95,14 @@ TL_AVX512 void ukr_f32_14x32(int64_t k, const float* __restrict Ap, const float*
                    _mm512_fmadd_pd(va, c##i##1, _mm512_mul_pd(vb, _mm512_loadu_pd(C + i * ldc + 8))));
 
 TL_AVX512 void ukr_f64_14x16(int64_t k, const double* __restrict Ap, const double* __restrict Bp,
-                             double* __restrict C, int64_t ldc, double alpha, double beta) {
+                             int64_t ldb, double* __restrict C, int64_t ldc, double alpha, double beta) {
   TL_REP14(DECL_PD)
 #pragma GCC unroll 4
   for (int64_t p = 0; p < k; ++p) {
     __m512d b0 = _mm512_loadu_pd(Bp), b1 = _mm512_loadu_pd(Bp + 8);
     TL_REP14(STEP_PD)
     Ap += 14;
-    Bp += 16;
+    Bp += ldb;
   }
   __m512d va = _mm512_set1_pd(alpha);
   if (beta == 0.0) {
@@ -171,11 +187,100 @@ TL_AVX512 void pack_copy_f32(int R, int64_t r, int64_t kc, const float* src, int
   }
 }
 
+// y = alpha·A·x + beta·y with rows of A contiguous: 4 rows at a time, 2 accumulators each.
+TL_AVX512 void gemv_dot_f32(int64_t M, int64_t K, const float* A, int64_t lda, const float* x,
+                            float* y, int64_t incy, float alpha, float beta) {
+  auto finish = [&](int64_t i, float v) {
+    float& d = y[i * incy];
+    d = beta == 0.0f ? alpha * v : alpha * v + beta * d;
+  };
+  int64_t i = 0;
+  for (; i + 4 <= M; i += 4) {
+    const float* a0 = A + i * lda;
+    const float* a1 = a0 + lda;
+    const float* a2 = a1 + lda;
+    const float* a3 = a2 + lda;
+    __m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps(), s2 = _mm512_setzero_ps(),
+           s3 = _mm512_setzero_ps();
+    int64_t k = 0;
+    for (; k + 16 <= K; k += 16) {
+      __m512 xv = _mm512_loadu_ps(x + k);
+      s0 = _mm512_fmadd_ps(_mm512_loadu_ps(a0 + k), xv, s0);
+      s1 = _mm512_fmadd_ps(_mm512_loadu_ps(a1 + k), xv, s1);
+      s2 = _mm512_fmadd_ps(_mm512_loadu_ps(a2 + k), xv, s2);
+      s3 = _mm512_fmadd_ps(_mm512_loadu_ps(a3 + k), xv, s3);
+    }
+    if (k < K) {
+      const __mmask16 m = (__mmask16)((1u << (K - k)) - 1);
+      __m512 xv = _mm512_maskz_loadu_ps(m, x + k);
+      s0 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, a0 + k), xv, s0);
+      s1 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, a1 + k), xv, s1);
+      s2 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, a2 + k), xv, s2);
+      s3 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, a3 + k), xv, s3);
+    }
+    finish(i, _mm512_reduce_add_ps(s0));
+    finish(i + 1, _mm512_reduce_add_ps(s1));
+    finish(i + 2, _mm512_reduce_add_ps(s2));
+    finish(i + 3, _mm512_reduce_add_ps(s3));
+  }
+  for (; i < M; ++i) {
+    const float* a0 = A + i * lda;
+    __m512 s0 = _mm512_setzero_ps();
+    int64_t k = 0;
+    for (; k + 16 <= K; k += 16) s0 = _mm512_fmadd_ps(_mm512_loadu_ps(a0 + k), _mm512_loadu_ps(x + k), s0);
+    if (k < K) {
+      const __mmask16 m = (__mmask16)((1u << (K - k)) - 1);
+      s0 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, a0 + k), _mm512_maskz_loadu_ps(m, x + k), s0);
+    }
+    finish(i, _mm512_reduce_add_ps(s0));
+  }
+}
+
+// y = alpha·A·x + beta·y with columns of A contiguous: y in blocks of 4096 (16 KiB, in L1),
+// each column segment streamed once.
+TL_AVX512 void gemv_axpy_f32(int64_t M, int64_t K, const float* A, int64_t lda, const float* x,
+                             float* y, int64_t incy, float alpha, float beta) {
+  alignas(64) float acc[4096];
+  for (int64_t i0 = 0; i0 < M; i0 += 4096) {
+    const int64_t mb = std::min<int64_t>(4096, M - i0);
+    for (int64_t i = 0; i < mb; i += 16) _mm512_store_ps(acc + i, _mm512_setzero_ps());
+    for (int64_t k = 0; k < K; ++k) {
+      const __m512 xv = _mm512_set1_ps(x[k]);
+      const float* col = A + k * lda + i0;
+      int64_t i = 0;
+      for (; i + 16 <= mb; i += 16)
+        _mm512_store_ps(acc + i, _mm512_fmadd_ps(_mm512_loadu_ps(col + i), xv, _mm512_load_ps(acc + i)));
+      if (i < mb) {
+        const __mmask16 m = (__mmask16)((1u << (mb - i)) - 1);
+        _mm512_store_ps(acc + i, _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, col + i), xv, _mm512_load_ps(acc + i)));
+      }
+    }
+    for (int64_t i = 0; i < mb; ++i) {
+      float& d = y[(i0 + i) * incy];
+      d = beta == 0.0f ? alpha * acc[i] : alpha * acc[i] + beta * d;
+    }
+  }
+}
+
 }  // namespace
 
 bool gemm_kernel_avx512_f32(GemmKernel<float>& k) {
-  k = GemmKernel<float>{"avx512 14x32", 14, 32, 14 * 24, 256, 4096, ukr_f32_14x32,
+  k = GemmKernel<float>{"avx512 14x32", 14, 32, 14 * 24, 384, 4096, ukr_f32_mx32<14>,
                         pack_copy_f32, pack_tr_f32};
+  k.by_mr[14] = ukr_f32_mx32<14>;
+  k.by_mr[12] = ukr_f32_mx32<12>;
+  k.by_mr[10] = ukr_f32_mx32<10>;
+  k.by_mr[8] = ukr_f32_mx32<8>;
+  k.by_mr[6] = ukr_f32_mx32<6>;
+  k.by_mr[4] = ukr_f32_mx32<4>;
+  k.sa_by_mr[14] = ukr_f32_mx32_sa<14>;
+  k.sa_by_mr[12] = ukr_f32_mx32_sa<12>;
+  k.sa_by_mr[10] = ukr_f32_mx32_sa<10>;
+  k.sa_by_mr[8] = ukr_f32_mx32_sa<8>;
+  k.sa_by_mr[6] = ukr_f32_mx32_sa<6>;
+  k.sa_by_mr[4] = ukr_f32_mx32_sa<4>;
+  k.gemv_dot = gemv_dot_f32;
+  k.gemv_axpy = gemv_axpy_f32;
   return true;
 }
 

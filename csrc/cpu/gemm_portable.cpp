@@ -7,8 +7,8 @@ namespace tl {
 namespace {
 
 template <typename T, int MR, int NR>
-void ukr_portable(int64_t k, const T* __restrict Ap, const T* __restrict Bp, T* __restrict C,
-                  int64_t ldc, T alpha, T beta) {
+void ukr_portable(int64_t k, const T* __restrict Ap, const T* __restrict Bp, int64_t ldb,
+                  T* __restrict C, int64_t ldc, T alpha, T beta) {
   T acc[MR][NR];
 #pragma GCC unroll 8
   for (int i = 0; i < MR; ++i)
@@ -22,7 +22,7 @@ void ukr_portable(int64_t k, const T* __restrict Ap, const T* __restrict Bp, T* 
       for (int j = 0; j < NR; ++j) acc[i][j] += a * Bp[j];
     }
     Ap += MR;
-    Bp += NR;
+    Bp += ldb;
   }
   if (beta == T(0)) {
     for (int i = 0; i < MR; ++i)

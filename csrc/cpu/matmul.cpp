@@ -69,10 +69,12 @@ void batched_gemm(int64_t nb, int64_t M, int64_t N, int64_t K, const T* A,
                   const std::vector<int64_t>& aoff, int64_t rsa, int64_t csa, const T* B,
                   const std::vector<int64_t>& boff, int64_t rsb, int64_t csb, T* C) {
   const int nt = get_num_threads();
-  if (nb > 1 && nt > 1 && !gemm_wants_threads(M, N, K)) {
-    // Small products: one thread per slice of the batch.
-    parallel_for(nb, nb * M * N * std::max<int64_t>(K, 1) / 16, [&](int64_t b0, int64_t b1) {
-      for (int64_t t = b0; t < b1; ++t)
+  if (nb > 1 && nt > 1 && !gemm_wants_threads(M, N, K) &&
+      nb * M * N * std::max<int64_t>(K, 1) >= (int64_t(1) << 18)) {
+    // Small products: whole products per thread, a few chunks of the batch per thread.
+    const int64_t chunks = std::min<int64_t>(nb, int64_t(nt) * 4);
+    gemm_parallel_chunks(nt, chunks, [&](int64_t c) {
+      for (int64_t t = nb * c / chunks; t < nb * (c + 1) / chunks; ++t)
         gemm<T>(M, N, K, T(1), A + aoff[(size_t)t], rsa, csa, B + boff[(size_t)t], rsb, csb,
                 T(0), C + t * M * N, N, 1, 1);
     });
@@ -109,7 +111,15 @@ Array matmul(const Array& a, const Array& b) {
   Shape bb(b.shape.begin(), b.shape.end() - (b_vec ? 1 : 2));
   Shape sa(a.strides.begin(), a.strides.end() - (a_vec ? 1 : 2));
   Shape sb(b.strides.begin(), b.strides.end() - (b_vec ? 1 : 2));
-  Shape bshape = broadcast_shapes(ba, bb, op);
+  Shape bshape;
+  try {
+    bshape = broadcast_shapes(ba, bb, op);
+  } catch (const ValueError&) {
+    TL_CHECK(false, ValueError,
+             "matmul: shapes " << shape_str(a.shape) << " and " << shape_str(b.shape)
+                               << " cannot be multiplied (batch dimensions " << shape_str(ba) << " and "
+                               << shape_str(bb) << " do not broadcast)");
+  }
   const size_t nbd = bshape.size();
   // Strides of each operand over the broadcast batch shape (0 where broadcast).
   Shape ea(nbd, 0), eb(nbd, 0);

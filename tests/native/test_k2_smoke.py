@@ -115,6 +115,27 @@ def test_linear(level, dtype):
         C.set_simd_level(C.simd_max_level())
 
 
+@pytest.mark.parametrize("level", LEVELS)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_gemv(level, dtype):
+    C.set_simd_level(level)
+    try:
+        f = C.from_numpy
+        for m, k in [(1, 1), (3, 17), (7, 33), (1030, 50), (45, 2100)]:
+            A, x = arr((m, k), dtype), arr((k,), dtype)
+            check(mm(A, x), ref_mm(A, x), k, dtype)                          # rows contiguous
+            At = arr((k, m), dtype)
+            check(C.matmul(f(At).transpose(0, 1), f(x)).numpy(), ref_mm(At.T, x), k, dtype)  # columns
+            v = arr((m,), dtype)
+            check(mm(v, A), ref_mm(v, A), m, dtype)                          # x·A = Aᵀ·x
+            check(C.matmul(f(v), f(At).transpose(0, 1)).numpy(), ref_mm(v, At.T), m, dtype)
+            xs = arr((2 * k,), dtype)
+            check(C.matmul(f(A), f(xs).slice(0, 0, 2 * k, 2)).numpy(), ref_mm(A, xs[::2]), k, dtype)
+            check(mm(A, x[:, None]), ref_mm(A, x[:, None]), k, dtype)     # (m,k)@(k,1)
+    finally:
+        C.set_simd_level(C.simd_max_level())
+
+
 def test_k0_zeros_and_threads():
     a = arr((7, 0), np.float32)
     b = arr((0, 9), np.float32)
@@ -143,8 +164,10 @@ def test_errors():
         C.matmul(f(arr((3, 4), np.float32)), f(arr((4, 6), np.float64)))
     with pytest.raises(TypeError):
         C.matmul(f(np.ones((3, 4), np.int64)), f(np.ones((4, 6), np.int64)))
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"matmul: shapes \(2, 3, 4\) and \(5, 4, 6\)"):
         C.matmul(f(arr((2, 3, 4), np.float32)), f(arr((5, 4, 6), np.float32)))
+    with pytest.raises(ValueError):
+        C.matmul(f(np.ones((), np.float32)), f(arr((2, 2), np.float32)))
     with pytest.raises(ValueError):
         C.linear(f(arr((3, 4), np.float32)), f(arr((5, 6), np.float32)), None)
     with pytest.raises(ValueError):
