@@ -13,7 +13,41 @@ def _norm_index(idx, n):
     return idx + n if idx < 0 else idx
 
 
-class Sequential(Module):
+class _ListContainer(Module):
+    """What Sequential and ModuleList share: children keyed '0', '1', ... kept contiguous."""
+
+    def __len__(self):
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules.values())
+
+    def __delitem__(self, idx):
+        keys = list(self._modules.keys())
+        if isinstance(idx, slice):
+            for key in keys[idx]:
+                del self._modules[key]
+        else:
+            del self._modules[keys[_norm_index(idx, len(self))]]
+        # torch renumbers so that indices stay contiguous
+        self._renumber(list(self._modules.values()))
+
+    def _renumber(self, items):
+        self._modules.clear()
+        for i, m in enumerate(items):
+            self._modules[str(i)] = m
+
+    def append(self, module):
+        self.add_module(str(len(self)), module)
+        return self
+
+    def extend(self, modules):
+        for m in modules:
+            self.append(m)
+        return self
+
+
+class Sequential(_ListContainer):
     """Runs its modules in order: Sequential(m0, m1, ...) or Sequential(OrderedDict(name=m))."""
 
     def __init__(self, *args):
@@ -30,12 +64,6 @@ class Sequential(Module):
             input = module(input)
         return input
 
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
-
     def __getitem__(self, idx):
         if isinstance(idx, slice):
             return type(self)(OrderedDict(list(self._modules.items())[idx]))
@@ -45,28 +73,6 @@ class Sequential(Module):
         key = list(self._modules.keys())[_norm_index(idx, len(self))]
         setattr(self, key, module)
 
-    def __delitem__(self, idx):
-        keys = list(self._modules.keys())
-        if isinstance(idx, slice):
-            for key in keys[idx]:
-                del self._modules[key]
-        else:
-            del self._modules[keys[_norm_index(idx, len(self))]]
-        # torch renumbers so that indices stay contiguous
-        items = list(self._modules.values())
-        self._modules.clear()
-        for i, m in enumerate(items):
-            self._modules[str(i)] = m
-
-    def append(self, module):
-        self.add_module(str(len(self)), module)
-        return self
-
-    def extend(self, modules):
-        for m in modules:
-            self.append(m)
-        return self
-
     def insert(self, index, module):
         n = len(self._modules)
         if not -n <= index <= n:
@@ -75,9 +81,7 @@ class Sequential(Module):
             index += n
         items = list(self._modules.values())
         items.insert(index, module)
-        self._modules.clear()
-        for i, m in enumerate(items):
-            self._modules[str(i)] = m
+        self._renumber(items)
         return self
 
     def __add__(self, other):
@@ -86,19 +90,13 @@ class Sequential(Module):
         return Sequential(*list(self), *list(other))
 
 
-class ModuleList(Module):
+class ModuleList(_ListContainer):
     """A list of modules whose parameters the parent module sees; no forward of its own."""
 
     def __init__(self, modules=None):
         super().__init__()
         if modules is not None:
             self.extend(modules)
-
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
 
     def __getitem__(self, idx):
         if isinstance(idx, slice):
@@ -108,33 +106,10 @@ class ModuleList(Module):
     def __setitem__(self, idx, module):
         setattr(self, str(_norm_index(idx, len(self))), module)
 
-    def __delitem__(self, idx):
-        keys = list(self._modules.keys())
-        if isinstance(idx, slice):
-            for k in keys[idx]:
-                del self._modules[k]
-        else:
-            del self._modules[keys[_norm_index(idx, len(self))]]
-        items = list(self._modules.values())
-        self._modules.clear()
-        for i, m in enumerate(items):
-            self._modules[str(i)] = m
-
-    def append(self, module):
-        self.add_module(str(len(self)), module)
-        return self
-
-    def extend(self, modules):
-        for m in modules:
-            self.append(m)
-        return self
-
     def insert(self, index, module):
         items = list(self._modules.values())
         items.insert(index, module)
-        self._modules.clear()
-        for i, m in enumerate(items):
-            self._modules[str(i)] = m
+        self._renumber(items)
 
     def __add__(self, other):
         return ModuleList(list(self) + list(other))
