@@ -66,7 +66,6 @@ class Adam(Optimizer):
     def step(self, closure=None):
         """One update of every parameter that has a gradient; returns closure() if given."""
         loss = self._run_closure(closure)
-        dev = kernel = None
         decoupled = self._decoupled
         state = self.state
         for group in self.param_groups:
@@ -75,10 +74,7 @@ class Adam(Optimizer):
             eps = float(group["eps"])
             weight_decay = float(group["weight_decay"])
             maximize = bool(group["maximize"])
-            for p in group["params"]:
-                g = p.grad
-                if g is None:
-                    continue
+            for p, g, kernel in self._with_grads(group, "adam_step_"):
                 st = state[p]
                 if not st:
                     st["step"] = 0.0
@@ -86,15 +82,12 @@ class Adam(Optimizer):
                     st["exp_avg_sq"] = _tl.zeros_like(p)
                 step = st["step"] + 1.0
                 st["step"] = step
-                if p._device is not dev:  # the kernel lives in the parameter's device backend (_C on the CPU)
-                    dev = p._device
-                    kernel = getattr(dev.backend, "adam_step_", None)
                 pa, ga = p._data, g._data
                 ma, va = st["exp_avg"]._data, st["exp_avg_sq"]._data
                 if kernel is not None and pa.is_contiguous() and ga.is_contiguous():
                     kernel(pa, ga, ma, va, lr, beta1, beta2, eps, weight_decay, decoupled, int(step), maximize)
                 else:
-                    run_slow(dev.backend, kernel, adam_reference_, pa, ga, (ma, va),
+                    run_slow(p._device.backend, kernel, adam_reference_, pa, ga, (ma, va),
                              (lr, beta1, beta2, eps, weight_decay, decoupled, int(step), maximize))
         return loss
 

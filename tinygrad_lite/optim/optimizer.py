@@ -93,6 +93,21 @@ class Optimizer:
         with _tl.enable_grad():
             return closure()
 
+    @staticmethod
+    def _with_grads(group, kernel_name):
+        """(p, grad, kernel) for every parameter of `group` that has a gradient; kernel is the
+        fused `kernel_name` of the parameter's device backend (_C on the CPU), None when that
+        backend lacks it, looked up again only when the device changes."""
+        dev = kernel = None
+        for p in group["params"]:
+            g = p.grad
+            if g is None:
+                continue
+            if p._device is not dev:
+                dev = p._device
+                kernel = getattr(dev.backend, kernel_name, None)
+            yield p, g, kernel
+
     # ---- state_dict ----------------------------------------------------------------------
     def state_dict(self):
         """{'state': {i: {...}}, 'param_groups': [{..., 'params': [i, ...]}]} where i numbers the

@@ -54,7 +54,6 @@ class SGD(Optimizer):
     def step(self, closure=None):
         """One update of every parameter that has a gradient; returns closure() if given."""
         loss = self._run_closure(closure)
-        dev = kernel = None
         state = self.state
         for group in self.param_groups:
             lr = float(group["lr"])
@@ -63,10 +62,7 @@ class SGD(Optimizer):
             weight_decay = float(group["weight_decay"])
             nesterov = bool(group["nesterov"])
             maximize = bool(group["maximize"])
-            for p in group["params"]:
-                g = p.grad
-                if g is None:
-                    continue
+            for p, g, kernel in self._with_grads(group, "sgd_step_"):
                 buf_arr = None
                 first = False
                 if momentum != 0:
@@ -77,13 +73,10 @@ class SGD(Optimizer):
                         buf = st["momentum_buffer"] = _tl.zeros_like(p)
                         first = True
                     buf_arr = buf._data
-                if p._device is not dev:  # the kernel lives in the parameter's device backend (_C on the CPU)
-                    dev = p._device
-                    kernel = getattr(dev.backend, "sgd_step_", None)
                 pa, ga = p._data, g._data
                 if kernel is not None and pa.is_contiguous() and ga.is_contiguous():
                     kernel(pa, ga, buf_arr, lr, momentum, dampening, weight_decay, nesterov, maximize, first)
                 else:
-                    run_slow(dev.backend, kernel, sgd_reference_, pa, ga, (buf_arr,),
+                    run_slow(p._device.backend, kernel, sgd_reference_, pa, ga, (buf_arr,),
                              (lr, momentum, dampening, weight_decay, nesterov, maximize, first))
         return loss
