@@ -3,7 +3,7 @@
     python csrc/cuda/build_cuda.py [OUT_DIR]      # build (default OUT_DIR: tinygrad_lite/)
     python csrc/cuda/build_cuda.py --check        # compile-check every .cu, no GPU needed
 
-The library exposes the plain C ABI of tl_cuda.h; tinygrad_lite/backend/cuda.py loads it
+The library exposes the plain C ABI of tl_cuda.h; tinygrad_lite/backend/cuda/ loads it
 with cffi (ABI mode), so no Python headers, pybind11 or CUDA toolkit are needed by a
 CPU-only install. The header is copied next to the library: cuda.py reads its CDEF section.
 
