@@ -87,7 +87,7 @@ def select_data(args, log):
 
     download_error = None
     if not args.no_download:
-        log(f"MNIST not found in {', '.join(dirs)}; trying to download into {args.data_dir} ...")
+        log(f"MNIST training files not found in {', '.join(dirs)}; trying to download into {args.data_dir} ...")
         try:
             tr = datasets.MNIST(args.data_dir, train=True, download=True, download_timeout=args.download_timeout)
             te = datasets.MNIST(args.data_dir, train=False, download=True, download_timeout=args.download_timeout)
