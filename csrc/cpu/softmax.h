@@ -18,6 +18,7 @@
 #include <limits>
 
 #include "../core/array.h"
+#include "simd_math.h"
 
 namespace tl {
 
@@ -66,8 +67,8 @@ struct OpsScalar {
   static inline T hsum(V v) { return v; }
 };
 
-// Cephes expf: x = n·ln2 + r, |r| ≤ ln2/2; e^r by a degree-7 polynomial; 2^n by scalef.
-// (exp(x > 88.7) = inf.)
+// exp: expf_math (simd_math.h, the same reduction + polynomial as tl::vm::exp); here
+// rounded by roundscale and scaled by 2^n with scalef (exp(x > 88.7) = inf).
 // About 1–2 ulp. exp(−inf) = 0, NaN propagates.
 struct Ops512 {
   using T = float;
@@ -90,21 +91,16 @@ struct Ops512 {
   TL_T512 static inline V mul(V a, V b) { return _mm512_mul_ps(a, b); }
   TL_T512 static inline V max(V a, V b) { return _mm512_max_ps(a, b); }
   TL_T512 static inline V fmadd(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
+  TL_T512 static inline V fnmadd(V a, V b, V c) { return _mm512_fnmadd_ps(a, b, c); }  // c − a·b
   TL_T512 static inline V exp(V x) {
     // Only a lower clamp: scalef turns large n into inf / 0 itself. max() returns its second
     // operand when either is NaN, so NaN survives.
     x = _mm512_max_ps(_mm512_set1_ps(-104.0f), x);
-    V fx = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
+    V fx = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(expf_math::kLog2e)),
                                 _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    V r = _mm512_fnmadd_ps(fx, _mm512_set1_ps(0.693359375f), x);
-    r = _mm512_fnmadd_ps(fx, _mm512_set1_ps(-2.12194440e-4f), r);
+    V r = expf_math::reduce<Ops512>(x, fx);
     // e^r = 1 + r + r²·P(r), evaluated as one Horner chain of FMAs
-    V p = _mm512_set1_ps(1.9875691500e-4f);
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.3981999507e-3f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(8.3334519073e-3f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(4.1665795894e-2f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.6666665459e-1f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(5.0000001201e-1f));
+    V p = expf_math::poly<Ops512>(r);
     p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
     p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
     return _mm512_scalef_ps(p, fx);
@@ -140,19 +136,14 @@ struct Ops256 {
   TL_T256 static inline V mul(V a, V b) { return _mm256_mul_ps(a, b); }
   TL_T256 static inline V max(V a, V b) { return _mm256_max_ps(a, b); }
   TL_T256 static inline V fmadd(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
+  TL_T256 static inline V fnmadd(V a, V b, V c) { return _mm256_fnmadd_ps(a, b, c); }  // c − a·b
   TL_T256 static inline V exp(V x0) {
     V x = _mm256_max_ps(_mm256_set1_ps(-87.3365f), x0);
     x = _mm256_min_ps(_mm256_set1_ps(88.0f), x);  // keeps 2^n finite (n ≤ 127)
-    V fx = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
+    V fx = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(expf_math::kLog2e)),
                            _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    V r = _mm256_fnmadd_ps(fx, _mm256_set1_ps(0.693359375f), x);
-    r = _mm256_fnmadd_ps(fx, _mm256_set1_ps(-2.12194440e-4f), r);
-    V p = _mm256_set1_ps(1.9875691500e-4f);
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.3981999507e-3f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.3334519073e-3f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.1665795894e-2f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.6666665459e-1f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201e-1f));
+    V r = expf_math::reduce<Ops256>(x, fx);
+    V p = expf_math::poly<Ops256>(r);  // then 1 + r + r²·P(r) as one FMA chain
     p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
     p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
     __m256i n = _mm256_cvtps_epi32(fx);
