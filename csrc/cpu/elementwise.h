@@ -275,6 +275,13 @@ Array unary_apply(const Array& x) {
   return y;
 }
 
+// a and b have one dtype (TypeError naming both operands otherwise).
+inline void check_pair(const Array& a, const Array& b, const char* op) {
+  TL_CHECK(a.dtype == b.dtype, TypeError,
+           op << ": expected equal dtypes, got " << dtype_name(a.dtype) << " " << shape_str(a.shape) << " and "
+              << dtype_name(b.dtype) << " " << shape_str(b.shape));
+}
+
 // r is contiguous and holds exactly one row of `shape` (shape (N,), (1, N), (1, 1, N), ...).
 inline bool is_row_of(const Array& r, const Shape& shape) {
   if (shape.empty() || r.shape.empty() || r.shape.back() != shape.back() || r.numel() != shape.back()) return false;

@@ -16,8 +16,10 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <type_traits>
 
 #include "../core/array.h"
+#include "simd.h"
 #include "simd_math.h"
 
 namespace tl {
@@ -169,6 +171,38 @@ struct Ops256 {
     return _mm_cvtss_f32(m);
   }
 };
+
+// Per-ISA entry points of a row kernel written as a template over an Ops struct `O`:
+//   NAME_512<float>, NAME_256<float>: `target(...) flatten` (the template and the Ops members
+//       inline into one function compiled for that ISA);
+//   NAME_scalar<T>: OpsScalar<T>, the portable path and every float64 call;
+//   NAME_pick<T>(): the one to call for T at the current tl::simd_level().
+// PARAMS is the parameter list spelled with T; the body (the rest) uses O and the parameters.
+#define TL_NN_ENTRIES(NAME, PARAMS, ...)                                                          \
+  template <typename T>                                                                           \
+  TL_T512 __attribute__((flatten)) void NAME##_512 PARAMS {                                       \
+    using O = Ops512;                                                                             \
+    __VA_ARGS__                                                                                   \
+  }                                                                                               \
+  template <typename T>                                                                           \
+  TL_T256 __attribute__((flatten)) void NAME##_256 PARAMS {                                       \
+    using O = Ops256;                                                                             \
+    __VA_ARGS__                                                                                   \
+  }                                                                                               \
+  template <typename T>                                                                           \
+  void NAME##_scalar PARAMS {                                                                     \
+    using O = OpsScalar<T>;                                                                       \
+    __VA_ARGS__                                                                                   \
+  }                                                                                               \
+  template <typename T>                                                                           \
+  auto NAME##_pick()->decltype(&NAME##_scalar<T>) {                                               \
+    if constexpr (std::is_same<T, float>::value) {                                                \
+      const ::tl::SimdLevel lvl = ::tl::simd_level();                                             \
+      if (lvl == ::tl::SimdLevel::AVX512) return NAME##_512<float>;                               \
+      if (lvl == ::tl::SimdLevel::AVX2) return NAME##_256<float>;                                 \
+    }                                                                                             \
+    return NAME##_scalar<T>;                                                                      \
+  }
 
 // Write one row out[0..C) = f(i, n) (a vector of lanes [i, i+n), n ≤ W; n == W: full).
 // Streaming stores when `nt` (aligned body; masked head and tail).
