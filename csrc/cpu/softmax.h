@@ -69,6 +69,9 @@ struct OpsScalar {
   static inline T hsum(V v) { return v; }
 };
 
+// Ops512 and Ops256 are parallel on purpose: the same member list, one per ISA, so the kernel
+// templates read the same for both; only the intrinsics (and masks, horizontal ops) differ.
+//
 // exp: expf_math (simd_math.h, the same reduction + polynomial as tl::vm::exp); here
 // rounded by roundscale and scaled by 2^n with scalef (exp(x > 88.7) = inf).
 // About 1–2 ulp. exp(−inf) = 0, NaN propagates.
