@@ -4,7 +4,6 @@
 #include "cross_entropy.h"
 
 #include <algorithm>
-#include <type_traits>
 #include <vector>
 
 #include "../bindings/registry.h"
@@ -83,62 +82,16 @@ inline void ce_bwd_rows(const typename O::T* x, const int64_t* t, const typename
   if (nt) O::fence();
 }
 
-template <typename T>
-using FwdF = void (*)(const T*, const int64_t*, T*, T*, int64_t, int64_t, int64_t, int64_t, T, bool);
-template <typename T>
-using BwdF = void (*)(const T*, const int64_t*, const T*, const T*, T, T*, int64_t, int64_t, int64_t, int64_t, T,
-                      bool);
-
-TL_T512 __attribute__((flatten)) void fwd_512(const float* x, const int64_t* t, float* lse, float* loss,
-                                              int64_t r0, int64_t r1, int64_t C, int64_t ig, float eps, bool sm) {
-  if (sm) ce_fwd_rows<Ops512, true>(x, t, lse, loss, r0, r1, C, ig, eps);
-  else ce_fwd_rows<Ops512, false>(x, t, lse, loss, r0, r1, C, ig, eps);
-}
-TL_T256 __attribute__((flatten)) void fwd_256(const float* x, const int64_t* t, float* lse, float* loss,
-                                              int64_t r0, int64_t r1, int64_t C, int64_t ig, float eps, bool sm) {
-  if (sm) ce_fwd_rows<Ops256, true>(x, t, lse, loss, r0, r1, C, ig, eps);
-  else ce_fwd_rows<Ops256, false>(x, t, lse, loss, r0, r1, C, ig, eps);
-}
-template <typename T>
-void fwd_scalar(const T* x, const int64_t* t, T* lse, T* loss, int64_t r0, int64_t r1, int64_t C, int64_t ig,
-                T eps, bool sm) {
-  if (sm) ce_fwd_rows<OpsScalar<T>, true>(x, t, lse, loss, r0, r1, C, ig, eps);
-  else ce_fwd_rows<OpsScalar<T>, false>(x, t, lse, loss, r0, r1, C, ig, eps);
-}
-TL_T512 __attribute__((flatten)) void bwd_512(const float* x, const int64_t* t, const float* lse,
-                                              const float* gv, float gs, float* dx, int64_t r0, int64_t r1,
-                                              int64_t C, int64_t ig, float eps, bool nt) {
-  ce_bwd_rows<Ops512>(x, t, lse, gv, gs, dx, r0, r1, C, ig, eps, nt);
-}
-TL_T256 __attribute__((flatten)) void bwd_256(const float* x, const int64_t* t, const float* lse,
-                                              const float* gv, float gs, float* dx, int64_t r0, int64_t r1,
-                                              int64_t C, int64_t ig, float eps, bool nt) {
-  ce_bwd_rows<Ops256>(x, t, lse, gv, gs, dx, r0, r1, C, ig, eps, nt);
-}
-template <typename T>
-void bwd_scalar(const T* x, const int64_t* t, const T* lse, const T* gv, T gs, T* dx, int64_t r0, int64_t r1,
-                int64_t C, int64_t ig, T eps, bool nt) {
-  ce_bwd_rows<OpsScalar<T>>(x, t, lse, gv, gs, dx, r0, r1, C, ig, eps, nt);
-}
-
-template <typename T>
-FwdF<T> pick_fwd() {
-  if constexpr (std::is_same<T, float>::value) {
-    const SimdLevel l = simd_level();
-    if (l == SimdLevel::AVX512) return fwd_512;
-    if (l == SimdLevel::AVX2) return fwd_256;
-  }
-  return fwd_scalar<T>;
-}
-template <typename T>
-BwdF<T> pick_bwd() {
-  if constexpr (std::is_same<T, float>::value) {
-    const SimdLevel l = simd_level();
-    if (l == SimdLevel::AVX512) return bwd_512;
-    if (l == SimdLevel::AVX2) return bwd_256;
-  }
-  return bwd_scalar<T>;
-}
+// ---- per-ISA entry points: fwd_*, bwd_* (_512, _256, _scalar, _pick) ----
+TL_NN_ENTRIES(fwd, (const T* x, const int64_t* t, T* lse, T* loss, int64_t r0, int64_t r1, int64_t C, int64_t ig,
+                    T eps, bool sm), {
+  if (sm) ce_fwd_rows<O, true>(x, t, lse, loss, r0, r1, C, ig, eps);
+  else ce_fwd_rows<O, false>(x, t, lse, loss, r0, r1, C, ig, eps);
+})
+TL_NN_ENTRIES(bwd, (const T* x, const int64_t* t, const T* lse, const T* gv, T gs, T* dx, int64_t r0, int64_t r1,
+                    int64_t C, int64_t ig, T eps, bool nt), {
+  ce_bwd_rows<O>(x, t, lse, gv, gs, dx, r0, r1, C, ig, eps, nt);
+})
 
 // Shared validation; returns (N, C).
 void check_inputs(const Array& logits, const Array& target, int64_t ignore_index, double eps,
@@ -187,7 +140,7 @@ std::pair<Array, Array> ce_forward(const Array& x, const Array& tg, int64_t igno
   const int64_t count = check_targets(t, N, C, ignore, "cross_entropy");
   Array lse = Array::empty({N}, x.dtype);
   Array rows = Array::empty({N}, x.dtype);
-  FwdF<T> f = pick_fwd<T>();
+  auto f = fwd_pick<T>();
   const T* xp = x.data<T>();
   T *lp = lse.data<T>(), *rp = rows.data<T>();
   const T te = (T)eps;
@@ -213,7 +166,7 @@ Array ce_backward(const Array& x, const Array& tg, const Array& lse, const Array
   T gs = 0;
   if (reduction == 0) gv = gl.data<T>();
   else gs = reduction == 1 ? (T)((double)*gl.data<T>() / (double)count) : *gl.data<T>();
-  BwdF<T> f = pick_bwd<T>();
+  auto f = bwd_pick<T>();
   const T* xp = x.data<T>();
   const T* lp = lse.data<T>();
   T* dp = dx.data<T>();

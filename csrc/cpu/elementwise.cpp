@@ -9,11 +9,7 @@ namespace tl {
 
 namespace {
 
-void check_pair(const Array& a, const Array& b, const char* op) {
-  TL_CHECK(a.dtype == b.dtype, TypeError,
-           op << ": expected equal dtypes, got " << dtype_name(a.dtype) << " " << shape_str(a.shape) << " and "
-              << dtype_name(b.dtype) << " " << shape_str(b.shape));
-}
+using ew::check_pair;
 
 // ---- element functors: `static R f(T)` ----
 struct ExpOp { template <class T> static TL_INLINE T f(T x) { return t_exp(x); } };

@@ -25,6 +25,7 @@
 #include "../core/parallel.h"
 #include "../core/strided_loop.h"
 #include "simd.h"
+#include "simd_math.h"
 
 #define TL_TARGET_AVX512 __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,fma,prefer-vector-width=512")))
 #define TL_TARGET_AVX2 __attribute__((target("avx2,fma")))
@@ -41,26 +42,21 @@ TL_INLINE int32_t f2i(float f) { int32_t i; std::memcpy(&i, &f, 4); return i; }
 TL_INLINE float i2f(int32_t i) { float f; std::memcpy(&f, &i, 4); return f; }
 
 // exp(x), float32, ~1 ulp on [-87, 88]; overflows to inf, underflows through the
-// denormals to 0; NaN propagates. Cody-Waite reduction x = n·ln2 + r, |r| <= ln2/2,
-// degree-6 minimax polynomial (Cephes expf), scaling by 2^n split in two factors so
-// that n in [-151, 128] never overflows the exponent field.
+// denormals to 0; NaN propagates. The reduction and polynomial are expf_math's
+// (simd_math.h, shared with softmax's intrinsics); the shape here suits auto-vectorisation:
+// round by adding 1.5·2^23, scale by 2^n in two factors so that n in [-151, 128] never
+// overflows the exponent field.
 TL_INLINE float exp(float x) {
+  using A = expf_math::ScalarArith;
   x = x > 89.0f ? 89.0f : x;
   x = x < -105.0f ? -105.0f : x;
   const float magic = 12582912.0f;  // 1.5·2^23: adding it rounds to an integer
-  float t = x * 1.44269504088896341f + magic;
+  float t = x * expf_math::kLog2e + magic;
   float n = t - magic;
   int32_t ni = f2i(t) - f2i(magic);
-  float r = x - n * 0.693359375f;    // ln2 split: high part has few bits, n·C1 is exact
-  r = r - n * -2.12194440e-4f;
-  float z = r * r;
-  float p = 1.9875691500e-4f;
-  p = p * r + 1.3981999507e-3f;
-  p = p * r + 8.3334519073e-3f;
-  p = p * r + 4.1665795894e-2f;
-  p = p * r + 1.6666665459e-1f;
-  p = p * r + 5.0000001201e-1f;
-  p = p * z + r + 1.0f;
+  float r = expf_math::reduce<A>(x, n);
+  float p = expf_math::poly<A>(r);
+  p = p * (r * r) + r + 1.0f;
   int32_t n1 = ni >> 1, n2 = ni - n1;
   return p * i2f((n1 + 127) << 23) * i2f((n2 + 127) << 23);
 }
@@ -277,6 +273,13 @@ Array unary_apply(const Array& x) {
                     }
                   });
   return y;
+}
+
+// a and b have one dtype (TypeError naming both operands otherwise).
+inline void check_pair(const Array& a, const Array& b, const char* op) {
+  TL_CHECK(a.dtype == b.dtype, TypeError,
+           op << ": expected equal dtypes, got " << dtype_name(a.dtype) << " " << shape_str(a.shape) << " and "
+              << dtype_name(b.dtype) << " " << shape_str(b.shape));
 }
 
 // r is contiguous and holds exactly one row of `shape` (shape (N,), (1, N), (1, 1, N), ...).

@@ -92,54 +92,32 @@ Scratch& scratch_b() {
   return s;
 }
 
-// Pack rows [i0, i0+mr) × depth [0, kc) of A into an MR-row panel d[k*MR + i], zero-padded
-// to MR rows.
+// Pack r lanes × depth [0, kc) of a strided matrix into an R-lane panel d[k*R + l] =
+// s[l*ls + k*ks], zero-padded to R lanes. An A panel is lanes = rows (ls = rsa, ks = csa), a
+// B panel lanes = columns (ls = csb, ks = rsb): one routine, the strides swapped.
 template <typename T>
-inline void pack_a_panel(int MR, int64_t mr, int64_t kc, const T* A, int64_t rsa, int64_t csa,
-                         T* __restrict d) {
-  if (rsa == 1 && mr == MR) {
+inline void pack_panel(int R, int64_t r, int64_t kc, const T* s, int64_t ls, int64_t ks, T* __restrict d) {
+  if (ls == 1) {  // lanes contiguous: one row copy per k
     for (int64_t k = 0; k < kc; ++k) {
-      const T* s = A + k * csa;
-      for (int i = 0; i < MR; ++i) d[k * MR + i] = s[i];
-    }
-    return;
-  }
-  for (int64_t i = 0; i < mr; ++i) {
-    const T* s = A + i * rsa;
-    if (csa == 1)
-      for (int64_t k = 0; k < kc; ++k) d[k * MR + i] = s[k];
-    else
-      for (int64_t k = 0; k < kc; ++k) d[k * MR + i] = s[k * csa];
-  }
-  for (int64_t i = mr; i < MR; ++i)
-    for (int64_t k = 0; k < kc; ++k) d[k * MR + i] = T(0);
-}
-
-// Pack columns [j0, j0+nr) × depth [0, kc) of B into an NR-column panel d[k*NR + j].
-template <typename T>
-inline void pack_b_panel(int NR, int64_t nr, int64_t kc, const T* B, int64_t rsb, int64_t csb,
-                         T* __restrict d) {
-  if (csb == 1) {
-    if (nr == NR) {
-      for (int64_t k = 0; k < kc; ++k) std::memcpy(d + k * NR, B + k * rsb, sizeof(T) * NR);
-    } else {
-      for (int64_t k = 0; k < kc; ++k) {
-        const T* s = B + k * rsb;
-        for (int64_t j = 0; j < nr; ++j) d[k * NR + j] = s[j];
-        for (int64_t j = nr; j < NR; ++j) d[k * NR + j] = T(0);
+      const T* sk = s + k * ks;
+      if (r == R) {
+        std::memcpy(d + k * R, sk, sizeof(T) * R);
+      } else {
+        for (int64_t l = 0; l < r; ++l) d[k * R + l] = sk[l];
+        for (int64_t l = r; l < R; ++l) d[k * R + l] = T(0);
       }
     }
     return;
   }
-  for (int64_t j = 0; j < nr; ++j) {
-    const T* s = B + j * csb;
-    if (rsb == 1)
-      for (int64_t k = 0; k < kc; ++k) d[k * NR + j] = s[k];
+  for (int64_t l = 0; l < r; ++l) {
+    const T* sl = s + l * ls;
+    if (ks == 1)
+      for (int64_t k = 0; k < kc; ++k) d[k * R + l] = sl[k];
     else
-      for (int64_t k = 0; k < kc; ++k) d[k * NR + j] = s[k * rsb];
+      for (int64_t k = 0; k < kc; ++k) d[k * R + l] = sl[k * ks];
   }
-  for (int64_t j = nr; j < NR; ++j)
-    for (int64_t k = 0; k < kc; ++k) d[k * NR + j] = T(0);
+  for (int64_t l = r; l < R; ++l)
+    for (int64_t k = 0; k < kc; ++k) d[k * R + l] = T(0);
 }
 
 template <typename T>
@@ -403,7 +381,7 @@ void gemm_serial(const GemmKernel<T>& kr, int64_t M, int64_t N, int64_t K, T alp
         else if (kr.pack_tr && rsb == 1)
           kr.pack_tr(NR, nr, kc, src, csb, Bp + p * NR * kc);
         else
-          pack_b_panel<T>(NR, nr, kc, src, rsb, csb, Bp + p * NR * kc);
+          pack_panel<T>(NR, nr, kc, src, csb, rsb, Bp + p * NR * kc);  // B: lanes = columns
       }
       for (int64_t ic = 0; ic < M; ic += MC) {
         const int64_t mc = std::min(MC, M - ic);
@@ -417,7 +395,7 @@ void gemm_serial(const GemmKernel<T>& kr, int64_t M, int64_t N, int64_t K, T alp
           else if (kr.pack_tr && csa == 1)
             kr.pack_tr(MR, mr, kc, src, rsa, Ap + p * MR * kc);
           else
-            pack_a_panel<T>(MR, mr, kc, src, rsa, csa, Ap + p * MR * kc);
+            pack_panel<T>(MR, mr, kc, src, rsa, csa, Ap + p * MR * kc);  // A: lanes = rows
         }
         for (int64_t jr = 0; jr < npan_b; ++jr) {
           const int64_t j0 = jr * NR;

@@ -1,5 +1,8 @@
 // AVX2 GEMM micro-kernels: 6×16 (float32) and 6×8 (float64): 12 ymm accumulators in named
 // registers, 2 ymm of B and one broadcast of A per row per k (16 ymm registers in all).
+// The float32 and float64 kernels (and the AVX-512 ones) are written out separately on purpose:
+// each tile is sized to its type's register budget and every accumulator is a named variable,
+// which is what keeps them in registers; a shared template over the intrinsics would hide that.
 #include <immintrin.h>
 
 #include "gemm.h"

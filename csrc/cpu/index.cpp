@@ -44,6 +44,15 @@ void check_shape_arg(const Shape& shape, const char* op) {
     TL_CHECK(d >= 0, ValueError, op << ": negative size in shape " << shape_str(shape));
 }
 
+// Arguments of the accumulating scatters (index_add, scatter_add): src on the CPU and
+// numeric, idx int64, `shape` without negative sizes.
+void check_accumulate_args(const Shape& shape, const Array& idx, const Array& src, const char* op) {
+  check_cpu(src, op);
+  check_index_dtype(idx, op);
+  check_shape_arg(shape, op);
+  TL_CHECK(src.dtype != DType::Bool, TypeError, op << ": expected a numeric dtype, got bool");
+}
+
 }  // namespace
 
 // x viewed as (outer, A, inner) contiguous, idx (K,):
@@ -85,10 +94,7 @@ Array index_select(const Array& x_in, int64_t axis, const Array& idx_in) {
 // (serial over k within a column range: repeated indices accumulate, deterministically)
 Array index_add(const Shape& shape, int64_t axis, const Array& idx_in, const Array& src_in) {
   const char* op = "index_add";
-  check_cpu(src_in, op);
-  check_index_dtype(idx_in, op);
-  check_shape_arg(shape, op);
-  TL_CHECK(src_in.dtype != DType::Bool, TypeError, op << ": expected a numeric dtype, got bool");
+  check_accumulate_args(shape, idx_in, src_in, op);
   TL_CHECK(!shape.empty(), ValueError, op << ": shape must have at least one dimension");
   axis = normalize_axis(axis, (int64_t)shape.size(), op);
   TL_CHECK(idx_in.ndim() <= 1, ValueError, op << ": index must be 1-D, got shape " << shape_str(idx_in.shape));
@@ -175,10 +181,7 @@ Array gather(const Array& x_in, int64_t axis, const Array& idx_in) {
 // out = zeros(shape); out[p with coordinate `axis` replaced by idx[p]] += src[p], p over idx.shape.
 Array scatter_add(const Shape& shape_in, int64_t axis, const Array& idx_in, const Array& src_in) {
   const char* op = "scatter_add";
-  check_cpu(src_in, op);
-  check_index_dtype(idx_in, op);
-  check_shape_arg(shape_in, op);
-  TL_CHECK(src_in.dtype != DType::Bool, TypeError, op << ": expected a numeric dtype, got bool");
+  check_accumulate_args(shape_in, idx_in, src_in, op);
   const bool scalar = shape_in.empty();
   Shape shape = scalar ? Shape{1} : shape_in;
   Array src = src_in.ndim() == 0 ? src_in.reshape({1}) : src_in;

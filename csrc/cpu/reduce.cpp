@@ -426,29 +426,28 @@ Array mean(const Array& x, const std::vector<int64_t>& axes, bool keepdim) {
   return out;
 }
 
-// x: numeric, any shape; out = max / min over axes, NaN propagates; empty → ValueError.
-Array max(const Array& x, const std::vector<int64_t>& axes, bool keepdim) {
+namespace {
+// x: numeric, any shape; out = max (MAX) / min over axes, NaN propagates; empty → ValueError.
+template <bool MAX>
+Array maxmin(const Array& x, const std::vector<int64_t>& axes, bool keepdim, const char* op) {
   Array out;
-  TL_DISPATCH_NUMERIC(x.dtype, "max", [&] {
-    Plan p = make_plan(x, axes, keepdim, "max");
-    check_nonempty(p, x, "max");
+  TL_DISPATCH_NUMERIC(x.dtype, op, [&] {
+    Plan p = make_plan(x, axes, keepdim, op);
+    check_nonempty(p, x, op);
     out = Array::empty(p.out_shape, x.dtype);
     if (p.outer * p.inner == 0) return;
-    maxmin_kernel<scalar_t, true>(p, out.data<scalar_t>());
+    maxmin_kernel<scalar_t, MAX>(p, out.data<scalar_t>());
   });
   return out;
 }
+}  // namespace
 
+// out = max_axes x / min_axes x (shapes and rules: maxmin above).
+Array max(const Array& x, const std::vector<int64_t>& axes, bool keepdim) {
+  return maxmin<true>(x, axes, keepdim, "max");
+}
 Array min(const Array& x, const std::vector<int64_t>& axes, bool keepdim) {
-  Array out;
-  TL_DISPATCH_NUMERIC(x.dtype, "min", [&] {
-    Plan p = make_plan(x, axes, keepdim, "min");
-    check_nonempty(p, x, "min");
-    out = Array::empty(p.out_shape, x.dtype);
-    if (p.outer * p.inner == 0) return;
-    maxmin_kernel<scalar_t, false>(p, out.data<scalar_t>());
-  });
-  return out;
+  return maxmin<false>(x, axes, keepdim, "min");
 }
 
 // x: float, any shape; out = Σ (x − mean)² / (N − correction) over axes.

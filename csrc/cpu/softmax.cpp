@@ -141,57 +141,19 @@ inline void softmax_bwd_rows(const typename O::T* y, const typename O::T* g, typ
   if (nt) O::fence();
 }
 
-// ---- per-ISA entry points ----
-using FwdRowsF = void (*)(const float*, float*, int64_t, int64_t, int64_t, bool, bool);
-using FwdInnerF = void (*)(const float*, float*, int64_t, int64_t, int64_t, int64_t, bool);
-using BwdRowsF = void (*)(const float*, const float*, float*, int64_t, int64_t, int64_t, bool, bool);
-
-TL_T512 __attribute__((flatten)) void fwd_rows_512(const float* x, float* y, int64_t r0, int64_t r1,
-                                                   int64_t C, bool nt, bool log) {
-  if (log) softmax_rows<Ops512, true>(x, y, r0, r1, C, nt);
-  else softmax_rows<Ops512, false>(x, y, r0, r1, C, nt);
-}
-TL_T256 __attribute__((flatten)) void fwd_rows_256(const float* x, float* y, int64_t r0, int64_t r1,
-                                                   int64_t C, bool nt, bool log) {
-  if (log) softmax_rows<Ops256, true>(x, y, r0, r1, C, nt);
-  else softmax_rows<Ops256, false>(x, y, r0, r1, C, nt);
-}
-TL_T512 __attribute__((flatten)) void fwd_inner_512(const float* x, float* y, int64_t o0, int64_t o1,
-                                                    int64_t C, int64_t inner, bool log) {
-  if (log) softmax_inner<Ops512, true>(x, y, o0, o1, C, inner);
-  else softmax_inner<Ops512, false>(x, y, o0, o1, C, inner);
-}
-TL_T256 __attribute__((flatten)) void fwd_inner_256(const float* x, float* y, int64_t o0, int64_t o1,
-                                                    int64_t C, int64_t inner, bool log) {
-  if (log) softmax_inner<Ops256, true>(x, y, o0, o1, C, inner);
-  else softmax_inner<Ops256, false>(x, y, o0, o1, C, inner);
-}
-TL_T512 __attribute__((flatten)) void bwd_rows_512(const float* y, const float* g, float* dx, int64_t r0,
-                                                   int64_t r1, int64_t C, bool nt, bool log) {
-  if (log) softmax_bwd_rows<Ops512, true>(y, g, dx, r0, r1, C, nt);
-  else softmax_bwd_rows<Ops512, false>(y, g, dx, r0, r1, C, nt);
-}
-TL_T256 __attribute__((flatten)) void bwd_rows_256(const float* y, const float* g, float* dx, int64_t r0,
-                                                   int64_t r1, int64_t C, bool nt, bool log) {
-  if (log) softmax_bwd_rows<Ops256, true>(y, g, dx, r0, r1, C, nt);
-  else softmax_bwd_rows<Ops256, false>(y, g, dx, r0, r1, C, nt);
-}
-
-template <typename T>
-void fwd_rows_scalar(const T* x, T* y, int64_t r0, int64_t r1, int64_t C, bool nt, bool log) {
-  if (log) softmax_rows<OpsScalar<T>, true>(x, y, r0, r1, C, nt);
-  else softmax_rows<OpsScalar<T>, false>(x, y, r0, r1, C, nt);
-}
-template <typename T>
-void fwd_inner_scalar(const T* x, T* y, int64_t o0, int64_t o1, int64_t C, int64_t inner, bool log) {
-  if (log) softmax_inner<OpsScalar<T>, true>(x, y, o0, o1, C, inner);
-  else softmax_inner<OpsScalar<T>, false>(x, y, o0, o1, C, inner);
-}
-template <typename T>
-void bwd_rows_scalar(const T* y, const T* g, T* dx, int64_t r0, int64_t r1, int64_t C, bool nt, bool log) {
-  if (log) softmax_bwd_rows<OpsScalar<T>, true>(y, g, dx, r0, r1, C, nt);
-  else softmax_bwd_rows<OpsScalar<T>, false>(y, g, dx, r0, r1, C, nt);
-}
+// ---- per-ISA entry points: fwd_rows_*, fwd_inner_*, bwd_rows_* (_512, _256, _scalar, _pick) ----
+TL_NN_ENTRIES(fwd_rows, (const T* x, T* y, int64_t r0, int64_t r1, int64_t C, bool nt, bool log), {
+  if (log) softmax_rows<O, true>(x, y, r0, r1, C, nt);
+  else softmax_rows<O, false>(x, y, r0, r1, C, nt);
+})
+TL_NN_ENTRIES(fwd_inner, (const T* x, T* y, int64_t o0, int64_t o1, int64_t C, int64_t inner, bool log), {
+  if (log) softmax_inner<O, true>(x, y, o0, o1, C, inner);
+  else softmax_inner<O, false>(x, y, o0, o1, C, inner);
+})
+TL_NN_ENTRIES(bwd_rows, (const T* y, const T* g, T* dx, int64_t r0, int64_t r1, int64_t C, bool nt, bool log), {
+  if (log) softmax_bwd_rows<O, true>(y, g, dx, r0, r1, C, nt);
+  else softmax_bwd_rows<O, false>(y, g, dx, r0, r1, C, nt);
+})
 
 // (outer, C, inner) of a shape around axis.
 void split_shape(const Shape& s, int64_t axis, int64_t& outer, int64_t& C, int64_t& inner) {
@@ -213,14 +175,11 @@ Array softmax_fwd(const Array& x_in, int64_t axis, bool log) {
   if (x.numel() == 0) return y;
   int64_t outer, C, inner;
   split_shape(x.shape, axis, outer, C, inner);
-  const SimdLevel lvl = simd_level();
   if (inner == 1) {
     const int64_t R = outer;
     const bool nt = x.numel() * (int64_t)x.itemsize() >= kStreamBytes;
     if (x.dtype == DType::Float32) {
-      FwdRowsF f = lvl == SimdLevel::AVX512 ? fwd_rows_512
-                   : lvl == SimdLevel::AVX2 ? fwd_rows_256
-                                            : fwd_rows_scalar<float>;
+      auto f = fwd_rows_pick<float>();
       const float* xp = x.data<float>();
       float* yp = y.data<float>();
       parallel_for(R, R * C * 8, [&](int64_t b, int64_t e) { f(xp, yp, b, e, C, nt, log); });
@@ -231,9 +190,7 @@ Array softmax_fwd(const Array& x_in, int64_t axis, bool log) {
     }
   } else {
     if (x.dtype == DType::Float32) {
-      FwdInnerF f = lvl == SimdLevel::AVX512 ? fwd_inner_512
-                    : lvl == SimdLevel::AVX2 ? fwd_inner_256
-                                             : fwd_inner_scalar<float>;
+      auto f = fwd_inner_pick<float>();
       const float* xp = x.data<float>();
       float* yp = y.data<float>();
       parallel_for(outer, outer * C * inner * 8, [&](int64_t b, int64_t e) { f(xp, yp, b, e, C, inner, log); });
@@ -277,10 +234,7 @@ Array softmax_bwd(const Array& y_in, const Array& g_in, int64_t axis, bool log) 
   const int64_t R = y.numel() / C;
   const bool nt = y.numel() * (int64_t)y.itemsize() >= kStreamBytes;
   if (y.dtype == DType::Float32) {
-    const SimdLevel lvl = simd_level();
-    BwdRowsF f = lvl == SimdLevel::AVX512 ? bwd_rows_512
-                 : lvl == SimdLevel::AVX2 ? bwd_rows_256
-                                          : bwd_rows_scalar<float>;
+    auto f = bwd_rows_pick<float>();
     const float *yp = y.data<float>(), *gp = g.data<float>();
     float* dp = dx.data<float>();
     parallel_for(R, R * C * 8, [&](int64_t b, int64_t e) { f(yp, gp, dp, b, e, C, nt, log); });

@@ -16,8 +16,11 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <type_traits>
 
 #include "../core/array.h"
+#include "simd.h"
+#include "simd_math.h"
 
 namespace tl {
 
@@ -66,8 +69,11 @@ struct OpsScalar {
   static inline T hsum(V v) { return v; }
 };
 
-// Cephes expf: x = n·ln2 + r, |r| ≤ ln2/2; e^r by a degree-7 polynomial; 2^n by scalef.
-// (exp(x > 88.7) = inf.)
+// Ops512 and Ops256 are parallel on purpose: the same member list, one per ISA, so the kernel
+// templates read the same for both; only the intrinsics (and masks, horizontal ops) differ.
+//
+// exp: expf_math (simd_math.h, the same reduction + polynomial as tl::vm::exp); here
+// rounded by roundscale and scaled by 2^n with scalef (exp(x > 88.7) = inf).
 // About 1–2 ulp. exp(−inf) = 0, NaN propagates.
 struct Ops512 {
   using T = float;
@@ -90,21 +96,16 @@ struct Ops512 {
   TL_T512 static inline V mul(V a, V b) { return _mm512_mul_ps(a, b); }
   TL_T512 static inline V max(V a, V b) { return _mm512_max_ps(a, b); }
   TL_T512 static inline V fmadd(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
+  TL_T512 static inline V fnmadd(V a, V b, V c) { return _mm512_fnmadd_ps(a, b, c); }  // c − a·b
   TL_T512 static inline V exp(V x) {
     // Only a lower clamp: scalef turns large n into inf / 0 itself. max() returns its second
     // operand when either is NaN, so NaN survives.
     x = _mm512_max_ps(_mm512_set1_ps(-104.0f), x);
-    V fx = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
+    V fx = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(expf_math::kLog2e)),
                                 _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    V r = _mm512_fnmadd_ps(fx, _mm512_set1_ps(0.693359375f), x);
-    r = _mm512_fnmadd_ps(fx, _mm512_set1_ps(-2.12194440e-4f), r);
+    V r = expf_math::reduce<Ops512>(x, fx);
     // e^r = 1 + r + r²·P(r), evaluated as one Horner chain of FMAs
-    V p = _mm512_set1_ps(1.9875691500e-4f);
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.3981999507e-3f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(8.3334519073e-3f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(4.1665795894e-2f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.6666665459e-1f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(5.0000001201e-1f));
+    V p = expf_math::poly<Ops512>(r);
     p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
     p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
     return _mm512_scalef_ps(p, fx);
@@ -140,19 +141,14 @@ struct Ops256 {
   TL_T256 static inline V mul(V a, V b) { return _mm256_mul_ps(a, b); }
   TL_T256 static inline V max(V a, V b) { return _mm256_max_ps(a, b); }
   TL_T256 static inline V fmadd(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
+  TL_T256 static inline V fnmadd(V a, V b, V c) { return _mm256_fnmadd_ps(a, b, c); }  // c − a·b
   TL_T256 static inline V exp(V x0) {
     V x = _mm256_max_ps(_mm256_set1_ps(-87.3365f), x0);
     x = _mm256_min_ps(_mm256_set1_ps(88.0f), x);  // keeps 2^n finite (n ≤ 127)
-    V fx = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
+    V fx = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(expf_math::kLog2e)),
                            _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    V r = _mm256_fnmadd_ps(fx, _mm256_set1_ps(0.693359375f), x);
-    r = _mm256_fnmadd_ps(fx, _mm256_set1_ps(-2.12194440e-4f), r);
-    V p = _mm256_set1_ps(1.9875691500e-4f);
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.3981999507e-3f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.3334519073e-3f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.1665795894e-2f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.6666665459e-1f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201e-1f));
+    V r = expf_math::reduce<Ops256>(x, fx);
+    V p = expf_math::poly<Ops256>(r);  // then 1 + r + r²·P(r) as one FMA chain
     p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
     p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
     __m256i n = _mm256_cvtps_epi32(fx);
@@ -178,6 +174,38 @@ struct Ops256 {
     return _mm_cvtss_f32(m);
   }
 };
+
+// Per-ISA entry points of a row kernel written as a template over an Ops struct `O`:
+//   NAME_512<float>, NAME_256<float>: `target(...) flatten` (the template and the Ops members
+//       inline into one function compiled for that ISA);
+//   NAME_scalar<T>: OpsScalar<T>, the portable path and every float64 call;
+//   NAME_pick<T>(): the one to call for T at the current tl::simd_level().
+// PARAMS is the parameter list spelled with T; the body (the rest) uses O and the parameters.
+#define TL_NN_ENTRIES(NAME, PARAMS, ...)                                                          \
+  template <typename T>                                                                           \
+  TL_T512 __attribute__((flatten)) void NAME##_512 PARAMS {                                       \
+    using O = Ops512;                                                                             \
+    __VA_ARGS__                                                                                   \
+  }                                                                                               \
+  template <typename T>                                                                           \
+  TL_T256 __attribute__((flatten)) void NAME##_256 PARAMS {                                       \
+    using O = Ops256;                                                                             \
+    __VA_ARGS__                                                                                   \
+  }                                                                                               \
+  template <typename T>                                                                           \
+  void NAME##_scalar PARAMS {                                                                     \
+    using O = OpsScalar<T>;                                                                       \
+    __VA_ARGS__                                                                                   \
+  }                                                                                               \
+  template <typename T>                                                                           \
+  auto NAME##_pick()->decltype(&NAME##_scalar<T>) {                                               \
+    if constexpr (std::is_same<T, float>::value) {                                                \
+      const ::tl::SimdLevel lvl = ::tl::simd_level();                                             \
+      if (lvl == ::tl::SimdLevel::AVX512) return NAME##_512<float>;                               \
+      if (lvl == ::tl::SimdLevel::AVX2) return NAME##_256<float>;                                 \
+    }                                                                                             \
+    return NAME##_scalar<T>;                                                                      \
+  }
 
 // Write one row out[0..C) = f(i, n) (a vector of lanes [i, i+n), n ≤ W; n == W: full).
 // Streaming stores when `nt` (aligned body; masked head and tail).
