@@ -23,12 +23,17 @@ class Function:
     def save(self, *arrays):
         self.saved = arrays
 
+    def needs_grad(self, i):
+        """Whether input i wants a gradient (skip the work, e.g. ∂L/∂x for a data batch, if not)."""
+        return self.parents[i].requires_grad
+
     @classmethod
     def apply(cls, *tensors, **params):
         dev = tensors[0]._device
         ctx = cls()
         ctx.B = dev._backend or dev.backend
-        if len(tensors) == 1:
+        n = len(tensors)
+        if n == 1:
             out = ctx.forward(tensors[0]._data, **params)
         else:
             for t in tensors:
@@ -37,7 +42,10 @@ class Function:
                         f"{cls.__name__}: expected all tensors to be on the same device, but found at least "
                         f"two devices, {dev} and {t._device}"
                     )
-            out = ctx.forward(*[t._data for t in tensors], **params)
+            if n == 2:
+                out = ctx.forward(tensors[0]._data, tensors[1]._data, **params)
+            else:
+                out = ctx.forward(*[t._data for t in tensors], **params)
         r = _new_tensor()
         r._data, r._device, r.grad = out, dev, None
         if _enabled[0]:

@@ -19,8 +19,8 @@ class Matmul(Function):
     def backward(self, g):
         a, b = self.saved
         B = self.B
-        ga = unbroadcast(B, B.matmul(g, _mT(b)), a.shape)
-        gb = unbroadcast(B, B.matmul(_mT(a), g), b.shape)
+        ga = unbroadcast(B, B.matmul(g, _mT(b)), a.shape) if self.needs_grad(0) else None
+        gb = unbroadcast(B, B.matmul(_mT(a), g), b.shape) if self.needs_grad(1) else None
         return ga, gb
 
 
@@ -38,11 +38,13 @@ class Linear(Function):
     def backward(self, g):
         x, w = self.saved
         B = self.B
-        gx = B.matmul(g, w)
+        gx = B.matmul(g, w) if self.needs_grad(0) else None  # a data batch needs no gradient
         out_f, in_f = w.shape
         g2 = reshape_array(B, g, [-1, out_f]) if g.ndim != 2 else g
-        x2 = reshape_array(B, x, [-1, in_f]) if x.ndim != 2 else x
-        gw = B.matmul(_mT(g2), x2)
+        gw = None
+        if self.needs_grad(1):
+            x2 = reshape_array(B, x, [-1, in_f]) if x.ndim != 2 else x
+            gw = B.matmul(_mT(g2), x2)
         if not self.has_bias:
             return gx, gw
-        return gx, gw, B.sum(g2, [0], False)
+        return gx, gw, B.sum(g2, [0], False) if self.needs_grad(2) else None
