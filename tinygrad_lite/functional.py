@@ -327,11 +327,11 @@ def matmul(a, b):
         raise RuntimeError(f"matmul: both arguments need at least 1 dimension, got {a.ndim}D and {b.ndim}D")
     if a.dtype is not b.dtype:
         a, b = _promote(a, b)
+    if a.ndim >= 2 and b.ndim >= 2:
+        return M.Matmul.apply(a, b)
     try:
-        if a.ndim >= 2 and b.ndim >= 2:
-            return M.Matmul.apply(a, b)
         return _matmul_1d(a, b)
-    except ValueError as e:  # name the shapes the caller passed, not the internal views
+    except ValueError as e:  # name the shapes the caller passed, not the internal 2-D views
         raise ValueError(
             f"matmul: shapes {tuple(a.shape)} and {tuple(b.shape)} cannot be multiplied ({e})"
         ) from None

@@ -266,14 +266,20 @@ class Tensor:
         return E.Abs.apply(self)
 
     def __matmul__(self, other):
-        from .functional import matmul
-
-        return matmul(self, other)
+        if (
+            isinstance(other, Tensor)
+            and self._data.ndim >= 2
+            and other._data.ndim >= 2
+            and self._data.dtype == other._data.dtype
+        ):
+            try:  # the common case straight to the kernel; errors get the full message below
+                return M.Matmul.apply(self, other)
+            except ValueError:
+                pass
+        return _functional().matmul(self, _as_tensor(other, self))
 
     def __rmatmul__(self, other):
-        from .functional import matmul
-
-        return matmul(_as_tensor(other, self), self)
+        return _functional().matmul(_as_tensor(other, self), self)
 
     # x op= y is in place (as torch), except on a non-leaf that records a graph: there it
     # rebinds x to a new node, since in-place ops are not recorded here.
@@ -420,6 +426,12 @@ from .autograd import function as _function  # noqa: E402
 
 _function._new_tensor = functools.partial(Tensor.__new__, Tensor)
 _function._wrap = Tensor._wrap
+
+
+def _functional():
+    from . import functional
+
+    return functional
 
 
 def _as_tensor(x, like):
