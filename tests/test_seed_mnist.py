@@ -24,6 +24,24 @@ MNIST_DIR = next((d for d in CANDIDATES if (d / "t10k-images-idx3-ubyte.gz").exi
 pytestmark = pytest.mark.skipif(MNIST_DIR is None, reason="MNIST test-set files not present")
 
 N_TRAIN = 8000
+
+
+@pytest.fixture(autouse=True)
+def one_thread_each():
+    """Both runs on one thread: their wall times are then comparable on this shared 2-core
+    machine, where torch's OpenMP team (a second runtime in this process) stalls whenever
+    another process holds a core. Accuracy does not depend on the thread count."""
+    try:
+        import torch as real_torch  # the real one; `torch` in this file is tinygrad_lite
+    except ImportError:
+        real_torch = None
+    libs = [lib for lib in (torch, real_torch) if lib is not None]
+    prev = [lib.get_num_threads() for lib in libs]
+    for lib in libs:
+        lib.set_num_threads(1)
+    yield
+    for lib, n in zip(libs, prev):
+        lib.set_num_threads(n)
 RESULTS = {}
 
 
