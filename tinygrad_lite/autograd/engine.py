@@ -40,6 +40,21 @@ def _accumulate_leaf(t, g):
         t.grad._data = B.add(t.grad._data, g)
 
 
+def clear_grad(t, set_to_none=True):
+    """Forget t.grad (set_to_none, torch's default) or zero it in place; used by
+    Module.zero_grad and Optimizer.zero_grad."""
+    g = t.grad
+    if g is None:
+        return
+    if set_to_none:
+        t.grad = None
+        return
+    if g.requires_grad:  # a grad with history: cut it first
+        g = g.detach()
+        t.grad = g
+    g.zero_()
+
+
 def backward(root, grad, retain_graph=False):
     """Accumulate ∂root/∂leaf into every leaf's .grad. `grad` is the seed ∂L/∂root (an Array)."""
     if root._ctx is None:

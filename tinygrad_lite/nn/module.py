@@ -9,6 +9,7 @@ from collections import OrderedDict, namedtuple
 
 from ..tensor import Tensor
 from .parameter import Buffer, Parameter
+from ..autograd.engine import clear_grad
 
 
 class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
@@ -270,16 +271,7 @@ class Module:
     def zero_grad(self, set_to_none=True):
         """Clear every parameter's .grad (to None by default, as torch>=2.0)."""
         for p in self.parameters():
-            if p.grad is None:
-                continue
-            if set_to_none:
-                p.grad = None
-            else:
-                g = p.grad
-                if g.requires_grad:  # a grad with history (create_graph=True): cut it first
-                    g = g.detach()
-                    p.grad = g
-                g.zero_()
+            clear_grad(p, set_to_none)
 
     # ---- state ---------------------------------------------------------------------------
     def _save_to_state_dict(self, destination, prefix, keep_vars):

@@ -11,6 +11,7 @@ from itertools import chain
 
 import tinygrad_lite as _tl
 from tinygrad_lite.tensor import Tensor
+from tinygrad_lite.autograd.engine import clear_grad
 
 
 class _RequiredParameter:
@@ -73,16 +74,7 @@ class Optimizer:
         kernel launch; the next backward assigns a fresh grad) or to zeros in place."""
         for group in self.param_groups:
             for p in group["params"]:
-                if p.grad is None:
-                    continue
-                if set_to_none:
-                    p.grad = None
-                else:
-                    g = p.grad
-                    if g.requires_grad:
-                        g = g.detach()
-                        p.grad = g
-                    g.zero_()
+                clear_grad(p, set_to_none)
 
     def step(self, closure=None):
         raise NotImplementedError
