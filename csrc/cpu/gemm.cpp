@@ -356,11 +356,14 @@ void gemm_serial(const GemmKernel<T>& kr, int64_t M, int64_t N, int64_t K, T alp
   // Short A (one block of few panels) and B with unit column stride: the micro-kernel reads
   // B in place (rows rsb apart) instead of packing it; only a ragged last panel is packed.
   const bool direct_b = csb == 1 && M <= 8 * MR;
-  // Short row-major A: the micro-kernel broadcasts from A's rows in place (MR row streams),
-  // unless the row stride is near a multiple of 4 KiB (the rows would share L1 sets).
+  // Short or small (≤ 256 KiB, stays in L2) row-major A: the micro-kernel broadcasts from A's
+  // rows in place (MR row streams), unless the row stride is near a multiple of 4 KiB (the
+  // rows would share L1 sets); a stride so small that MR rows span ≤ 4 KiB never aliases.
   const int64_t lda_bytes = (rsa * (int64_t)sizeof(T)) % 4096;
-  const bool direct_a = csa == 1 && M <= 8 * MR && kr.sa_by_mr[MR] && rsa > 0 &&
-                        lda_bytes >= 512 && lda_bytes <= 4096 - 512;
+  const bool a_rows_ok = (lda_bytes >= 512 && lda_bytes <= 4096 - 512) ||
+                         rsa * (int64_t)sizeof(T) * MR <= 4096;
+  const bool a_small = M <= 8 * MR || M * K * (int64_t)sizeof(T) <= (256 << 10);
+  const bool direct_a = csa == 1 && a_small && kr.sa_by_mr[MR] && rsa > 0 && a_rows_ok;
   const UkrSaFn<T> ukr_sa = direct_a ? kr.sa_by_mr[MR] : nullptr;
   T* Ap = static_cast<T*>(scratch_a().get(sizeof(T) * (size_t)MC * KC + 256));
   T* Bp = static_cast<T*>(scratch_b().get(sizeof(T) * (size_t)NC * KC + 256));
