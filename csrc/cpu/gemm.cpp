@@ -356,11 +356,14 @@ void gemm_serial(const GemmKernel<T>& kr, int64_t M, int64_t N, int64_t K, T alp
   // Short A (one block of few panels) and B with unit column stride: the micro-kernel reads
   // B in place (rows rsb apart) instead of packing it; only a ragged last panel is packed.
   const bool direct_b = csb == 1 && M <= 8 * MR;
-  // Short row-major A: the micro-kernel broadcasts from A's rows in place (MR row streams),
-  // unless the row stride is near a multiple of 4 KiB (the rows would share L1 sets).
+  // Short or small (≤ 256 KiB, stays in L2) row-major A: the micro-kernel broadcasts from A's
+  // rows in place (MR row streams), unless the row stride is near a multiple of 4 KiB (the
+  // rows would share L1 sets); a stride so small that MR rows span ≤ 4 KiB never aliases.
   const int64_t lda_bytes = (rsa * (int64_t)sizeof(T)) % 4096;
-  const bool direct_a = csa == 1 && M <= 8 * MR && kr.sa_by_mr[MR] && rsa > 0 &&
-                        lda_bytes >= 512 && lda_bytes <= 4096 - 512;
+  const bool a_rows_ok = (lda_bytes >= 512 && lda_bytes <= 4096 - 512) ||
+                         rsa * (int64_t)sizeof(T) * MR <= 4096;
+  const bool a_small = M <= 8 * MR || M * K * (int64_t)sizeof(T) <= (256 << 10);
+  const bool direct_a = csa == 1 && a_small && kr.sa_by_mr[MR] && rsa > 0 && a_rows_ok;
   const UkrSaFn<T> ukr_sa = direct_a ? kr.sa_by_mr[MR] : nullptr;
   T* Ap = static_cast<T*>(scratch_a().get(sizeof(T) * (size_t)MC * KC + 256));
   T* Bp = static_cast<T*>(scratch_b().get(sizeof(T) * (size_t)NC * KC + 256));
@@ -470,7 +473,12 @@ void gemm_impl(int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t rsa
     const bool split_m = tm * NR >= tn * MR;  // compare in elements
     const int64_t units = split_m ? tm : tn, unit = split_m ? MR : NR;
     // Several chunks per thread: a late or descheduled helper leaves the caller less to do.
-    int64_t chunks = std::min<int64_t>(int64_t(nt) * 4, units);
+    // But each chunk repacks the whole other operand (K×N or M×K): a chunk gets at least
+    // mc rows / columns, so that packing stays a small share of its work (1024³ in 8 chunks
+    // packed B eight times: 32 MiB of copying, ~10 % of the product).
+    const int64_t min_units = M * N * K >= (int64_t(1) << 27) ? std::max<int64_t>(1, kr.mc / unit) : 1;
+    int64_t chunks = std::min<int64_t>(int64_t(nt) * 4, std::max<int64_t>(units / min_units, 1));
+    chunks = std::max<int64_t>(chunks / nt * nt, std::min<int64_t>(nt, units));  // balanced
     if (chunks > 1) {
       const int64_t per = (units + chunks - 1) / chunks;  // tiles per chunk
       chunks = (units + per - 1) / per;
