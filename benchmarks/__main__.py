@@ -103,9 +103,10 @@ def main(argv=None):
     print(report.summary(records))
     os.makedirs(args.out, exist_ok=True)
     report.write_json(os.path.join(args.out, "results.json"), meta, lim, records)
+    report.write_markdown(os.path.join(args.out, "results.md"), meta, lim, records)
     png = os.path.join(args.out, "ratio.png")
     report.write_png(png, records, args.threads)
-    print(f"wrote {args.out}/results.json, {png} in {meta['seconds']} s")
+    print(f"wrote {args.out}/results.json, results.md, {png} in {meta['seconds']} s")
     return 1 if any(r.get("error") for r in records) else 0
 
 

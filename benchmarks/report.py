@@ -53,6 +53,37 @@ def summary(records):
     return "\n".join(lines)
 
 
+def write_markdown(path, meta, limits, records):
+    """The table as markdown (for README.md): one row per case, 1- and 2-thread columns."""
+    threads = meta["threads"]
+    lim = "; ".join(
+        f"{n} thread{'s' if n > 1 else ''}: FMA peak {limits[n]['fma_gflops']:.0f} GF/s, triad {limits[n]['triad_gbps']:.1f} GB/s"
+        for n in threads if n in limits
+    )
+    head = "| case | " + " | ".join(f"{n}T ours | {n}T torch | {n}T ours/torch | {n}T % limit" for n in threads)
+    lines = [f"Measured {meta['started']} ({meta['cpu']}, {meta['cores']} cores, torch {meta['torch']}); limits: {lim}.",
+             "Times are medians of 5 samples; ✗ marks a missed target.", "",
+             head + " | target |", "|---" * (1 + 4 * len(threads)) + "|---|"]
+    by_case = {}
+    for r in records:
+        by_case.setdefault(r["case"], {})[r["threads"]] = r
+    for case, per in by_case.items():
+        cells, targets = [case], set()
+        for n in threads:
+            r = per.get(n)
+            if r is None or r.get("error"):
+                cells += ["-"] * 4
+                continue
+            miss = " ✗" if r["met"] is False else ""
+            cells += [fmt_time(r["ours"]["median"]), fmt_time(r["torch"]["median"]),
+                      (f"{r['ratio']:.2f}×" if r["ratio"] is not None else "-") + miss,
+                      f"{100 * r['frac_of_limit']:.0f}% {r['limit_kind']}" if r["frac_of_limit"] is not None else "-"]
+            targets.update(t["label"] + (f" ({n}T)" if len(threads) > 1 else "") for t in r["targets"])
+        lines.append("| " + " | ".join(cells) + " | " + (", ".join(sorted(targets)) or "-") + " |")
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+
+
 def write_json(path, meta, limits, records):
     with open(path, "w") as f:
         json.dump({"meta": meta, "limits": {str(k): v for k, v in limits.items()}, "results": records}, f, indent=1)
