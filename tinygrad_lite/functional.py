@@ -410,17 +410,6 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     )
 
 
-def nll_loss(input, target, ignore_index=-100, reduction="mean"):
-    picked = -gather(input, 1, unsqueeze(target, 1)).reshape(-1)
-    mask = (target != ignore_index).to(input.dtype)
-    picked = picked * mask
-    if reduction == "none":
-        return picked
-    if reduction == "sum":
-        return picked.sum()
-    return picked.sum() / mask.sum()
-
-
 def dropout(x, p=0.5, training=True):
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")

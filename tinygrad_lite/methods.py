@@ -2,7 +2,6 @@
 in-place ops (x.zero_(), x.uniform_(a, b), x.add_(y)) that initialisers and optimizers use."""
 import builtins
 
-from . import _C
 from . import dtypes as _dt
 from . import functional as F
 from .autograd.grad_mode import is_grad_enabled
@@ -155,12 +154,3 @@ def nonzero(self):
 Tensor.all = _all
 Tensor.any = _any
 Tensor.nonzero = nonzero
-Tensor.size_bytes = lambda self: self.numel() * self.dtype.itemsize
-
-
-def _check_native():
-    # The Python layer calls these names on every backend: a missing one is a build problem.
-    required = ("add", "mul", "matmul", "sum", "full")
-    missing = [n for n in required if not hasattr(_C, n)]
-    if missing:
-        raise ImportError(f"tinygrad_lite._C lacks kernels {missing}: rebuild with `pip install -e .`")
