@@ -116,6 +116,26 @@ Plan make_plan(const Array& x0, const std::vector<int64_t>& axes, bool keepdim, 
 template <class T> TL_INLINE T max_nan(T v, T a) { return (v > a || v != v) ? v : a; }
 template <class T> TL_INLINE T min_nan(T v, T a) { return (v < a || v != v) ? v : a; }
 
+// max (MAX) or min of x[0..n), n >= 1, with K independent accumulators. Always inlined, so
+// it is vectorised for the target of each per-ISA entry point that calls it.
+template <class T, int K, bool MAX>
+TL_INLINE T extreme_blk(const T* x, int64_t n) {
+  auto pick = [](T v, T a) { return MAX ? max_nan(v, a) : min_nan(v, a); };
+  T r = x[0];
+  int64_t i = 0;
+  if (n >= K) {
+    T acc[K];
+    for (int j = 0; j < K; ++j) acc[j] = x[j];
+    for (i = K; i + K <= n; i += K)
+      for (int j = 0; j < K; ++j) acc[j] = pick(x[i + j], acc[j]);
+    for (int w = K / 2; w >= 1; w /= 2)
+      for (int j = 0; j < w; ++j) acc[j] = pick(acc[j + w], acc[j]);
+    r = acc[0];
+  }
+  for (; i < n; ++i) r = pick(x[i], r);
+  return r;
+}
+
 template <class T>
 struct Loops {
   static constexpr int K = 256 / sizeof(T);
@@ -147,36 +167,8 @@ struct Loops {
     *res = acc[0] + tail;
   })
   // *res = max / min of x[0..n), n >= 1, NaN propagates
-  TL_EW_DEF(max_blk, (const T* x, int64_t n, T* res), {
-    T r = x[0];
-    int64_t i = 0;
-    if (n >= K) {
-      T acc[K];
-      for (int j = 0; j < K; ++j) acc[j] = x[j];
-      for (i = K; i + K <= n; i += K)
-        for (int j = 0; j < K; ++j) acc[j] = max_nan(x[i + j], acc[j]);
-      for (int w = K / 2; w >= 1; w /= 2)
-        for (int j = 0; j < w; ++j) acc[j] = max_nan(acc[j + w], acc[j]);
-      r = acc[0];
-    }
-    for (; i < n; ++i) r = max_nan(x[i], r);
-    *res = r;
-  })
-  TL_EW_DEF(min_blk, (const T* x, int64_t n, T* res), {
-    T r = x[0];
-    int64_t i = 0;
-    if (n >= K) {
-      T acc[K];
-      for (int j = 0; j < K; ++j) acc[j] = x[j];
-      for (i = K; i + K <= n; i += K)
-        for (int j = 0; j < K; ++j) acc[j] = min_nan(x[i + j], acc[j]);
-      for (int w = K / 2; w >= 1; w /= 2)
-        for (int j = 0; j < w; ++j) acc[j] = min_nan(acc[j + w], acc[j]);
-      r = acc[0];
-    }
-    for (; i < n; ++i) r = min_nan(x[i], r);
-    *res = r;
-  })
+  TL_EW_DEF(max_blk, (const T* x, int64_t n, T* res), { *res = extreme_blk<T, K, true>(x, n); })
+  TL_EW_DEF(min_blk, (const T* x, int64_t n, T* res), { *res = extreme_blk<T, K, false>(x, n); })
   // column accumulation: acc[c] ⊕= row[c]
   TL_EW_DEF(col_add, (T* acc, const T* row, int64_t w), {
     for (int64_t c = 0; c < w; ++c) acc[c] += row[c];
