@@ -51,6 +51,18 @@ __device__ __forceinline__ double u01d(uint32_t a, uint32_t b) {
   return ((double)(a >> 5) * 67108864.0 + (double)(b >> 6)) * (1.0 / 9007199254740992.0);
 }
 
+// Group g's uniforms in [0, 1): one Philox block gives 4 floats (24 bits each) or 2 doubles
+// (53 bits each): the P = 4 or 2 values of that group.
+template <typename T>
+__device__ __forceinline__ void uniforms(uint64_t seed, uint64_t g, uint64_t offset, T u[4]) {
+  U4 r = philox(seed, g, offset);
+  if constexpr (sizeof(T) == 4) {
+    u[0] = u01f(r.x); u[1] = u01f(r.y); u[2] = u01f(r.z); u[3] = u01f(r.w);
+  } else {
+    u[0] = u01d(r.x, r.y); u[1] = u01d(r.z, r.w);
+  }
+}
+
 // dist 0: a + (b − a)·U;  dist 1: a + b·N(0,1)
 template <typename T>
 __global__ void random_kernel(int dist, Indexer<1> ix, int64_t n, T* out, T a, T b, uint64_t seed,
@@ -59,13 +71,8 @@ __global__ void random_kernel(int dist, Indexer<1> ix, int64_t n, T* out, T a, T
   int64_t groups = (n + P - 1) / P;
   for (int64_t g = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; g < groups;
        g += (int64_t)gridDim.x * blockDim.x) {
-    U4 r = philox(seed, (uint64_t)g, offset);
     T u[4];
-    if constexpr (P == 4) {
-      u[0] = u01f(r.x); u[1] = u01f(r.y); u[2] = u01f(r.z); u[3] = u01f(r.w);
-    } else {
-      u[0] = u01d(r.x, r.y); u[1] = u01d(r.z, r.w);
-    }
+    uniforms<T>(seed, (uint64_t)g, offset, u);
     T v[4];
     if (dist == 0) {
 #pragma unroll
@@ -122,13 +129,8 @@ __global__ void dropout_kernel(int64_t n, const T* x, T* y, bool* mask, T p, T s
   int64_t groups = (n + P - 1) / P;
   for (int64_t g = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; g < groups;
        g += (int64_t)gridDim.x * blockDim.x) {
-    U4 r = philox(seed, (uint64_t)g, offset);
     T u[4];
-    if constexpr (P == 4) {
-      u[0] = u01f(r.x); u[1] = u01f(r.y); u[2] = u01f(r.z); u[3] = u01f(r.w);
-    } else {
-      u[0] = u01d(r.x, r.y); u[1] = u01d(r.z, r.w);
-    }
+    uniforms<T>(seed, (uint64_t)g, offset, u);
 #pragma unroll
     for (int k = 0; k < P; ++k) {
       int64_t e = g * P + k;
