@@ -15,22 +15,13 @@ def _to_array(data, dtype=None):
         arr = data._data if data.device.type == "cpu" else data.device.backend.to_host(data._data)
         arr = _C.clone(arr)
         return arr if dtype is None or dtype.code == arr.dtype else _C.astype(arr, dtype.code)
-    if isinstance(data, np.ndarray) or isinstance(data, np.generic):
-        src = np.asarray(data)
-        dt = dtype or _dt.from_numpy_dtype(src.dtype)
-    else:
-        src = np.asarray(data) if not isinstance(data, (builtins.float, builtins.int, builtins.bool)) else data
-        if dtype is not None:
-            dt = dtype
-        else:
-            probe = np.asarray(src)
-            if probe.dtype.kind == "f":
-                dt = _dt.get_default_dtype()
-            elif probe.dtype.kind == "O":
-                raise TypeError(f"can't build a tensor from {type(data).__name__} with ragged or non-numeric entries")
-            else:
-                dt = _dt.from_numpy_dtype(probe.dtype)
-        src = np.asarray(src)
+    src = np.asarray(data)
+    if src.dtype.kind == "O":
+        raise TypeError(f"can't build a tensor from {type(data).__name__} with ragged or non-numeric entries")
+    dt = dtype
+    if dt is None:  # numpy keeps its float width; Python floats get the default dtype, as torch
+        from_numpy = isinstance(data, (np.ndarray, np.generic))
+        dt = _dt.get_default_dtype() if src.dtype.kind == "f" and not from_numpy else _dt.from_numpy_dtype(src.dtype)
     arr = _C.empty(list(src.shape), dt.code)
     if src.size:
         arr.numpy()[...] = src

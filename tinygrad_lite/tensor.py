@@ -368,8 +368,7 @@ class Tensor:
         shape = _shape_arg(shape)
         if isinstance(shape, _dt.dtype):
             raise NotImplementedError("view(dtype) is not supported")
-        self._data.view(shape)  # raises when the strides forbid a view
-        return S.Reshape.apply(self, shape=shape)
+        return S.Reshape.apply(self, shape=shape, strict=True)
 
     def t(self):
         if self._data.ndim > 2:

@@ -1,4 +1,5 @@
 """Small helpers shared by the op files: the broadcasting rule for gradients, axes."""
+from .. import _C
 
 
 def unbroadcast(B, g, shape):
@@ -42,7 +43,7 @@ def normalize_axes(dim, ndim, op):
 
 def reshape_array(B, x, shape):
     """A view when strides allow it, else a contiguous copy made by the array's own backend."""
-    if B.__name__.endswith("_C"):
+    if B is _C:  # the CPU core copies when it must (Array.reshape)
         return x.reshape(list(shape))
     try:
         return x.view(list(shape))

@@ -381,7 +381,7 @@ class Clamp(Function):
             x = B.maximum_scalar(x, lo)
         if hi is not None:
             x = B.minimum_scalar(x, hi)
-        return x if (lo is not None or hi is not None) else B.clone(x)
+        return x  # functional.clamp ensures at least one bound
 
     def backward(self, g):
         (x,) = self.saved
