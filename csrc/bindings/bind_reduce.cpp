@@ -8,17 +8,6 @@ namespace py = pybind11;
 namespace tl {
 namespace {
 
-constexpr int64_t kNoGilElems = 1 << 16;
-
-template <class F>
-Array nogil_if_large(int64_t n, F&& f) {
-  if (n >= kNoGilElems) {
-    py::gil_scoped_release release;
-    return f();
-  }
-  return f();
-}
-
 using Axes = std::vector<int64_t>;
 
 void bind_reduce(py::module_& m) {

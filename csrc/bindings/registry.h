@@ -31,6 +31,18 @@ inline void check_same_device(const Array& a, const Array& b, const char* op) {
               << b.device().str());
 }
 
+// Run f() without the GIL when the work is large (n elements): for small inputs releasing and
+// re-taking the GIL would cost more than the kernel.
+constexpr int64_t kNoGilElems = 1 << 16;
+template <class F>
+auto nogil_if_large(int64_t n, F&& f) -> decltype(f()) {
+  if (n >= kNoGilElems) {
+    pybind11::gil_scoped_release release;
+    return f();
+  }
+  return f();
+}
+
 inline void check_cpu(const Array& a, const char* op) {
   TL_CHECK(a.device().type == Device::CPU, RuntimeError,
            op << ": the CPU kernel got a tensor on " << a.device().str());

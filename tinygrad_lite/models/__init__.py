@@ -1,0 +1,5 @@
+"""The networks tinygrad_lite ships, one readable file each: config dataclass, module tree,
+shapes in comments."""
+from .mlp import MLP, MLPConfig
+
+__all__ = ["MLP", "MLPConfig"]
