@@ -1,4 +1,4 @@
-// Python bindings for the reductions (csrc/cpu/reduce.cpp); argument order as in KERNELS.md.
+// Python bindings for the reductions (csrc/cpu/reduce.cpp); argument order as in backend/interface.py.
 // `axes` is a list of ints (empty: all axes); argmax/argmin take an int or None (flattened).
 #include "../cpu/reduce.h"
 #include "registry.h"

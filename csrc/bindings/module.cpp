@@ -149,7 +149,7 @@ PYBIND11_MODULE(_C, m) {
   m.def("empty", [](const Shape& shape, int code) { return Array::empty(shape, dtype_arg(code)); },
         py::arg("shape"), py::arg("dtype"));
   // Data-touching layout ops as functions too: the backend interface is the same names
-  // on every device (see KERNELS.md).
+  // on every device (see backend/interface.py).
   m.def("contiguous", [](const Array& a) { return a.contiguous(); });
   m.def("clone", [](const Array& a) { return a.clone(); });
   m.def("astype", [](const Array& a, int code) { return a.astype(dtype_arg(code)); });

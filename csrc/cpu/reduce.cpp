@@ -1,4 +1,4 @@
-// Reductions (KERNELS.md "Reductions"), see reduce.h for the semantics.
+// Reductions (backend/interface.py "Reductions"), see reduce.h for the semantics.
 //
 // Every reduction is brought to one shape: a contiguous array viewed as (outer, red, inner),
 // reducing the middle axis.

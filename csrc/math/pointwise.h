@@ -403,30 +403,30 @@ struct Pow {
     gb = (a == T(0) && b >= T(0)) ? T(0) : g * M::pow(a, b) * M::log(a);
   }
 };
-// maximum/minimum propagate NaN (the NaN operand gets the gradient); a tie splits g in
-// halves, as torch.
+// maximum/minimum propagate NaN; a tie splits g in halves, as torch. torch's rule for the
+// gradient: a gets g unless it lost (a < b for maximum), so with a NaN (no comparison holds)
+// both operands get g.
 struct Maximum {
   TL_PW_BIN_F { return (a > b || isnan_(a)) ? a : b; }
   TL_PW_BIN_DF {
     bool tie = a == b;
-    bool a_wins = a > b || isnan_(a);
-    ga = tie ? g * T(0.5) : (a_wins ? g : T(0));
-    gb = tie ? g * T(0.5) : (a_wins ? T(0) : g);
+    ga = tie ? g * T(0.5) : (a < b ? T(0) : g);
+    gb = tie ? g * T(0.5) : (a > b ? T(0) : g);
   }
 };
 struct Minimum {
   TL_PW_BIN_F { return (a < b || isnan_(a)) ? a : b; }
   TL_PW_BIN_DF {
     bool tie = a == b;
-    bool a_wins = a < b || isnan_(a);
-    ga = tie ? g * T(0.5) : (a_wins ? g : T(0));
-    gb = tie ? g * T(0.5) : (a_wins ? T(0) : g);
+    ga = tie ? g * T(0.5) : (a > b ? T(0) : g);
+    gb = tie ? g * T(0.5) : (a < b ? T(0) : g);
   }
 };
-struct Atan2 {  // y = atan2(a, b);  ∂/∂a = b/(a² + b²), ∂/∂b = −a/(a² + b²)
+struct Atan2 {  // y = atan2(a, b);  ∂/∂a = b/(a² + b²), ∂/∂b = −a/(a² + b²)  (0 at the origin, as torch)
   TL_PW_BIN_F { return M::atan2(a, b); }
   TL_PW_BIN_DF {
-    T r = g / (a * a + b * b);
+    T d = a * a + b * b;
+    T r = d == T(0) ? T(0) : g / d;
     ga = b * r;
     gb = -a * r;
   }

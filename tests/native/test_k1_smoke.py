@@ -1,4 +1,4 @@
-"""Quick numpy-vs-ours smoke test of the elementwise and reduction kernels (KERNELS.md).
+"""Quick numpy-vs-ours smoke test of the elementwise and reduction kernels (backend/interface.py).
 
 Every check runs on contiguous, transposed, broadcast and sliced inputs, and on every SIMD
 path this CPU supports. The full spec tests live elsewhere.

@@ -33,7 +33,8 @@ def _erfinv(x):
 
 
 def _sigmoid(x):
-    return 0.5 * (1 + np.tanh(0.5 * x))
+    with np.errstate(over="ignore"):
+        return 1 / (1 + np.exp(-x))
 
 
 def _softplus(x):
@@ -85,7 +86,7 @@ VALUE = {
     "silu": lambda x: x * _sigmoid(x),
     "mish": lambda x: x * np.tanh(_softplus(x)),
     "gelu": lambda x: x * _cdf(x),
-    "gelu_tanh": lambda x: 0.5 * x * (1 + np.tanh(_K * (x + 0.044715 * x ** 3))),
+    "gelu_tanh": lambda x: x * _sigmoid(2 * _K * (x + 0.044715 * x ** 3)),  # = ½x(1 + tanh u), no cancellation
     "hardtanh": lambda x, lo, hi: np.clip(x, lo, hi),
     "hardsigmoid": lambda x: np.clip(x / 6 + 0.5, 0, 1),
     "hardswish": lambda x: x * np.clip(x + 3, 0, 6) / 6,
@@ -107,7 +108,7 @@ GRAD = {
     "neg": lambda x, y, g: -g,
     "abs": lambda x, y, g: g * np.where(x > 0, 1, np.where(x < 0, -1, 0)),
     "square": lambda x, y, g: 2 * x * g,
-    "reciprocal": lambda x, y, g: -g / (x * x),
+    "reciprocal": lambda x, y, g: -g * y * y,
     "mul_scalar": lambda x, y, g, s: g * s,
     "rsub_scalar": lambda x, y, g, s: -g,
     "div_scalar": lambda x, y, g, s: g / s,
@@ -184,9 +185,9 @@ def _pow_grad(a, b, g):
     return ga, gb
 
 
-def _extreme_grad(a, b, g, a_wins):
+def _extreme_grad(a, b, g, a_lost, b_lost):
     tie = a == b
-    return np.where(tie, g / 2, np.where(a_wins, g, 0)), np.where(tie, g / 2, np.where(a_wins, 0, g))
+    return np.where(tie, g / 2, np.where(a_lost, 0, g)), np.where(tie, g / 2, np.where(b_lost, 0, g))
 
 
 BINARY_GRAD = {
@@ -195,9 +196,10 @@ BINARY_GRAD = {
     "mul": lambda a, b, g: (g * b, g * a),
     "div": lambda a, b, g: (g / b, -g * a / (b * b)),
     "pow": _pow_grad,
-    "maximum": lambda a, b, g: _extreme_grad(a, b, g, (a > b) | np.isnan(a)),
-    "minimum": lambda a, b, g: _extreme_grad(a, b, g, (a < b) | np.isnan(a)),
-    "atan2": lambda a, b, g: (g * b / (a * a + b * b), -g * a / (a * a + b * b)),
+    "maximum": lambda a, b, g: _extreme_grad(a, b, g, a < b, a > b),
+    "minimum": lambda a, b, g: _extreme_grad(a, b, g, a > b, a < b),
+    "atan2": lambda a, b, g: (np.where(a * a + b * b == 0, 0, g * b / (a * a + b * b)),
+                              np.where(a * a + b * b == 0, 0, -g * a / (a * a + b * b))),
     "fmod": lambda a, b, g: (g, -g * np.trunc(a / b)),
     "remainder": lambda a, b, g: (g, -g * np.floor(a / b)),
 }

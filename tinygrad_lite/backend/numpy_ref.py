@@ -1,4 +1,4 @@
-"""A reference backend in numpy: the kernel names of csrc/KERNELS.md, written the obvious way.
+"""A reference backend in numpy: the kernels of backend/interface.py, written the obvious way.
 
 Not used for speed. It is the second opinion: tests compare the native kernels with it, and
 TL_BACKEND=numpy runs the whole Python layer on it (to tell a kernel bug from an autograd bug).
@@ -260,7 +260,10 @@ def index_add(shape, axis, idx, src):
 
 
 def gather(x, axis, idx):
-    return _a(np.take_along_axis(_n(x), _n(idx), axis=axis), x.dtype)
+    i = _n(idx)
+    # torch.gather: idx may be smaller than x in the other dims, which index from 0
+    v = _n(x)[tuple(slice(0, n) if d != axis else slice(None) for d, n in enumerate(i.shape))]
+    return _a(np.take_along_axis(v, i, axis=axis), x.dtype)
 
 
 def scatter_add(shape, axis, idx, src):
@@ -280,8 +283,40 @@ def nonzero(x):
     return _a(np.argwhere(_n(x)), 2)
 
 
-# random (delegated: the reference has no generator of its own)
+# random: the reference draws the same numbers as the CPU core (one generator, _C's Philox), so
+# a run seeded with manual_seed is reproducible on either backend
+manual_seed, initial_seed = _C.manual_seed, _C.initial_seed
+rand, randn, randint, randperm = _C.rand, _C.randn, _C.randint, _C.randperm
+uniform_, normal_ = _C.uniform_, _C.normal_
+
+
 def dropout(x, p):
-    mask = np.random.random(x.shape) >= p
+    u = _C.rand(list(x.shape), 1).numpy()
+    mask = u >= p
     y = _n(x) * mask / (1 - p) if p < 1 else np.zeros(x.shape)
     return _a(y, x.dtype), _a(mask)
+
+
+# optimizer updates, written from torch.optim's documented formulas
+def sgd_step_(param, grad, momentum_buf, lr, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False,
+              maximize=False, first_step=False):
+    p, g = _n(param), _n(grad)
+    d = (-g if maximize else g) + weight_decay * p
+    if momentum:
+        buf = _n(momentum_buf)
+        buf[...] = d if first_step else momentum * buf + (1 - dampening) * d
+        d = d + momentum * buf if nesterov else buf
+    p -= lr * d
+
+
+def adam_step_(param, grad, exp_avg, exp_avg_sq, lr, beta1, beta2, eps, weight_decay, decoupled_weight_decay, step,
+               maximize=False):
+    p, g, m, v = _n(param), _n(grad), _n(exp_avg), _n(exp_avg_sq)
+    g = -g if maximize else g
+    if decoupled_weight_decay:
+        p *= 1 - lr * weight_decay
+    elif weight_decay:
+        g = g + weight_decay * p
+    m += (1 - beta1) * (g - m)
+    v[...] = beta2 * v + (1 - beta2) * g * g
+    p -= lr / (1 - beta1 ** step) * m / (np.sqrt(v) / np.sqrt(1 - beta2 ** step) + eps)

@@ -187,6 +187,9 @@ class Hardshrink(_Elementwise):
         super().__init__()
         self.lambd = lambd
 
+    def extra_repr(self):
+        return f"{self.lambd}"
+
 
 class Softshrink(_Elementwise):
     """x − λ·sgn x where |x| > λ, else 0 (nn.functional.softshrink)."""
@@ -196,6 +199,9 @@ class Softshrink(_Elementwise):
     def __init__(self, lambd=0.5):
         super().__init__()
         self.lambd = lambd
+
+    def extra_repr(self):
+        return f"{self.lambd}"
 
 
 class Threshold(_Elementwise):

@@ -1,4 +1,4 @@
-"""The CUDA backend: the kernel names of tinygrad_lite._C (csrc/KERNELS.md) for Arrays whose
+"""The CUDA backend: the kernel names of tinygrad_lite._C (tinygrad_lite/backend/interface.py) for Arrays whose
 storage lives on a CUDA device.
 
 The kernels are in libtl_cuda.so, built by nvcc alone from csrc/cuda (build_cuda.py) and
