@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "../core/array.h"
+#include "../core/checks.h"
 
 namespace tl {
 
@@ -24,13 +25,6 @@ struct BindRegistrar {
   explicit BindRegistrar(BindFn fn) { bind_registry().push_back(fn); }
 };
 
-// Kernels take plain doubles for scalars; the dtype of the result follows the arrays.
-inline void check_same_device(const Array& a, const Array& b, const char* op) {
-  TL_CHECK(a.device() == b.device(), RuntimeError,
-           op << ": expected all tensors to be on the same device, got " << a.device().str() << " and "
-              << b.device().str());
-}
-
 // Run f() without the GIL when the work is large (n elements): for small inputs releasing and
 // re-taking the GIL would cost more than the kernel.
 constexpr int64_t kNoGilElems = 1 << 16;
@@ -41,11 +35,6 @@ auto nogil_if_large(int64_t n, F&& f) -> decltype(f()) {
     return f();
   }
   return f();
-}
-
-inline void check_cpu(const Array& a, const char* op) {
-  TL_CHECK(a.device().type == Device::CPU, RuntimeError,
-           op << ": the CPU kernel got a tensor on " << a.device().str());
 }
 
 }  // namespace tl
