@@ -161,6 +161,14 @@ class Tensor:
         if self._ctx is not None:
             self._ctx.retained = weakref.ref(self)
 
+    def register_post_accumulate_grad_hook(self, hook):
+        """hook(tensor) runs each time a gradient has been accumulated into this leaf's .grad
+        (DistributedDataParallel starts its all-reduce there). Returns a handle with remove()."""
+        if self._ctx is not None:
+            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
+        hooks = self.__dict__.setdefault("_post_accumulate_grad_hooks", {})
+        return _HookHandle(hooks, hook)
+
     @property
     def retains_grad(self):
         r = getattr(self._ctx, "retained", None) if self._ctx is not None else None
@@ -443,6 +451,20 @@ class Tensor:
 
 
 Tensor._tensor_cls = Tensor  # what Function.apply makes its outputs with (autograd/function.py)
+
+
+class _HookHandle:
+    """What register_*_hook returns: remove() unregisters the hook."""
+
+    _next = 0
+
+    def __init__(self, hooks, hook):
+        _HookHandle._next += 1
+        self.hooks, self.id = hooks, _HookHandle._next
+        hooks[self.id] = hook
+
+    def remove(self):
+        self.hooks.pop(self.id, None)
 
 
 def _float(x):

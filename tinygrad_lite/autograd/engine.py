@@ -51,6 +51,27 @@ def _accumulate_leaf(t, g):
             t.grad = t._tensor_cls._wrap(g, t._device)
         else:
             t.grad._data = B.add(t.grad._data, g)
+    hooks = t.__dict__.get("_post_accumulate_grad_hooks")
+    if hooks:
+        for hook in list(hooks.values()):
+            hook(t)
+
+
+class _Callbacks(threading.local):
+    def __init__(self):
+        self.stack = []  # one list per backward() running in this thread (nested ones included)
+
+
+_callbacks = _Callbacks()
+
+
+def queue_callback(fn):
+    """Run fn() once the backward pass running now has finished (torch's
+    Variable._execution_engine.queue_callback); DistributedDataParallel waits for its gradient
+    all-reduces there."""
+    if not _callbacks.stack:
+        raise RuntimeError("queue_callback: no backward pass is running")
+    _callbacks.stack[-1].append(fn)
 
 
 def clear_grad(t, set_to_none=True):
@@ -69,17 +90,61 @@ def clear_grad(t, set_to_none=True):
 
 
 def backward(root, grad, retain_graph=False):
-    """Accumulate ∂root/∂leaf into every leaf's .grad. `grad` is the seed ∂L/∂root (an Array)."""
+    """Accumulate ∂root/∂leaf into every leaf's .grad. `grad` is the seed ∂L/∂root (an Array).
+    Callbacks queued during the pass (queue_callback) run at its end."""
+    _callbacks.stack.append([])
+    try:
+        _backward(root, grad, retain_graph)
+        for fn in _callbacks.stack[-1]:
+            fn()
+    finally:
+        _callbacks.stack.pop()
+
+
+def _leaf_edges(order):
+    """For each leaf that wants a gradient: [edges still to come, gradient summed so far, leaf].
+    A leaf's gradient is accumulated into .grad once, when its last edge has been processed, so
+    its post-accumulate hooks see the final gradient once per backward (as torch)."""
+    waiting = {}
+    for node in order:
+        for p, pnode in zip(node.parents, node.inputs):
+            if pnode is None and p.requires_grad and p._ctx is None:
+                w = waiting.get(id(p))
+                if w is None:
+                    waiting[id(p)] = [1, None, p]
+                else:
+                    w[0] += 1
+    return waiting
+
+
+def _leaf_edge_done(waiting, p, gp, B):
+    w = waiting.get(id(p))
+    if w is None:
+        return
+    if gp is not None:
+        w[1] = gp if w[1] is None else B.add(w[1], gp)
+    w[0] -= 1
+    if w[0] == 0:
+        del waiting[id(p)]
+        if w[1] is not None:
+            _accumulate_leaf(p, w[1])
+
+
+def _backward(root, grad, retain_graph):
     if root._ctx is None:
         if root.requires_grad:  # the seed is the caller's array: keep our own copy
             _accumulate_leaf(root, root._device.backend.clone(grad))
         return
     order = _topo_order(root._ctx)
+    waiting = _leaf_edges(order)
     grads = {id(root._ctx): grad}
     pop = grads.pop
     for node in reversed(order):
         g = pop(id(node), None)
-        if g is None:
+        if g is None:  # nothing flows through this node: its leaves get nothing from it
+            for p, pnode in zip(node.parents, node.inputs):
+                if pnode is None:
+                    _leaf_edge_done(waiting, p, None, node.B)
             continue
         if node.freed:
             raise RuntimeError(
@@ -100,14 +165,16 @@ def backward(root, grad, retain_graph=False):
         if type(in_grads) is not tuple:
             in_grads = (in_grads,)
         for p, pnode, gp in zip(node.parents, node.inputs, in_grads):
-            if gp is None:
-                continue
             if pnode is None:
-                if p.requires_grad and p._ctx is None:
-                    _accumulate_leaf(p, gp)
+                _leaf_edge_done(waiting, p, gp, node.B)
+                continue
+            if gp is None:
                 continue
             if versions.epoch > pnode.epoch:
                 versions.check_input(p, pnode, node)
             k = id(pnode)
             prev = grads.get(k)
             grads[k] = gp if prev is None else node.B.add(prev, gp)
+    for _, gsum, p in waiting.values():  # edges of nodes the pass never reached
+        if gsum is not None:
+            _accumulate_leaf(p, gsum)
