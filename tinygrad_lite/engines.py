@@ -128,6 +128,19 @@ def _directory_loader(path):
     return loader
 
 
+def load_checkpoint(path):
+    """Load a checkpoint directory (or file) with the loader its model_type (suffix) names; uncached."""
+    return _resolve(_directory_loader(path))(path)
+
+
+def register_path(path, kind="text", default=False):
+    """Register the checkpoint at `path` as an engine named `path` (the server does this for the
+    models on its command line: requests may name those, never other paths)."""
+    if not os.path.exists(path):
+        raise EngineNotFoundError(f"{path}: no such file or directory")
+    register_engine(path, load_checkpoint, kind=kind, default=default)
+
+
 def exists(name):
     """True when `name` is a registered engine or a path on disk (whether it loads is seen on load)."""
     return isinstance(name, str) and (name in _R.engines or (bool(name) and os.path.exists(name)))
@@ -164,9 +177,7 @@ def load(name):
         with _R.lock:
             if key in _R.loaded:
                 return _R.loaded[key]
-        if loader is None:
-            loader = _directory_loader(name)
-        model = _resolve(loader)(name)
+        model = load_checkpoint(name) if loader is None else _resolve(loader)(name)
         with _R.lock:
             _R.loaded[key] = model
         return model

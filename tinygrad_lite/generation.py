@@ -93,6 +93,33 @@ def normalize_stop(stop):
     return tuple(stops)
 
 
+def _check_logit_bias(logit_bias, vocab):
+    """{token id (int or its decimal string, as JSON sends it): bias in [-100, 100]} → dense array."""
+    if not logit_bias:
+        return None
+    if not isinstance(logit_bias, dict):
+        raise TypeError(f"logit_bias must be a dict of token id → bias, got {type(logit_bias).__name__}")
+    ids, biases = [], []
+    for k, v in logit_bias.items():
+        try:
+            tok = int(k)
+        except (TypeError, ValueError):
+            raise TypeError(f"logit_bias keys must be token ids, got {k!r}") from None
+        if tok < 0 or (vocab is not None and tok >= vocab):
+            raise ValueError(f"logit_bias: token id {tok} is out of range [0, {vocab})")
+        ids.append(tok)
+        biases.append(check_number(f"logit_bias[{k}]", v, lo=-100.0, hi=100.0))
+    dense = np.zeros(max(ids) + 1 if vocab is None else vocab)
+    dense[ids] = biases
+    return dense
+
+
+def _bias(z, dense):
+    z, n = z.copy(), min(len(z), len(dense))
+    z[:n] += dense[:n]
+    return z
+
+
 def _eos_set(model):
     eos = getattr(model, "eos_token_id", None)
     if eos is None:
@@ -291,7 +318,7 @@ class Generation:
     """
 
     def __init__(self, model, prompt, *, max_tokens=16, temperature=1.0, top_k=0, top_p=1.0, n=1, stop=None,
-                 seed=None, generator=None, presence_penalty=0.0, frequency_penalty=0.0):
+                 seed=None, generator=None, presence_penalty=0.0, frequency_penalty=0.0, logit_bias=None):
         self.model = model
         self.temperature = check_number("temperature", temperature, lo=0.0)
         self.top_p = check_number("top_p", top_p, lo=0.0, hi=1.0, lo_open=True)
@@ -300,6 +327,7 @@ class Generation:
         self.presence_penalty = check_number("presence_penalty", presence_penalty, lo=-2.0, hi=2.0)
         self.frequency_penalty = check_number("frequency_penalty", frequency_penalty, lo=-2.0, hi=2.0)
         self.stops = normalize_stop(stop)
+        self.logit_bias = _check_logit_bias(logit_bias, getattr(model, "vocab_size", None))
         self.prompt_ids = encode_prompt(model, prompt)
         ctx = int(model.max_context)
         P = len(self.prompt_ids)
@@ -329,6 +357,8 @@ class Generation:
         return logits_row(logits), cache
 
     def _penalised(self, z, counts):
+        if self.logit_bias is not None:
+            z = _bias(z, self.logit_bias)
         if counts and (self.presence_penalty or self.frequency_penalty):
             z = z.copy()
             ids = np.fromiter(counts.keys(), dtype=np.int64)
