@@ -241,3 +241,40 @@ def test_one_beam_is_greedy_and_wider_beams_are_at_least_as_good_here():
         G.beam_search(m, [3], num_beams=2, num_return_sequences=3)
     with pytest.raises(ValueError, match="num_beams"):
         G.beam_search(m, [3], num_beams=0)
+
+
+# ---- streaming text: a property over arbitrary bytes and stop strings ---------------------------
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from helpers import hsettings  # noqa: E402
+from tinygrad_lite.models.bigram import ByteTokenizer  # noqa: E402
+
+_text = st.text(alphabet=st.sampled_from("ab é€😀\n"), max_size=12)
+
+
+@hsettings
+@given(_text, st.binary(max_size=6), _text, st.lists(st.text(alphabet="ab é€\n", min_size=1, max_size=3), max_size=4),
+       st.booleans())
+def test_streamed_text_equals_the_decoded_text_cut_at_the_first_stop(head, junk, tail, stops, byte_view):
+    """Whatever the bytes (split characters, invalid UTF-8) and the stop strings: the pieces add up
+    to the decoded text cut where the first stop string to complete begins (the earliest-starting
+    one when several complete together), and no piece is ever taken back."""
+    data = head.encode() + junk + tail.encode()
+    tok = ByteTokenizer() if byte_view else _TextOnlyTokenizer(ByteTokenizer())
+    tracker = G._TextTracker(tok, tuple(stops))
+    shown = ""
+    for b in data:
+        shown += tracker.push(b)
+        if tracker.stopped:
+            break
+    else:
+        shown += tracker.finish()
+    full, want = data.decode("utf-8", errors="replace"), None
+    for L in range(1, len(full) + 1):  # generation stops when the first stop string completes
+        cuts = [i for i in (full[:L].find(s) for s in stops) if i >= 0]
+        if cuts:
+            want = full[:min(cuts)]
+            break
+    want = full if want is None else want
+    assert shown == tracker.text == want
