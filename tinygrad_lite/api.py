@@ -22,6 +22,7 @@ Each create() builds a Job — validated, model loaded, prompts encoded — and 
 (tinygrad_lite.server) builds the same Jobs and runs their steps on its worker thread.
 """
 import base64
+import functools
 import io
 import json
 import re
@@ -106,6 +107,8 @@ def _check_params(params, allowed):
 
 def _as_request_error(e, params):
     """A TypeError/ValueError from decoding as an InvalidRequestError naming the parameter."""
+    if isinstance(e, InvalidRequestError):
+        return e
     msg = str(e)
     if "context" in msg and ("prompt" in msg or "max_tokens" in msg):
         return InvalidRequestError(msg, param="max_tokens" if "requested" in msg else "prompt",
@@ -292,12 +295,44 @@ def _messages(messages):
 
 def chat_prompt(model, messages):
     """The model's chat template applied to `messages`, ending where the assistant speaks: the
-    model's apply_chat_template, else its tokenizer's, else "role: content" lines + "assistant:"."""
-    for owner in (model, getattr(model, "tokenizer", None)):
-        template = getattr(owner, "apply_chat_template", None)
-        if template is not None:
-            return template(messages, add_generation_prompt=True)
+    model's (or its tokenizer's) apply_chat_template(messages, add_generation_prompt=True), else
+    its `chat_template` (a Jinja string, as GGUF and tokenizer_config.json carry it, rendered with
+    its bos_token/eos_token attributes), else "role: content" lines + "assistant:"."""
+    owners = (model, getattr(model, "tokenizer", None))
+    for owner in owners:
+        if hasattr(owner, "apply_chat_template"):
+            return owner.apply_chat_template(messages, add_generation_prompt=True)
+    for owner in owners:
+        template = getattr(owner, "chat_template", None)
+        if isinstance(template, str):
+            special = {k: getattr(owner, k) for k in ("bos_token", "eos_token") if isinstance(getattr(owner, k, None), str)}
+            try:
+                return render_chat_template(template, messages, add_generation_prompt=True, **special)
+            except Exception as e:  # jinja2's TemplateError: raise_exception() of the template, or a bad template
+                raise InvalidRequestError(f"the model's chat template refused these messages: {e}",
+                                          param="messages") from None
     return "".join(f"{m['role']}: {m['content']}\n" for m in messages) + "assistant:"
+
+
+@functools.lru_cache(maxsize=16)
+def _compiled_template(template):
+    import jinja2
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+    def raise_exception(message):
+        raise jinja2.exceptions.TemplateError(message)
+
+    env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True, extensions=["jinja2.ext.loopcontrols"])
+    env.filters["tojson"] = lambda x, indent=None, **kw: json.dumps(x, ensure_ascii=False, indent=indent)
+    env.globals.update(raise_exception=raise_exception, strftime_now=lambda fmt: time.strftime(fmt))
+    return env.from_string(template)
+
+
+def render_chat_template(template, messages, add_generation_prompt=True, **kwargs):
+    """A Hugging Face chat template rendered as transformers renders it: Jinja in a sandbox with
+    trim_blocks and lstrip_blocks, `raise_exception(msg)` and `tojson` available."""
+    return _compiled_template(template).render(messages=messages, add_generation_prompt=add_generation_prompt,
+                                               **kwargs)
 
 
 def prepare_chat(params, fallback=False, allow_paths=True):
