@@ -111,7 +111,8 @@ def main(argv=None):
     p.add_argument("--clients", type=int, default=8)
     p.add_argument("--duration", type=float, default=60.0, help="seconds during which requests start")
     p.add_argument("--max-tokens", type=int, default=64)
-    p.add_argument("--abandon-every", type=int, default=8, help="drop every Nth stream after its first token (0: never)")
+    p.add_argument("--abandon-every", type=int, default=8,
+                   help="drop every Nth stream after its first token (0: never)")
     p.add_argument("--threads", type=int, default=None, help="the server's kernel threads")
     p.add_argument("--api-key", default=os.environ.get("TL_API_KEY"))
     p.add_argument("--json", default=None, help="write the summary here")

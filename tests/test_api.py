@@ -256,7 +256,8 @@ def test_chat_templates_render_as_transformers_does(which):
 
 def test_chat_uses_a_models_jinja_template(ckpt):
     lm = engines.load_checkpoint(ckpt)
-    tok = SimpleNamespace(encode=lm.tokenizer.encode, decode=lm.tokenizer.decode, decode_bytes=lm.tokenizer.decode_bytes)
+    tok = SimpleNamespace(encode=lm.tokenizer.encode, decode=lm.tokenizer.decode,
+                          decode_bytes=lm.tokenizer.decode_bytes)
     m = SimpleNamespace(next_logits=lm.next_logits, max_context=lm.max_context, eos_token_id=lm.eos_token_id,
                         tokenizer=tok, chat_template=ALTERNATING, bos_token="", eos_token="\n")  # no apply_chat_template
     with registered("templated", m):

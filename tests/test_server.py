@@ -27,6 +27,7 @@ from tinygrad_lite.server.cli import exposure_warning  # noqa: E402
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
 DEFAULT = engines.DEFAULT_TEXT_ENGINE
+# the seed's snippet, verbatim (one line, as the seed has it)
 SEED = '''response = openai.Completion.create(engine="text-davinci-002", prompt="What are the benefits of exercise?", max_tokens=150, n=1, stop=None, temperature=0.7)
 print(response.choices[0].text.strip())
 '''
@@ -180,7 +181,8 @@ def _error(r, status, param=None):
 @pytest.mark.parametrize("body,param", [
     ({"prompt": "x", "n": 10_000}, "n"), ({"prompt": "x", "max_tokens": 10**9}, "max_tokens"),
     ({"prompt": "x", "max_tokens": "5"}, "max_tokens"), ({"prompt": "x", "temperature": "hot"}, "temperature"),
-    ({"prompt": "x", "temperature": -1}, "temperature"), ({"prompt": 5}, "prompt"), ({"prompt": "x", "stop": 5}, "stop"),
+    ({"prompt": "x", "temperature": -1}, "temperature"), ({"prompt": 5}, "prompt"),
+    ({"prompt": "x", "stop": 5}, "stop"),
     ({"prompt": "x", "top_p": 2}, "top_p"), ({"prompt": "x", "wat": 1}, "wat"), ({"prompt": "x", "n": True}, "n"),
     ({"prompt": "x" * 5000}, "prompt"),
 ])

@@ -305,7 +305,8 @@ def chat_prompt(model, messages):
     for owner in owners:
         template = getattr(owner, "chat_template", None)
         if isinstance(template, str):
-            special = {k: getattr(owner, k) for k in ("bos_token", "eos_token") if isinstance(getattr(owner, k, None), str)}
+            special = {k: getattr(owner, k) for k in ("bos_token", "eos_token")
+                       if isinstance(getattr(owner, k, None), str)}
             try:
                 return render_chat_template(template, messages, add_generation_prompt=True, **special)
             except Exception as e:  # jinja2's TemplateError: raise_exception() of the template, or a bad template

@@ -107,7 +107,7 @@ def serve(args):
 
     app = create_app(api_key=api_key, max_active=args.max_active, max_queued=args.max_queued)
     print(f"serving {args.model} on http://{args.host}:{args.port}/v1", file=sys.stderr, flush=True)
-    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
+    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, timeout_graceful_shutdown=5)
     return 0
 
 
