@@ -8,11 +8,14 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import tinygrad_lite as tl
 import tinygrad_lite.nn.functional as F
+from helpers import hsettings
 from tinygrad_lite import generation as G
-from tinygrad_lite.models.bigram import EOT, ByteBigramLM
+from tinygrad_lite.models.bigram import EOT, ByteBigramLM, ByteTokenizer
 
 CORPUS = "the cat sat on the mat. the dog ate the hat.\n\nabcabcabcabcabc\n\nthé café était prêt à être servi."
 
@@ -244,12 +247,6 @@ def test_one_beam_is_greedy_and_wider_beams_are_at_least_as_good_here():
 
 
 # ---- streaming text: a property over arbitrary bytes and stop strings ---------------------------
-from hypothesis import given  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-
-from helpers import hsettings  # noqa: E402
-from tinygrad_lite.models.bigram import ByteTokenizer  # noqa: E402
-
 _text = st.text(alphabet=st.sampled_from("ab é€😀\n"), max_size=12)
 
 

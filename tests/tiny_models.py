@@ -19,7 +19,7 @@ CORPUS = (
     "What are the benefits of exercise? Exercise makes the heart stronger, lifts the mood and helps you sleep. "
     "Regular exercise builds strength and keeps the weight in check.\n\n"
     "What is a good habit? Walking every day is a good habit: it is easy, it is free, and it is good for you.\n\n"
-    "user: hello\nassistant: Hello! How can I help you today?"
+    "user: hello\nassistant: Hello! How can I help you today."
 )
 
 

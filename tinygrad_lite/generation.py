@@ -186,7 +186,7 @@ def sample_token(z, temperature, top_k, top_p, rng):
     cdf = np.cumsum(filtered_probs(z, temperature, top_k, top_p))
     j = int(np.searchsorted(cdf, _uniform(rng) * cdf[-1], side="right"))
     j = min(j, len(cdf) - 1)
-    while cdf[j] == (cdf[j - 1] if j else 0.0):  # never a zero-probability token (rounding at the edge)
+    while j > 0 and cdf[j] == cdf[j - 1]:  # never a zero-probability token (rounding at the top edge)
         j -= 1
     return j
 
