@@ -13,6 +13,7 @@ not re-route gradients of what was computed before it. Leaves (tensors without a
 their gradient accumulated into `.grad`.
 """
 import threading
+import weakref
 
 from . import versions
 
@@ -23,27 +24,42 @@ _leaf_lock = threading.Lock()
 
 
 def _topo_order(root):
-    """Nodes reachable from the node `root`, each after all of its input nodes."""
-    order, visited = [], set()
+    """Nodes reachable from the node `root`, each after all of its input nodes; and, for each
+    leaf with post-accumulate hooks, [edges into it, gradient summed so far, leaf]: such a leaf
+    gets its gradient accumulated once, after its last edge, so its hooks see the final
+    gradient once per backward (as torch). Other leaves accumulate as contributions arrive."""
+    order, visited, hooked = [], set(), {}
     stack = [(root, False)]
     while stack:
         node, expanded = stack.pop()
         if expanded:
             order.append(node)
             continue
-        if id(node) in visited:
+        if node in visited:
             continue
-        visited.add(id(node))
+        visited.add(node)
         stack.append((node, True))
-        for p in node.inputs:
-            if p is not None and id(p) not in visited:
-                stack.append((p, False))
-    return order
+        for p, pnode in zip(node.parents, node.inputs):
+            if pnode is not None:
+                if pnode not in visited:
+                    stack.append((pnode, False))
+            elif p._post_accumulate_grad_hooks and p.requires_grad and p._ctx is None:
+                w = hooked.get(id(p))
+                if w is None:
+                    hooked[id(p)] = [1, None, p]
+                else:
+                    w[0] += 1
+    return order, hooked
+
+
+# node -> weakref of the non-leaf tensor it made, for the tensors retain_grad() was called on
+retained = weakref.WeakKeyDictionary()
 
 
 def _accumulate_leaf(t, g):
     """Leaf gradient: t.grad = g, or t.grad += g when it already holds one (accumulation)."""
-    B = t._device.backend
+    dev = t._device
+    B = dev._backend or dev.backend
     if not g.is_contiguous():  # e.g. the expanded view a sum's backward returns
         g = B.contiguous(g)
     with _leaf_lock:
@@ -51,7 +67,7 @@ def _accumulate_leaf(t, g):
             t.grad = t._tensor_cls._wrap(g, t._device)
         else:
             t.grad._data = B.add(t.grad._data, g)
-    hooks = t.__dict__.get("_post_accumulate_grad_hooks")
+    hooks = t._post_accumulate_grad_hooks
     if hooks:
         for hook in list(hooks.values()):
             hook(t)
@@ -59,7 +75,7 @@ def _accumulate_leaf(t, g):
 
 class _Callbacks(threading.local):
     def __init__(self):
-        self.stack = []  # one list per backward() running in this thread (nested ones included)
+        self.stack = []  # per backward() running in this thread: None, or the callbacks it queued
 
 
 _callbacks = _Callbacks()
@@ -69,65 +85,26 @@ def queue_callback(fn):
     """Run fn() once the backward pass running now has finished (torch's
     Variable._execution_engine.queue_callback); DistributedDataParallel waits for its gradient
     all-reduces there."""
-    if not _callbacks.stack:
+    stack = _callbacks.stack
+    if not stack:
         raise RuntimeError("queue_callback: no backward pass is running")
-    _callbacks.stack[-1].append(fn)
-
-
-def clear_grad(t, set_to_none=True):
-    """Forget t.grad (set_to_none, torch's default) or zero it in place; used by
-    Module.zero_grad and Optimizer.zero_grad."""
-    g = t.grad
-    if g is None:
-        return
-    if set_to_none:
-        t.grad = None
-        return
-    if g.requires_grad:  # a grad with history: cut it first
-        g = g.detach()
-        t.grad = g
-    g.zero_()
+    if stack[-1] is None:
+        stack[-1] = []
+    stack[-1].append(fn)
 
 
 def backward(root, grad, retain_graph=False):
     """Accumulate ∂root/∂leaf into every leaf's .grad. `grad` is the seed ∂L/∂root (an Array).
     Callbacks queued during the pass (queue_callback) run at its end."""
-    _callbacks.stack.append([])
+    stack = _callbacks.stack
+    stack.append(None)
     try:
         _backward(root, grad, retain_graph)
-        for fn in _callbacks.stack[-1]:
-            fn()
     finally:
-        _callbacks.stack.pop()
-
-
-def _leaf_edges(order):
-    """For each leaf that wants a gradient: [edges still to come, gradient summed so far, leaf].
-    A leaf's gradient is accumulated into .grad once, when its last edge has been processed, so
-    its post-accumulate hooks see the final gradient once per backward (as torch)."""
-    waiting = {}
-    for node in order:
-        for p, pnode in zip(node.parents, node.inputs):
-            if pnode is None and p.requires_grad and p._ctx is None:
-                w = waiting.get(id(p))
-                if w is None:
-                    waiting[id(p)] = [1, None, p]
-                else:
-                    w[0] += 1
-    return waiting
-
-
-def _leaf_edge_done(waiting, p, gp, B):
-    w = waiting.get(id(p))
-    if w is None:
-        return
-    if gp is not None:
-        w[1] = gp if w[1] is None else B.add(w[1], gp)
-    w[0] -= 1
-    if w[0] == 0:
-        del waiting[id(p)]
-        if w[1] is not None:
-            _accumulate_leaf(p, w[1])
+        queued = stack.pop()
+    if queued:
+        for fn in queued:
+            fn()
 
 
 def _backward(root, grad, retain_graph):
@@ -135,46 +112,50 @@ def _backward(root, grad, retain_graph):
         if root.requires_grad:  # the seed is the caller's array: keep our own copy
             _accumulate_leaf(root, root._device.backend.clone(grad))
         return
-    order = _topo_order(root._ctx)
-    waiting = _leaf_edges(order)
-    grads = {id(root._ctx): grad}
+    order, hooked = _topo_order(root._ctx)
+    grads = {root._ctx: grad}
     pop = grads.pop
+    checks = versions.epoch  # nodes made before the last in-place write get checked
     for node in reversed(order):
-        g = pop(id(node), None)
-        if g is None:  # nothing flows through this node: its leaves get nothing from it
-            for p, pnode in zip(node.parents, node.inputs):
-                if pnode is None:
-                    _leaf_edge_done(waiting, p, None, node.B)
-            continue
-        if node.freed:
-            raise RuntimeError(
-                "Trying to backward through the graph a second time (or directly access saved tensors "
-                "after they have already been freed). Saved intermediate values of the graph are freed "
-                "when you call .backward(). Specify retain_graph=True if you need to backward through "
-                f"the graph a second time. (node: {node.name})"
-            )
-        retained = getattr(node, "retained", None)
-        if retained is not None and retained() is not None:
-            _accumulate_leaf(retained(), g)
-        if versions.epoch > node.epoch:  # something was written in place since: check what we use
-            versions.check_saved(node)
-        in_grads = node.backward(g)
-        if not retain_graph:
-            node.saved = None
-            node.freed = True
-        if type(in_grads) is not tuple:
-            in_grads = (in_grads,)
+        g = pop(node, None)
+        if g is None:  # nothing flows through this node; its leaves get nothing from it
+            in_grads = (None,) * len(node.parents)
+        else:
+            if node.freed:
+                raise RuntimeError(
+                    "Trying to backward through the graph a second time (or directly access saved tensors "
+                    "after they have already been freed). Saved intermediate values of the graph are freed "
+                    "when you call .backward(). Specify retain_graph=True if you need to backward through "
+                    f"the graph a second time. (node: {node.name})"
+                )
+            if retained.data and node in retained:  # retain_grad() on the tensor this node made
+                t = retained[node]()
+                if t is not None:
+                    _accumulate_leaf(t, g)
+            if checks > node.epoch:  # something was written in place since: check what we use
+                versions.check_saved(node)
+            in_grads = node.backward(g)
+            if not retain_graph:
+                node.saved = None
+                node.freed = True
+            if type(in_grads) is not tuple:
+                in_grads = (in_grads,)
         for p, pnode, gp in zip(node.parents, node.inputs, in_grads):
-            if pnode is None:
-                _leaf_edge_done(waiting, p, gp, node.B)
-                continue
-            if gp is None:
-                continue
-            if versions.epoch > pnode.epoch:
-                versions.check_input(p, pnode, node)
-            k = id(pnode)
-            prev = grads.get(k)
-            grads[k] = gp if prev is None else node.B.add(prev, gp)
-    for _, gsum, p in waiting.values():  # edges of nodes the pass never reached
-        if gsum is not None:
-            _accumulate_leaf(p, gsum)
+            if pnode is None:  # a leaf
+                if not hooked or id(p) not in hooked:
+                    if gp is not None and p.requires_grad and p._ctx is None:
+                        _accumulate_leaf(p, gp)
+                    continue
+                w = hooked[id(p)]  # with hooks: sum now, accumulate after its last edge
+                if gp is not None:
+                    w[1] = gp if w[1] is None else node.B.add(w[1], gp)
+                w[0] -= 1
+                if w[0] == 0:
+                    del hooked[id(p)]
+                    if w[1] is not None:
+                        _accumulate_leaf(p, w[1])
+            elif gp is not None:
+                if checks > pnode.epoch:
+                    versions.check_input(p, pnode, node)
+                prev = grads.get(pnode)
+                grads[pnode] = gp if prev is None else node.B.add(prev, gp)

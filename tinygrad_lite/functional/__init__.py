@@ -13,8 +13,14 @@ A function that torch also has as a Tensor method is declared one where it is de
 (`@tensor_method` in _api.py). tinygrad_lite/__init__.py re-exports what torch has at top
 level; tinygrad_lite/nn/functional re-exports what torch.nn.functional has.
 """
-from . import activation as _activation, indexing as _indexing, linalg as _linalg, pointwise as _pointwise
-from . import reduction as _reduction, shape as _shape, softmax as _softmax, tensor_ops as _tensor_ops
+from . import activation as _activation
+from . import indexing as _indexing
+from . import linalg as _linalg
+from . import pointwise as _pointwise
+from . import reduction as _reduction
+from . import shape as _shape
+from . import softmax as _softmax
+from . import tensor_ops as _tensor_ops
 from .activation import *  # noqa: F401,F403
 from .indexing import *  # noqa: F401,F403
 from .linalg import *  # noqa: F401,F403

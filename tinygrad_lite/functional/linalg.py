@@ -3,6 +3,7 @@ from ..ops import matmul as M
 from ._api import Tensor, _as_tensor, _promote, tensor_method
 from .shape import squeeze, unsqueeze
 
+
 @tensor_method
 def matmul(a, b):
     """torch.matmul: 1-D operands become a row (left) or a column (right) and are squeezed after."""

@@ -9,6 +9,7 @@ from ..ops import shape as S
 from ..ops._util import normalize_axes
 from ._api import _shape_arg, tensor_method
 
+
 def reshape(x, *shape):
     return S.Reshape.apply(x, shape=_shape_arg(shape))
 
