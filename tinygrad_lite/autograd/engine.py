@@ -73,6 +73,21 @@ def _accumulate_leaf(t, g):
             hook(t)
 
 
+def clear_grad(t, set_to_none=True):
+    """Forget t.grad (set_to_none, torch's default) or zero it in place; used by
+    Module.zero_grad and Optimizer.zero_grad."""
+    g = t.grad
+    if g is None:
+        return
+    if set_to_none:
+        t.grad = None
+        return
+    if g.requires_grad:  # a grad with history: cut it first
+        g = g.detach()
+        t.grad = g
+    g.zero_()
+
+
 class _Callbacks(threading.local):
     def __init__(self):
         self.stack = []  # per backward() running in this thread: None, or the callbacks it queued
