@@ -14,7 +14,7 @@ from .functional import *  # noqa: F401,F403  (torch's top-level functions, each
 from .random import Generator, default_generator, initial_seed, manual_seed, seed
 from .serialization import load, save
 from .tensor import Size, Tensor
-from . import nn, optim, utils  # noqa: E402  (torch.nn is there after `import torch`)
+from . import nn, optim, profiler, utils  # noqa: E402  (torch.nn is there after `import torch`)
 
 float = float32  # noqa: A001
 double = float64
