@@ -177,3 +177,29 @@ def test_real_gguf_matrices_from_the_memory_map():
         if info.shape[0] < 5000:
             check_matmul(q, Wd, rng.standard_normal((9, info.shape[1])).astype(np.float32))
         np.testing.assert_allclose(q.rows([0, info.shape[0] - 1]).numpy(), Wd[[0, -1]], rtol=2e-7, atol=1e-6)
+
+
+def _cuda_or_skip():
+    import tinygrad_lite as tl
+    if not tl.cuda.is_available():
+        pytest.skip("no CUDA device")
+    from tinygrad_lite.backend.cuda import _memory
+    from tinygrad_lite.backend.cuda._quant import CudaQuantMatrix
+    return _memory, CudaQuantMatrix
+
+
+@pytest.mark.parametrize("t", TYPES)
+def test_cuda_twin_matches_the_cpu_kernels(t):
+    mem, CudaQuantMatrix = _cuda_or_skip()
+    K = 96 if t not in FLOATS else 45
+    q, Wd = make(t, 77, K)
+    dq = CudaQuantMatrix(q)
+    for M in (1, 3, 8, 9, 70):
+        x = rng.standard_normal((M, K)).astype(np.float32)
+        y = mem.to_host(dq.matmul(mem.to_device(C.from_numpy(x)))).numpy()
+        np.testing.assert_allclose(y, q.matmul(C.from_numpy(x)).numpy(), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(mem.to_host(dq.rows([5, 0, 76])).numpy(), Wd[[5, 0, 76]], rtol=2e-7, atol=1e-6)
+    with pytest.raises(IndexError, match="out of range"):
+        dq.rows([77])
+    with pytest.raises(ValueError, match="columns"):
+        dq.matmul(mem.to_device(C.from_numpy(np.zeros((1, K + 1), np.float32))))
