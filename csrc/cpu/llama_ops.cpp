@@ -1,0 +1,147 @@
+// Fused Llama inference kernels (llama_ops.h). Each loop body is written once, without a target,
+// and inlined into three entry points compiled for AVX-512, AVX2+FMA and the baseline; GCC
+// vectorises the inner loops of each (the dot products through `omp simd` reductions), and the one
+// used is picked per call from tl::simd_level().
+#include "llama_ops.h"
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "../core/parallel.h"
+#include "simd.h"
+
+#define TL_LL_AVX512 __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,fma,prefer-vector-width=512")))
+#define TL_LL_AVX2 __attribute__((target("avx2,fma")))
+#define TL_LL_INLINE inline __attribute__((always_inline))
+
+// NAME_avx512 / NAME_avx2 / NAME_portable calling NAME_body, and NAME_run dispatching on simd_level().
+#define TL_LL_PER_TARGET(NAME, PARAMS, ARGS)                                  \
+  TL_LL_AVX512 static void NAME##_avx512 PARAMS { NAME##_body ARGS; }        \
+  TL_LL_AVX2 static void NAME##_avx2 PARAMS { NAME##_body ARGS; }            \
+  static void NAME##_portable PARAMS { NAME##_body ARGS; }                   \
+  static void NAME##_run PARAMS {                                             \
+    switch (simd_level()) {                                                   \
+      case SimdLevel::AVX512: return NAME##_avx512 ARGS;                      \
+      case SimdLevel::AVX2: return NAME##_avx2 ARGS;                          \
+      default: return NAME##_portable ARGS;                                   \
+    }                                                                         \
+  }
+
+namespace tl {
+namespace llama {
+namespace {
+
+TL_LL_INLINE float dot(const float* __restrict a, const float* __restrict b, int64_t n) {
+  float s = 0.f;
+#pragma omp simd reduction(+ : s)
+  for (int64_t i = 0; i < n; ++i) s += a[i] * b[i];
+  return s;
+}
+
+// rows [t0, t1) of y = x·rsqrt(mean(x²) + eps)·w
+TL_LL_INLINE void rms_norm_body(const float* x, const float* w, float* y, int64_t t0, int64_t t1, int64_t D,
+                                float eps) {
+  for (int64_t t = t0; t < t1; ++t) {
+    const float* xr = x + t * D;
+    float* yr = y + t * D;
+    const float r = 1.f / std::sqrt(dot(xr, xr, D) / (float)D + eps);
+#pragma omp simd
+    for (int64_t i = 0; i < D; ++i) yr[i] = (xr[i] * r) * w[i];
+  }
+}
+TL_LL_PER_TARGET(rms_norm, (const float* x, const float* w, float* y, int64_t t0, int64_t t1, int64_t D, float eps),
+                 (x, w, y, t0, t1, D, eps))
+
+// pairs (2i, 2i+1) of every head of rows [t0, t1), token t at position pos0 + t
+TL_LL_INLINE void rope_body(float* x, const float* cs, const float* sn, int64_t t0, int64_t t1, int64_t H, int64_t hd,
+                            int64_t pos0) {
+  const int64_t half = hd / 2;
+  for (int64_t t = t0; t < t1; ++t) {
+    const float* c = cs + (pos0 + t) * half;
+    const float* s = sn + (pos0 + t) * half;
+    for (int64_t h = 0; h < H; ++h) {
+      float* v = x + (t * H + h) * hd;
+#pragma omp simd
+      for (int64_t i = 0; i < half; ++i) {
+        const float a = v[2 * i], b = v[2 * i + 1];
+        v[2 * i] = a * c[i] - b * s[i];
+        v[2 * i + 1] = b * c[i] + a * s[i];
+      }
+    }
+  }
+}
+TL_LL_PER_TARGET(rope, (float* x, const float* cs, const float* sn, int64_t t0, int64_t t1, int64_t H, int64_t hd,
+                        int64_t pos0),
+                 (x, cs, sn, t0, t1, H, hd, pos0))
+
+// one (token t, head h) pair: out = softmax(q·K[0..S)ᵀ/sqrt(hd)) · V[0..S); p is scratch for S floats
+TL_LL_INLINE void attend_body(const float* q, const float* K, const float* V, float* out, float* p, int64_t S,
+                              int64_t hd, float scale) {
+  float m = -INFINITY;
+  for (int64_t s = 0; s < S; ++s) {
+    p[s] = dot(q, K + s * hd, hd) * scale;
+    m = std::max(m, p[s]);
+  }
+  float sum = 0.f;
+  for (int64_t s = 0; s < S; ++s) {
+    p[s] = std::exp(p[s] - m);
+    sum += p[s];
+  }
+  const float inv = 1.f / sum;
+#pragma omp simd
+  for (int64_t i = 0; i < hd; ++i) out[i] = 0.f;
+  for (int64_t s = 0; s < S; ++s) {
+    const float w = p[s] * inv;
+    const float* vs = V + s * hd;
+#pragma omp simd
+    for (int64_t i = 0; i < hd; ++i) out[i] += w * vs[i];
+  }
+}
+TL_LL_PER_TARGET(attend, (const float* q, const float* K, const float* V, float* out, float* p, int64_t S, int64_t hd,
+                          float scale),
+                 (q, K, V, out, p, S, hd, scale))
+
+TL_LL_INLINE void silu_mul_body(const float* g, const float* u, float* y, int64_t i0, int64_t i1) {
+  for (int64_t i = i0; i < i1; ++i) y[i] = g[i] / (1.f + std::exp(-g[i])) * u[i];
+}
+TL_LL_PER_TARGET(silu_mul, (const float* g, const float* u, float* y, int64_t i0, int64_t i1), (g, u, y, i0, i1))
+
+}  // namespace
+
+void rms_norm(const float* x, const float* w, float* y, int64_t T, int64_t D, float eps) {
+  parallel_for(T, T * D, [&](int64_t t0, int64_t t1) { rms_norm_run(x, w, y, t0, t1, D, eps); });
+}
+
+void rope_(float* x, const float* cos, const float* sin, int64_t T, int64_t H, int64_t hd, int64_t pos0) {
+  parallel_for(T, T * H * hd, [&](int64_t t0, int64_t t1) { rope_run(x, cos, sin, t0, t1, H, hd, pos0); });
+}
+
+void attention(const float* q, const float* k, const float* v, float* k_cache, float* v_cache, float* out,
+               int64_t T, int64_t H, int64_t Hkv, int64_t hd, int64_t cap, int64_t pos0) {
+  // append: cache[g, pos0 + t, :] = k[t, g, :]
+  for (int64_t t = 0; t < T; ++t)
+    for (int64_t g = 0; g < Hkv; ++g) {
+      std::copy(k + (t * Hkv + g) * hd, k + (t * Hkv + g + 1) * hd, k_cache + (g * cap + pos0 + t) * hd);
+      std::copy(v + (t * Hkv + g) * hd, v + (t * Hkv + g + 1) * hd, v_cache + (g * cap + pos0 + t) * hd);
+    }
+  const int64_t group = H / Hkv;
+  const float scale = 1.f / std::sqrt((float)hd);
+  const int64_t S_max = pos0 + T;
+  // one task per (t, h); the work grows with the number of positions attended
+  parallel_for(T * H, T * H * S_max * hd * 2, [&](int64_t i0, int64_t i1) {
+    std::vector<float> p((size_t)S_max);
+    for (int64_t i = i0; i < i1; ++i) {
+      const int64_t t = i / H, h = i % H, g = h / group;
+      attend_run(q + (t * H + h) * hd, k_cache + g * cap * hd, v_cache + g * cap * hd, out + (t * H + h) * hd,
+                 p.data(), pos0 + t + 1, hd, scale);
+    }
+  });
+}
+
+void silu_mul(const float* g, const float* u, float* y, int64_t n) {
+  parallel_for(n, n * 8, [&](int64_t i0, int64_t i1) { silu_mul_run(g, u, y, i0, i1); });
+}
+
+}  // namespace llama
+}  // namespace tl

@@ -1,0 +1,302 @@
+"""Llama (SmolLM2 and its family) from a GGUF file, on our engine, with the weights kept quantised.
+
+    model = LlamaForCausalLM.from_gguf(path)                 # memory-maps the file; nothing is copied
+    out = model(input_ids)                                   # out.logits (1, T, vocab)
+    ids = model.generate_greedy(prompt_ids, max_new_tokens=32)
+
+The architecture (Hugging Face's LlamaForCausalLM; module names as theirs):
+
+    x = embed_tokens[ids]                                             (T, D)
+    for each of the L decoder layers:
+        h = rms_norm(x) · w_in                                        (T, D)
+        q, k, v = h·Wqᵀ, h·Wkᵀ, h·Wvᵀ                                 (T, H, hd), (T, Hkv, hd) ×2
+        q, k = rope(q), rope(k)                      token t at position pos0 + t
+        a = softmax(q·Kᵀ/√hd, causal) · V            K, V: the KV cache with k, v appended; each
+                                                     key/value head serves H/Hkv query heads (GQA)
+        x = x + a·Woᵀ                                                 (T, D)
+        h = rms_norm(x) · w_post
+        x = x + (silu(h·Wgateᵀ) · (h·Wupᵀ))·Wdownᵀ                    SwiGLU, (T, F) inside
+    logits = rms_norm(x) · w_norm · Eᵀ               tied head: E is the token embedding (V, D)
+
+Quantised weights (Q4_1, Q8_0, ...) stay in the file's blocks (nn/quantized.py, csrc/cpu/quant*.cpp);
+the norms are float32. GGUF's Q and K rows are permuted relative to Hugging Face's (llama.cpp's
+converter interleaves the two rotary halves of each head), so rope rotates adjacent pairs (2i, 2i+1)
+of the file's rows — the same attention scores, no un-permuting (tests/test_llama.py checks both).
+Inference only; batch size 1; CPU.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import _C
+from ..io.gguf import GGUFError, GGUFFile
+from ..nn.container import ModuleList
+from ..nn.module import Module
+from ..nn.quantized import QuantEmbedding, QuantLinear
+from ..tensor import Tensor
+from . import _llama_kernels as K
+
+
+@dataclass
+class LlamaConfig:
+    """Hugging Face's LlamaConfig fields, read from the GGUF's `llama.*` metadata."""
+    vocab_size: int
+    hidden_size: int                # D
+    intermediate_size: int          # F
+    num_hidden_layers: int          # L
+    num_attention_heads: int        # H
+    num_key_value_heads: int        # Hkv
+    max_position_embeddings: int
+    rms_norm_eps: float
+    rope_theta: float
+    head_dim: int = 0               # hd = D / H unless the file says otherwise
+    tie_word_embeddings: bool = True
+    bos_token_id: int | None = None
+    eos_token_id: int | None = None
+
+    def __post_init__(self):
+        if not self.head_dim:
+            self.head_dim = self.hidden_size // self.num_attention_heads
+        if self.num_attention_heads % self.num_key_value_heads:
+            raise ValueError(f"LlamaConfig: {self.num_attention_heads} attention heads are not a multiple of "
+                             f"{self.num_key_value_heads} key/value heads")
+        if self.head_dim % 2:
+            raise ValueError(f"LlamaConfig: head_dim {self.head_dim} must be even for rotary embeddings")
+
+    @classmethod
+    def from_gguf(cls, f: GGUFFile):
+        arch = f.require("general.architecture")
+        if arch != "llama":
+            raise GGUFError(f"{f.path}: general.architecture is {arch!r}, not 'llama'")
+        g = lambda key: f.require(f"llama.{key}")  # noqa: E731
+        n_head = g("attention.head_count")
+        vocab = f.get("llama.vocab_size") or len(f.require("tokenizer.ggml.tokens"))
+        return cls(vocab_size=vocab, hidden_size=g("embedding_length"), intermediate_size=g("feed_forward_length"),
+                   num_hidden_layers=g("block_count"), num_attention_heads=n_head,
+                   num_key_value_heads=f.get("llama.attention.head_count_kv", n_head),
+                   max_position_embeddings=g("context_length"), rms_norm_eps=g("attention.layer_norm_rms_epsilon"),
+                   rope_theta=f.get("llama.rope.freq_base", 10000.0),
+                   head_dim=f.get("llama.rope.dimension_count", 0),
+                   tie_word_embeddings="output.weight" not in f.tensors,
+                   bos_token_id=f.get("tokenizer.ggml.bos_token_id"), eos_token_id=f.get("tokenizer.ggml.eos_token_id"))
+
+
+@dataclass
+class CausalLMOutput:
+    logits: Tensor                  # (1, T_kept, vocab)
+    past_key_values: "KVCache"
+
+
+class KVCache:
+    """Per layer, keys and values of every position seen: (Hkv, capacity, hd) float32, grown by doubling
+    up to the model's context. `seen` is the number of positions filled."""
+
+    def __init__(self, config: LlamaConfig, capacity=256):
+        self.config, self.seen = config, 0
+        self.capacity = min(capacity, config.max_position_embeddings)
+        shape = [config.num_key_value_heads, self.capacity, config.head_dim]
+        self.k = [np.zeros(shape, np.float32) for _ in range(config.num_hidden_layers)]
+        self.v = [np.zeros(shape, np.float32) for _ in range(config.num_hidden_layers)]
+        self._wrap()
+
+    def _wrap(self):
+        self.k_arrays = [_C.from_numpy(a) for a in self.k]  # the kernels write through these views
+        self.v_arrays = [_C.from_numpy(a) for a in self.v]
+
+    def reserve(self, total):
+        """Make room for `total` positions (ValueError past the model's context)."""
+        limit = self.config.max_position_embeddings
+        if total > limit:
+            raise ValueError(f"the sequence would be {total} tokens long; this model's context is {limit}")
+        if total <= self.capacity:
+            return
+        cap = min(limit, max(total, 2 * self.capacity))
+        grow = lambda a: np.concatenate([a, np.zeros(a.shape[:1] + (cap - a.shape[1],) + a.shape[2:], a.dtype)], 1)  # noqa: E731
+        self.k, self.v, self.capacity = [grow(a) for a in self.k], [grow(a) for a in self.v], cap
+        self._wrap()
+
+
+class LlamaRMSNorm(Module):
+    """y = x / sqrt(mean(x²) + eps) · weight."""
+
+    def __init__(self, weight: Tensor, eps: float):
+        super().__init__()
+        self.weight, self.eps = weight, eps
+
+    def forward(self, x):
+        return K.rms_norm(x, self.weight, self.eps)
+
+
+class LlamaRotaryEmbedding:
+    """cos/sin of θ_i·p for positions p and pairs i < hd/2, θ_i = base^(−2i/hd) — float32 as Hugging Face
+    computes them (θ in float32, the angle a float32 product), the cosine of that angle correctly rounded."""
+
+    def __init__(self, config: LlamaConfig):
+        hd = config.head_dim
+        exponent = np.arange(0, hd, 2, dtype=np.int64).astype(np.float32) / np.float32(hd)
+        self.inv_freq = (np.float32(1.0) / np.power(np.float32(config.rope_theta), exponent)).astype(np.float32)
+        self.limit, self.positions = config.max_position_embeddings, 0
+        self.table(256)
+
+    def table(self, n):
+        """(cos, sin) Arrays of shape (P, hd/2), P ≥ n positions."""
+        if n > self.positions:
+            self.positions = min(self.limit, max(n, 2 * self.positions))
+            angle = np.arange(self.positions, dtype=np.float32)[:, None] * self.inv_freq[None, :]  # float32
+            self.cos = _C.from_numpy(np.cos(angle.astype(np.float64)).astype(np.float32))
+            self.sin = _C.from_numpy(np.sin(angle.astype(np.float64)).astype(np.float32))
+        return self.cos, self.sin
+
+
+class LlamaAttention(Module):
+    def __init__(self, config: LlamaConfig, q_proj, k_proj, v_proj, o_proj):
+        super().__init__()
+        self.q_proj, self.k_proj, self.v_proj, self.o_proj = q_proj, k_proj, v_proj, o_proj
+        self.num_heads, self.num_kv_heads, self.head_dim = (config.num_attention_heads, config.num_key_value_heads,
+                                                            config.head_dim)
+
+    def forward(self, h, cos, sin, k_cache, v_cache, pos0):
+        T = h.shape[0]
+        q = self.q_proj(h).view(T, self.num_heads, self.head_dim)       # (T, H, hd)
+        k = self.k_proj(h).view(T, self.num_kv_heads, self.head_dim)    # (T, Hkv, hd)
+        v = self.v_proj(h).view(T, self.num_kv_heads, self.head_dim)    # (T, Hkv, hd)
+        K.apply_rotary_(q, cos, sin, pos0)
+        K.apply_rotary_(k, cos, sin, pos0)
+        a = K.attention_with_cache(q, k, v, k_cache, v_cache, pos0)     # (T, H, hd)
+        return self.o_proj(a.view(T, self.num_heads * self.head_dim))   # (T, D)
+
+
+class LlamaMLP(Module):
+    """down(silu(gate(x)) · up(x))."""
+
+    def __init__(self, gate_proj, up_proj, down_proj):
+        super().__init__()
+        self.gate_proj, self.up_proj, self.down_proj = gate_proj, up_proj, down_proj
+
+    def forward(self, h):
+        return self.down_proj(K.silu_mul(self.gate_proj(h), self.up_proj(h)))  # (T, F) inside
+
+
+class LlamaDecoderLayer(Module):
+    def __init__(self, self_attn, mlp, input_layernorm, post_attention_layernorm):
+        super().__init__()
+        self.self_attn, self.mlp = self_attn, mlp
+        self.input_layernorm, self.post_attention_layernorm = input_layernorm, post_attention_layernorm
+
+    def forward(self, x, cos, sin, k_cache, v_cache, pos0):
+        x = x + self.self_attn(self.input_layernorm(x), cos, sin, k_cache, v_cache, pos0)
+        return x + self.mlp(self.post_attention_layernorm(x))
+
+
+class LlamaModel(Module):
+    def __init__(self, config, embed_tokens, layers, norm):
+        super().__init__()
+        self.config = config
+        self.embed_tokens, self.layers, self.norm = embed_tokens, ModuleList(layers), norm
+        self.rotary_emb = LlamaRotaryEmbedding(config)
+
+    def forward(self, ids, cache: KVCache):
+        T, pos0 = len(ids), cache.seen
+        cache.reserve(pos0 + T)
+        cos, sin = self.rotary_emb.table(pos0 + T)
+        x = self.embed_tokens(ids)                                       # (T, D)
+        for i, layer in enumerate(self.layers):
+            x = layer(x, cos, sin, cache.k_arrays[i], cache.v_arrays[i], pos0)
+        cache.seen = pos0 + T
+        return self.norm(x)                                              # (T, D)
+
+
+class LlamaForCausalLM(Module):
+    def __init__(self, config: LlamaConfig, model: LlamaModel, lm_head: QuantLinear):
+        super().__init__()
+        self.config, self.model, self.lm_head = config, model, lm_head
+
+    @classmethod
+    def from_gguf(cls, path):
+        """Map the file and wrap its tensors (blk.N.attn_q.weight -> model.layers.N.self_attn.q_proj ...)."""
+        f = path if isinstance(path, GGUFFile) else GGUFFile(path)
+        config = LlamaConfig.from_gguf(f)
+        for name in ["token_embd.weight", "output_norm.weight"]:
+            f.tensor_info(name)
+
+        def norm(name):
+            info = f.tensor_info(name)
+            if info.type_name != "F32" or info.shape != (config.hidden_size,):
+                raise GGUFError(f"{f.path}: {name} is {info.type_name} {info.shape}; expected F32 ({config.hidden_size},)")
+            w = np.frombuffer(f.tensor_bytes(name), np.float32).copy()  # 2 KiB each: owned, writable
+            return LlamaRMSNorm(Tensor._wrap(_C.from_numpy(w)), config.rms_norm_eps)
+
+        def linear(name, shape):
+            lin = QuantLinear.from_gguf(f, name)
+            if (lin.out_features, lin.in_features) != shape:
+                raise GGUFError(f"{f.path}: {name} has shape {(lin.out_features, lin.in_features)}, expected {shape}")
+            return lin
+
+        D, F, hd = config.hidden_size, config.intermediate_size, config.head_dim
+        Hq, Hkv = config.num_attention_heads * hd, config.num_key_value_heads * hd
+        layers = []
+        for i in range(config.num_hidden_layers):
+            b = f"blk.{i}."
+            attn = LlamaAttention(config, linear(b + "attn_q.weight", (Hq, D)), linear(b + "attn_k.weight", (Hkv, D)),
+                                  linear(b + "attn_v.weight", (Hkv, D)), linear(b + "attn_output.weight", (D, Hq)))
+            mlp = LlamaMLP(linear(b + "ffn_gate.weight", (F, D)), linear(b + "ffn_up.weight", (F, D)),
+                           linear(b + "ffn_down.weight", (D, F)))
+            layers.append(LlamaDecoderLayer(attn, mlp, norm(b + "attn_norm.weight"), norm(b + "ffn_norm.weight")))
+        embed = QuantEmbedding.from_gguf(f, "token_embd.weight")
+        if embed.weight.shape != (config.vocab_size, D):
+            raise GGUFError(f"{f.path}: token_embd.weight has shape {embed.weight.shape}, expected "
+                            f"{(config.vocab_size, D)}")
+        lm_head = (QuantLinear(embed.weight) if config.tie_word_embeddings       # tied: the same blocks
+                   else linear("output.weight", (config.vocab_size, D)))
+        model = cls(config, LlamaModel(config, embed, layers, norm("output_norm.weight")), lm_head)
+        model.gguf = f
+        return model
+
+    def forward(self, input_ids, past_key_values: KVCache | None = None, logits_to_keep=0):
+        """input_ids: a list of ints, or an int64 Tensor (T,) or (1, T). Continues `past_key_values` (a KVCache,
+        updated in place) or starts a new one. logits_to_keep = n > 0 computes the head for the last n only."""
+        ids = _token_ids(input_ids, self.config.vocab_size)
+        cache = past_key_values if past_key_values is not None else KVCache(self.config)
+        x = self.model(ids, cache)                                        # (T, D)
+        if logits_to_keep:
+            x = x[-logits_to_keep:]
+        logits = self.lm_head(x)                                          # (T_kept, V)
+        return CausalLMOutput(logits.view(1, *logits.shape), cache)
+
+    def generate_greedy(self, prompt_ids, max_new_tokens, eos_token_id=None):
+        """The argmax continuation of prompt_ids (a list of ints): up to max_new_tokens new ids, stopping
+        after eos_token_id when given. (The full decoding API is tinygrad_lite/generation.py's.)"""
+        if max_new_tokens < 0:
+            raise ValueError(f"generate_greedy: max_new_tokens must be >= 0, got {max_new_tokens}")
+        ids = _token_ids(prompt_ids, self.config.vocab_size)
+        if not ids:
+            raise ValueError("generate_greedy: the prompt is empty")
+        cache = KVCache(self.config, capacity=len(ids) + max_new_tokens)
+        cache.reserve(len(ids) + max_new_tokens)  # a prompt past the context fails here, before any work
+        out, nxt = [], ids
+        for _ in range(max_new_tokens):
+            logits = self(nxt, cache, logits_to_keep=1).logits
+            token = int(np.argmax(logits.numpy()[0, -1]))
+            out.append(token)
+            if token == eos_token_id:
+                break
+            nxt = [token]
+        return out
+
+
+def _token_ids(input_ids, vocab_size):
+    """A flat list of ints in [0, vocab_size), from a list or an int64 Tensor of shape (T,) or (1, T)."""
+    if isinstance(input_ids, Tensor):
+        if input_ids.ndim == 2 and input_ids.shape[0] != 1:
+            raise ValueError(f"batch size 1 only: input_ids has shape {tuple(input_ids.shape)}")
+        if input_ids.ndim not in (1, 2):
+            raise ValueError(f"input_ids must be (T,) or (1, T), got shape {tuple(input_ids.shape)}")
+        ids = [int(i) for i in input_ids.numpy().reshape(-1)]
+    else:
+        ids = [int(i) for i in input_ids]
+    for i in ids:
+        if not 0 <= i < vocab_size:
+            raise IndexError(f"token id {i} is out of range for a vocabulary of {vocab_size}")
+    return ids
