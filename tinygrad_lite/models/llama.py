@@ -86,7 +86,11 @@ class LlamaConfig:
 @dataclass
 class CausalLMOutput:
     logits: Tensor                  # (1, T_kept, vocab)
-    past_key_values: "KVCache"
+    cache: "KVCache"
+
+    @property
+    def past_key_values(self):      # Hugging Face's name before transformers 5
+        return self.cache
 
 
 class KVCache:
@@ -254,11 +258,13 @@ class LlamaForCausalLM(Module):
         model.gguf = f
         return model
 
-    def forward(self, input_ids, past_key_values: KVCache | None = None, logits_to_keep=0):
-        """input_ids: a list of ints, or an int64 Tensor (T,) or (1, T). Continues `past_key_values` (a KVCache,
-        updated in place) or starts a new one. logits_to_keep = n > 0 computes the head for the last n only."""
+    def forward(self, input_ids, cache: KVCache | None = None, logits_to_keep=0, past_key_values=None):
+        """input_ids: a list of ints, or an int64 Tensor (T,) or (1, T). Continues `cache` (a KVCache, updated in
+        place; `past_key_values` is the older name) or starts a new one. logits_to_keep = n > 0 computes the head
+        for the last n positions only."""
         ids = _token_ids(input_ids, self.config.vocab_size)
-        cache = past_key_values if past_key_values is not None else KVCache(self.config)
+        cache = cache if cache is not None else past_key_values
+        cache = cache if cache is not None else KVCache(self.config)
         x = self.model(ids, cache)                                        # (T, D)
         if logits_to_keep:
             x = x[-logits_to_keep:]
