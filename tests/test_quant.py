@@ -56,6 +56,23 @@ def test_matmul_matches_reference(simd, t, N, K, M):
     check_matmul(q, Wd, rng.standard_normal((M, K)).astype(np.float32))
 
 
+@pytest.mark.parametrize("t", TYPES)
+@pytest.mark.parametrize("M", [1, 3, 4, 37])
+def test_matmul_add_accumulates_in_place(simd, t, M):
+    q, Wd = make(t, 29, 96)
+    x = rng.standard_normal((M, 96)).astype(np.float32)
+    base = rng.standard_normal((M, 29)).astype(np.float32)
+    out = base.copy()
+    q.matmul_add_(C.from_numpy(x), C.from_numpy(out))
+    np.testing.assert_allclose(out, base + q.matmul(C.from_numpy(x)).numpy(), rtol=1e-6, atol=1e-6)
+    with pytest.raises(ValueError, match="out must be a contiguous"):
+        q.matmul_add_(C.from_numpy(x), C.from_numpy(np.zeros((M, 28), np.float32)))
+    with pytest.raises(ValueError, match="must not share memory"):
+        sq, _ = make(t, 96, 96)
+        xx = np.zeros((M, 96), np.float32)
+        sq.matmul_add_(C.from_numpy(xx), C.from_numpy(xx))
+
+
 @pytest.mark.parametrize("t", FLOATS)
 @pytest.mark.parametrize("N,K", [(9, 7), (3, 45), (17, 1), (4, 33)])
 @pytest.mark.parametrize("M", [1, 6])

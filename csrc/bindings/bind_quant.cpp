@@ -6,6 +6,7 @@
 //                                           of a memory-mapped GGUF, bytes, a numpy uint8 array). The
 //                                           buffer is held, not copied.
 //   .matmul(x)      x (..., cols) float32 -> (..., rows):  y = x · Wᵀ
+//   .matmul_add_(x, out)   out += x · Wᵀ in place (a residual connection fused into the product)
 //   .rows(ids)      ids (...) int64 (an Array or a list) -> (..., cols): dequantised rows (embedding)
 //   .dequantize()   -> (rows, cols) float32 (tests; the model never calls it)
 //
@@ -120,6 +121,30 @@ Array matmul(const QuantMatrix& q, const Array& x) {
   return y;
 }
 
+// out += x · Wᵀ in place (a residual add fused into the product): out (..., rows) contiguous float32.
+void matmul_add_(const QuantMatrix& q, const Array& x, Array& out) {
+  const char* op = "QuantMatrix.matmul_add_";
+  check_cpu(x, op);
+  check_cpu(out, op);
+  TL_CHECK(x.dtype == DType::Float32 && out.dtype == DType::Float32, TypeError,
+           op << ": expected float32 x and out, got " << dtype_name(x.dtype) << " and " << dtype_name(out.dtype));
+  TL_CHECK(x.ndim() >= 1 && x.shape.back() == q.cols, ValueError,
+           op << ": input of shape " << shape_str(x.shape) << " does not end in the matrix's " << q.cols
+              << " columns");
+  Shape want = x.shape;
+  want.back() = q.rows;
+  TL_CHECK(out.shape == want && out.is_contiguous(), ValueError,
+           op << ": out must be a contiguous " << shape_str(want) << ", got " << shape_str(out.shape)
+              << (out.is_contiguous() ? "" : " (strided)"));
+  const char *xb = (const char*)x.storage->data, *ob = (const char*)out.storage->data;
+  TL_CHECK(xb + x.storage->nbytes <= ob || ob + out.storage->nbytes <= xb, ValueError,
+           op << ": out must not share memory with x");
+  Array xc = x.contiguous();
+  const int64_t M = shape_numel(Shape(x.shape.begin(), x.shape.end() - 1));
+  py::gil_scoped_release nogil;
+  quant::matmul(q.type, q.data(), q.rows, q.cols, xc.data<float>(), M, out.data<float>(), true);
+}
+
 Array rows_of(const QuantMatrix& q, const Array& ids) {
   check_cpu(ids, "QuantMatrix.rows");
   TL_CHECK(ids.dtype == DType::Int64, TypeError,
@@ -158,6 +183,7 @@ static void bind_quant(py::module_& m) {
       .def_property_readonly("nbytes", &QuantMatrix::nbytes)
       .def_property_readonly("data_ptr", [](const QuantMatrix& q) { return (uintptr_t)q.data(); })
       .def("matmul", &matmul, py::arg("x"), "x (..., cols) float32 -> x · Wᵀ (..., rows)")
+      .def("matmul_add_", &matmul_add_, py::arg("x"), py::arg("out"), "out += x · Wᵀ in place (out (..., rows))")
       .def("rows", &rows_of, py::arg("ids"), "ids (...) int64 -> the dequantised rows (..., cols)")
       .def("rows", &rows_list, py::arg("ids"))
       .def("dequantize",

@@ -1,15 +1,20 @@
 // Fused Llama inference kernels (llama_ops.h). Each loop body is written once, without a target,
 // and inlined into three entry points compiled for AVX-512, AVX2+FMA and the baseline; GCC
-// vectorises the inner loops of each (the dot products through `omp simd` reductions), and the one
-// used is picked per call from tl::simd_level().
+// vectorises the inner loops of each (the dot products through `omp simd` reductions, exp through
+// the branch-free expf below), and the one used is picked per call from tl::simd_level().
+//
+// Without trapping math GCC if-converts the selects in vexp (as csrc/cpu/elementwise.h notes).
+#pragma GCC optimize("no-trapping-math")
 #include "llama_ops.h"
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <vector>
 
 #include "../core/parallel.h"
 #include "simd.h"
+#include "simd_math.h"
 
 #define TL_LL_AVX512 __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,fma,prefer-vector-width=512")))
 #define TL_LL_AVX2 __attribute__((target("avx2,fma")))
@@ -31,6 +36,27 @@
 namespace tl {
 namespace llama {
 namespace {
+
+TL_LL_INLINE int32_t f2i(float f) { int32_t i; std::memcpy(&i, &f, 4); return i; }
+TL_LL_INLINE float i2f(int32_t i) { float f; std::memcpy(&f, &i, 4); return f; }
+
+// exp(x) in float32, ~1 ulp, branch-free so loops that call it vectorise: expf_math's reduction and
+// polynomial (simd_math.h, shared by every CPU kernel), rounded with the 1.5·2^23 trick and scaled by 2^n
+// in two factors — the same shape as tl::vm::exp (elementwise.h), repeated here while these kernels
+// stay outside the shared op tables.
+TL_LL_INLINE float vexp(float x) {
+  using A = expf_math::ScalarArith;
+  x = x > 89.0f ? 89.0f : x;
+  x = x < -105.0f ? -105.0f : x;
+  const float magic = 12582912.0f;
+  const float t = x * expf_math::kLog2e + magic, n = t - magic;
+  const int32_t ni = f2i(t) - f2i(magic);
+  const float r = expf_math::reduce<A>(x, n);
+  float p = expf_math::poly<A>(r);
+  p = p * (r * r) + r + 1.0f;
+  const int32_t n1 = ni >> 1, n2 = ni - n1;
+  return p * i2f((n1 + 127) << 23) * i2f((n2 + 127) << 23);
+}
 
 TL_LL_INLINE float dot(const float* __restrict a, const float* __restrict b, int64_t n) {
   float s = 0.f;
@@ -75,35 +101,46 @@ TL_LL_PER_TARGET(rope, (float* x, const float* cs, const float* sn, int64_t t0, 
                         int64_t pos0),
                  (x, cs, sn, t0, t1, H, hd, pos0))
 
-// one (token t, head h) pair: out = softmax(q·K[0..S)ᵀ/sqrt(hd)) · V[0..S); p is scratch for S floats
-TL_LL_INLINE void attend_body(const float* q, const float* K, const float* V, float* out, float* p, int64_t S,
-                              int64_t hd, float scale) {
-  float m = -INFINITY;
-  for (int64_t s = 0; s < S; ++s) {
-    p[s] = dot(q, K + s * hd, hd) * scale;
-    m = std::max(m, p[s]);
-  }
-  float sum = 0.f;
-  for (int64_t s = 0; s < S; ++s) {
-    p[s] = std::exp(p[s] - m);
-    sum += p[s];
-  }
-  const float inv = 1.f / sum;
+// One token and one key/value head: the G query heads that share it (q: G rows of hd) attend to
+// positions [0, S). Each K and V row is loaded once for all G heads. p is scratch for G·S floats.
+//   p[h, s] = q_h·k_s·scale;  p[h] = exp(p[h] − max) / Σ;  out_h = Σ_s p[h, s]·v_s
+TL_LL_INLINE void attend_body(const float* q, const float* K, const float* V, float* out, float* p, int64_t G,
+                              int64_t S, int64_t hd, float scale) {
+  for (int64_t s = 0; s < S; ++s)
+    for (int64_t h = 0; h < G; ++h) p[h * S + s] = dot(q + h * hd, K + s * hd, hd) * scale;
+  for (int64_t h = 0; h < G; ++h) {
+    float* ph = p + h * S;
+    float m = -INFINITY;
+    for (int64_t s = 0; s < S; ++s) m = std::max(m, ph[s]);
+    float sum = 0.f;
+#pragma omp simd reduction(+ : sum)
+    for (int64_t s = 0; s < S; ++s) {
+      ph[s] = vexp(ph[s] - m);
+      sum += ph[s];
+    }
+    const float inv = 1.f / sum;
 #pragma omp simd
-  for (int64_t i = 0; i < hd; ++i) out[i] = 0.f;
+    for (int64_t s = 0; s < S; ++s) ph[s] *= inv;
+#pragma omp simd
+    for (int64_t i = 0; i < hd; ++i) out[h * hd + i] = 0.f;
+  }
   for (int64_t s = 0; s < S; ++s) {
-    const float w = p[s] * inv;
     const float* vs = V + s * hd;
+    for (int64_t h = 0; h < G; ++h) {
+      const float w = p[h * S + s];
+      float* oh = out + h * hd;
 #pragma omp simd
-    for (int64_t i = 0; i < hd; ++i) out[i] += w * vs[i];
+      for (int64_t i = 0; i < hd; ++i) oh[i] += w * vs[i];
+    }
   }
 }
-TL_LL_PER_TARGET(attend, (const float* q, const float* K, const float* V, float* out, float* p, int64_t S, int64_t hd,
-                          float scale),
-                 (q, K, V, out, p, S, hd, scale))
+TL_LL_PER_TARGET(attend, (const float* q, const float* K, const float* V, float* out, float* p, int64_t G, int64_t S,
+                          int64_t hd, float scale),
+                 (q, K, V, out, p, G, S, hd, scale))
 
 TL_LL_INLINE void silu_mul_body(const float* g, const float* u, float* y, int64_t i0, int64_t i1) {
-  for (int64_t i = i0; i < i1; ++i) y[i] = g[i] / (1.f + std::exp(-g[i])) * u[i];
+#pragma omp simd
+  for (int64_t i = i0; i < i1; ++i) y[i] = g[i] / (1.f + vexp(-g[i])) * u[i];
 }
 TL_LL_PER_TARGET(silu_mul, (const float* g, const float* u, float* y, int64_t i0, int64_t i1), (g, u, y, i0, i1))
 
@@ -128,13 +165,14 @@ void attention(const float* q, const float* k, const float* v, float* k_cache, f
   const int64_t group = H / Hkv;
   const float scale = 1.f / std::sqrt((float)hd);
   const int64_t S_max = pos0 + T;
-  // one task per (t, h); the work grows with the number of positions attended
-  parallel_for(T * H, T * H * S_max * hd * 2, [&](int64_t i0, int64_t i1) {
-    std::vector<float> p((size_t)S_max);
+  // one task per (token, kv head): its `group` query heads are consecutive in q and out
+  parallel_for(T * Hkv, T * H * S_max * hd * 2, [&](int64_t i0, int64_t i1) {
+    std::vector<float> p((size_t)(group * S_max));
     for (int64_t i = i0; i < i1; ++i) {
-      const int64_t t = i / H, h = i % H, g = h / group;
-      attend_run(q + (t * H + h) * hd, k_cache + g * cap * hd, v_cache + g * cap * hd, out + (t * H + h) * hd,
-                 p.data(), pos0 + t + 1, hd, scale);
+      const int64_t t = i / Hkv, g = i % Hkv;
+      const int64_t head0 = (t * H + g * group) * hd;
+      attend_run(q + head0, k_cache + g * cap * hd, v_cache + g * cap * hd, out + head0, p.data(), group,
+                 pos0 + t + 1, hd, scale);
     }
   });
 }

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "../core/parallel.h"
+#include "gemm.h"
 #include "simd.h"
 
 namespace tl {
@@ -49,23 +50,24 @@ void block_sums(const float* x, int64_t K, std::vector<float>& xsum) {
 
 // y (N,) = W · x for one row x (K,).
 void matvec(const Kernels& kn, QType t, const uint8_t* W, int64_t N, int64_t K, const float* x,
-            float* y) {
+            float* y, bool accumulate) {
   const int64_t rb = row_bytes(t, K);
   std::vector<float> xsum;
   block_sums(x, K, xsum);
-  const int64_t bytes = N * rb;
-  // Chunks of 16 rows: whole cache lines of y per thread, and the kernels' 4-row groups stay whole.
-  const int64_t chunks = (N + 15) / 16;
-  const int64_t work = bytes >= kDotParallelBytes ? kParallelGrain : 0;
-  parallel_for(chunks, work, [&](int64_t c0, int64_t c1) {
-    int64_t r0 = c0 * 16, r1 = std::min(N, c1 * 16);
-    kn.dot(t, W + r0 * rb, rb, r1 - r0, K, x, xsum.data(), y + r0);
+  const int nt = N * rb >= kDotParallelBytes ? get_num_threads() : 1;
+  // Chunks of whole 16-row groups (whole cache lines of y), about 8 per thread so a late helper
+  // still finds work, on the GEMM's pool: the caller works too and never waits for a thread the OS
+  // has not scheduled (gemm.h), which at ~150 products a decoded token matters more than balance.
+  const int64_t groups = (N + 15) / 16, chunks = std::min<int64_t>(groups, 8 * nt);
+  gemm_parallel_chunks(nt, chunks, [&](int64_t c) {
+    const int64_t r0 = std::min(N, groups * c / chunks * 16), r1 = std::min(N, groups * (c + 1) / chunks * 16);
+    if (r1 > r0) kn.dot(t, W + r0 * rb, rb, r1 - r0, K, x, xsum.data(), y + r0, accumulate);
   });
 }
 
 // y (M, N) = x (M, K) · Wᵀ by the packed path (quant.h).
 void gemm(const Kernels& kn, QType t, const uint8_t* W, int64_t N, int64_t K, const float* x,
-          int64_t M, float* y) {
+          int64_t M, float* y, bool accumulate) {
   const int64_t rb = row_bytes(t, K);
   const int MR = kn.mr, NP = kn.np;
   const int64_t panels = (M + NP - 1) / NP, Mp = panels * NP;
@@ -79,8 +81,10 @@ void gemm(const Kernels& kn, QType t, const uint8_t* W, int64_t N, int64_t K, co
     }
   std::vector<float> yT((size_t)(N * Mp));  // yT[n][i]
   const int64_t tiles = (N + MR - 1) / MR;
-  const int64_t work = M * N * K;  // FMAs: any real product is worth the team
-  parallel_for(tiles, work, [&](int64_t t0, int64_t t1) {
+  const int nt = M * N * K >= kParallelGrain ? get_num_threads() : 1;
+  const int64_t chunks = std::min<int64_t>(tiles, 4 * nt);
+  gemm_parallel_chunks(nt, chunks, [&](int64_t c) {
+    const int64_t t0 = tiles * c / chunks, t1 = tiles * (c + 1) / chunks;
     std::vector<float> A((size_t)(MR * kKC));
     for (int64_t tile = t0; tile < t1; ++tile) {
       const int64_t n0 = tile * MR;
@@ -97,12 +101,13 @@ void gemm(const Kernels& kn, QType t, const uint8_t* W, int64_t N, int64_t K, co
       }
     }
   });
-  // y[m][n] = yT[n][m], in 32×32 tiles so both sides stay in cache lines.
+  // y[m][n] (+)= yT[n][m], in 32×32 tiles so both sides stay in cache lines.
   parallel_for((M + 31) / 32, M * N, [&](int64_t b0, int64_t b1) {
     for (int64_t mb = b0 * 32; mb < std::min(M, b1 * 32); mb += 32)
       for (int64_t nb = 0; nb < N; nb += 32)
         for (int64_t m = mb; m < std::min(M, mb + 32); ++m)
-          for (int64_t n = nb; n < std::min(N, nb + 32); ++n) y[m * N + n] = yT[n * Mp + m];
+          for (int64_t n = nb; n < std::min(N, nb + 32); ++n)
+            y[m * N + n] = accumulate ? y[m * N + n] + yT[n * Mp + m] : yT[n * Mp + m];
   });
 }
 
@@ -135,18 +140,19 @@ const Kernels& kernels() {
   return portable;
 }
 
-void matmul(QType t, const uint8_t* W, int64_t N, int64_t K, const float* x, int64_t M, float* y) {
+void matmul(QType t, const uint8_t* W, int64_t N, int64_t K, const float* x, int64_t M, float* y,
+            bool accumulate) {
   if (M <= 0 || N <= 0) return;
   if (K == 0) {
-    std::fill(y, y + M * N, 0.f);
+    if (!accumulate) std::fill(y, y + M * N, 0.f);
     return;
   }
   const Kernels& kn = kernels();
   if (M < kGemmMinM) {
-    for (int64_t m = 0; m < M; ++m) matvec(kn, t, W, N, K, x + m * K, y + m * N);
+    for (int64_t m = 0; m < M; ++m) matvec(kn, t, W, N, K, x + m * K, y + m * N, accumulate);
     return;
   }
-  gemm(kn, t, W, N, K, x, M, y);
+  gemm(kn, t, W, N, K, x, M, y, accumulate);
 }
 
 void rows(QType t, const uint8_t* W, int64_t K, const int64_t* ids, int64_t n, float* out) {

@@ -36,8 +36,10 @@ enum class QType : int { F32 = 0, F16 = 1, Q4_0 = 2, Q4_1 = 3, Q8_0 = 8, BF16 = 
 bool type_info(int code, const char** name, int* block_size, int* type_size);
 int64_t row_bytes(QType t, int64_t K);  // K must be a multiple of the block size
 
-// y (M, N) = x (M, K) · Wᵀ; threads from tl::get_num_threads().
-void matmul(QType t, const uint8_t* W, int64_t N, int64_t K, const float* x, int64_t M, float* y);
+// y (M, N) = x (M, K) · Wᵀ, or y += x · Wᵀ with accumulate (a residual add fused into the product);
+// threads from tl::get_num_threads().
+void matmul(QType t, const uint8_t* W, int64_t N, int64_t K, const float* x, int64_t M, float* y,
+            bool accumulate = false);
 // out (n, K) = the dequantised rows ids[0..n) of W.
 void rows(QType t, const uint8_t* W, int64_t K, const int64_t* ids, int64_t n, float* out);
 
@@ -49,10 +51,10 @@ constexpr int64_t kKC = 256;
 struct Kernels {
   const char* name;
   int mr, np;  // GEMM register tile: mr rows of W × np columns of xᵀ
-  // y[r] = Σ_k w(r, k)·x[k] for the nrows rows starting at W (rows `rb` bytes apart); xsum[b] is
-  // Σ x over block b (used by Q4_0/Q4_1).
+  // y[r] (+)= Σ_k w(r, k)·x[k] for the nrows rows starting at W (rows `rb` bytes apart); xsum[b] is
+  // Σ x over block b (used by Q4_0/Q4_1). accumulate: add to y instead of overwriting it.
   void (*dot)(QType t, const uint8_t* W, int64_t rb, int64_t nrows, int64_t K, const float* x,
-              const float* xsum, float* y);
+              const float* xsum, float* y, bool accumulate);
   // out[j] = w(row, k0 + j) for j < kc; k0 and kc multiples of 32 (or k0 = 0, kc = K).
   void (*dequant)(QType t, const uint8_t* row, int64_t k0, int64_t kc, float* out);
   // C[r*ldc + i] (+)= Σ_{k<kc} A[r*kKC + k] · B[k*np + i] for r < nr (≤ mr), i < np; A holds mr

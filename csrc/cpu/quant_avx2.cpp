@@ -73,7 +73,7 @@ struct Q8_0Fmt {
 // file for why rows are not interleaved).
 template <class F>
 TL_Q256 void dot_blocks(const uint8_t* W, int64_t rb, int64_t nrows, int64_t K, const float* x,
-                        const float* xsum, float* y) {
+                        const float* xsum, float* y, bool accumulate) {
   const int64_t nb = K / 32;
   for (int64_t r = 0; r < nrows; ++r) {
     const uint8_t* w = W + r * rb;
@@ -85,7 +85,7 @@ TL_Q256 void dot_blocks(const uint8_t* W, int64_t rb, int64_t nrows, int64_t K, 
       F::step(w + (b + 1) * F::kSize, x + 32 * b + 32, xsum[b + 1], a1, o1);
     }
     if (b < nb) F::step(w + b * F::kSize, x + 32 * b, xsum[b], a0, o0);
-    y[r] = hsum(_mm256_add_ps(a0, a1)) + (o0 + o1);
+    y[r] = (accumulate ? y[r] : 0.f) + (hsum(_mm256_add_ps(a0, a1)) + (o0 + o1));
   }
 }
 
@@ -113,7 +113,8 @@ TL_Q256_INLINE float load1(QType t, const uint8_t* row, int64_t k) {
   return f;
 }
 
-TL_Q256 void dot_floats(QType t, const uint8_t* W, int64_t rb, int64_t nrows, int64_t K, const float* x, float* y) {
+TL_Q256 void dot_floats(QType t, const uint8_t* W, int64_t rb, int64_t nrows, int64_t K, const float* x, float* y,
+                bool accumulate) {
   for (int64_t r = 0; r < nrows; ++r) {
     const uint8_t* w = W + r * rb;
     __m256 a0 = _mm256_setzero_ps(), a1 = a0;
@@ -124,17 +125,17 @@ TL_Q256 void dot_floats(QType t, const uint8_t* W, int64_t rb, int64_t nrows, in
     }
     float s = hsum(_mm256_add_ps(a0, a1));
     for (; k < K; ++k) s += load1(t, w, k) * x[k];
-    y[r] = s;
+    y[r] = (accumulate ? y[r] : 0.f) + s;
   }
 }
 
 TL_Q256 void dot(QType t, const uint8_t* W, int64_t rb, int64_t nrows, int64_t K, const float* x,
-                 const float* xsum, float* y) {
+                 const float* xsum, float* y, bool accumulate) {
   switch (t) {
-    case QType::Q4_1: return dot_blocks<Q4_1Fmt>(W, rb, nrows, K, x, xsum, y);
-    case QType::Q4_0: return dot_blocks<Q4_0Fmt>(W, rb, nrows, K, x, xsum, y);
-    case QType::Q8_0: return dot_blocks<Q8_0Fmt>(W, rb, nrows, K, x, xsum, y);
-    default: return dot_floats(t, W, rb, nrows, K, x, y);
+    case QType::Q4_1: return dot_blocks<Q4_1Fmt>(W, rb, nrows, K, x, xsum, y, accumulate);
+    case QType::Q4_0: return dot_blocks<Q4_0Fmt>(W, rb, nrows, K, x, xsum, y, accumulate);
+    case QType::Q8_0: return dot_blocks<Q8_0Fmt>(W, rb, nrows, K, x, xsum, y, accumulate);
+    default: return dot_floats(t, W, rb, nrows, K, x, y, accumulate);
   }
 }
 

@@ -100,7 +100,7 @@ constexpr int64_t kPrefetchBytes = 1024;
 
 template <class F>
 TL_Q512 void dot_blocks(const uint8_t* W, int64_t rb, int64_t nrows, int64_t K, const float* x,
-                        const float* xsum, float* y) {
+                        const float* xsum, float* y, bool accumulate) {
   const int64_t nb = K / 32;
   for (int64_t r = 0; r < nrows; ++r) {
     const uint8_t* w = W + r * rb;
@@ -117,7 +117,7 @@ TL_Q512 void dot_blocks(const uint8_t* W, int64_t rb, int64_t nrows, int64_t K, 
     if (b < nb)
       F::step(w + b * F::kSize, _mm512_loadu_ps(x + 32 * b), _mm512_loadu_ps(x + 32 * b + 16),
               F::xsum_vec(xsum[b]), a0, o0);
-    y[r] = _mm512_reduce_add_ps(_mm512_add_ps(a0, a1)) + hsum4(_mm_add_ps(o0, o1));
+    y[r] = (accumulate ? y[r] : 0.f) + (_mm512_reduce_add_ps(_mm512_add_ps(a0, a1)) + hsum4(_mm_add_ps(o0, o1)));
   }
 }
 
@@ -134,7 +134,8 @@ TL_Q512_INLINE __m512 load16(QType t, const uint8_t* row, int64_t k, int64_t n) 
   }
 }
 
-TL_Q512 void dot_floats(QType t, const uint8_t* W, int64_t rb, int64_t nrows, int64_t K, const float* x, float* y) {
+TL_Q512 void dot_floats(QType t, const uint8_t* W, int64_t rb, int64_t nrows, int64_t K, const float* x, float* y,
+                bool accumulate) {
   for (int64_t r = 0; r < nrows; ++r) {
     const uint8_t* w = W + r * rb;
     __m512 a0 = _mm512_setzero_ps(), a1 = a0;
@@ -147,17 +148,17 @@ TL_Q512 void dot_floats(QType t, const uint8_t* W, int64_t rb, int64_t nrows, in
       const int64_t n = K - k < 16 ? K - k : 16;
       a0 = _mm512_fmadd_ps(load16(t, w, k, n), _mm512_maskz_loadu_ps((__mmask16)((1u << n) - 1), x + k), a0);
     }
-    y[r] = _mm512_reduce_add_ps(_mm512_add_ps(a0, a1));
+    y[r] = (accumulate ? y[r] : 0.f) + _mm512_reduce_add_ps(_mm512_add_ps(a0, a1));
   }
 }
 
 TL_Q512 void dot(QType t, const uint8_t* W, int64_t rb, int64_t nrows, int64_t K, const float* x,
-                 const float* xsum, float* y) {
+                 const float* xsum, float* y, bool accumulate) {
   switch (t) {
-    case QType::Q4_1: return dot_blocks<Q4_1Fmt>(W, rb, nrows, K, x, xsum, y);
-    case QType::Q4_0: return dot_blocks<Q4_0Fmt>(W, rb, nrows, K, x, xsum, y);
-    case QType::Q8_0: return dot_blocks<Q8_0Fmt>(W, rb, nrows, K, x, xsum, y);
-    default: return dot_floats(t, W, rb, nrows, K, x, y);
+    case QType::Q4_1: return dot_blocks<Q4_1Fmt>(W, rb, nrows, K, x, xsum, y, accumulate);
+    case QType::Q4_0: return dot_blocks<Q4_0Fmt>(W, rb, nrows, K, x, xsum, y, accumulate);
+    case QType::Q8_0: return dot_blocks<Q8_0Fmt>(W, rb, nrows, K, x, xsum, y, accumulate);
+    default: return dot_floats(t, W, rb, nrows, K, x, y, accumulate);
   }
 }
 

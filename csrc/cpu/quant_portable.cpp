@@ -71,8 +71,8 @@ float dot_row(QType t, const uint8_t* w, int64_t K, const float* x, const float*
 }
 
 void dot(QType t, const uint8_t* W, int64_t rb, int64_t nrows, int64_t K, const float* x, const float* xsum,
-         float* y) {
-  for (int64_t r = 0; r < nrows; ++r) y[r] = dot_row(t, W + r * rb, K, x, xsum);
+         float* y, bool accumulate) {
+  for (int64_t r = 0; r < nrows; ++r) y[r] = (accumulate ? y[r] : 0.f) + dot_row(t, W + r * rb, K, x, xsum);
 }
 
 void dequant(QType t, const uint8_t* row, int64_t k0, int64_t kc, float* out) {

