@@ -78,3 +78,29 @@ if model_path() is not None:
          targets=[ratio_at_most(1.0), limit_at_least(0.5)], heavy=True)(_decode_pair)
     case("SmolLM2-135M Q4_1 prompt 128 tokens", "llm", flops=2.0 * _MATMUL_PARAMS * PROMPT + 2.0 * 576 * 49152,
          targets=[ratio_at_most(1.0)], heavy=True)(_prefill_pair)
+
+
+# ---- the quantised matrix-vector kernel alone (random weights; no model file needed) --------------
+def _quant_matvec_pair(qtype, N, K):
+    def build():
+        import torch
+
+        from tinygrad_lite import _C
+        from tinygrad_lite.io import quants as Q
+        rng = np.random.default_rng(0)
+        raw = Q.quantize(qtype, rng.standard_normal((N, K)).astype(np.float32))
+        qm = _C.QuantMatrix(qtype, N, K, raw)
+        w = torch.from_numpy(Q.dequantize(qtype, raw, (N, K)))
+        x = rng.standard_normal((1, K)).astype(np.float32)
+        xa, xt = _C.from_numpy(x), torch.from_numpy(x)  # qm holds `raw` (the buffer protocol keeps it)
+
+        def theirs():
+            return torch.nn.functional.linear(xt, w)
+        return (lambda: qm.matmul(xa).numpy()), theirs
+    return build
+
+
+for _t, _N, _K, _heavy in (("Q4_1", 1536, 576, False), ("Q8_0", 49152, 576, True)):
+    _bytes = _N * _K // 32 * (20 if _t == "Q4_1" else 34)
+    case(f"{_t} mat-vec {_N}x{_K} (vs fp32 linear)", "llm", bytes=_bytes, targets=[ratio_at_most(1.0)],
+         heavy=_heavy)(_quant_matvec_pair(_t, _N, _K))
