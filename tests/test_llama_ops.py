@@ -70,7 +70,8 @@ def reference_attention(q, kc, vc, pos0):
 
 
 @pytest.mark.parametrize("T,H,Hkv,hd,pos0", [(1, 9, 3, 64, 0), (1, 9, 3, 64, 37), (6, 4, 2, 16, 0), (5, 4, 4, 8, 9),
-                                             (3, 6, 1, 32, 100)])
+                                             (3, 6, 1, 32, 100),  # below: T >= 8, the GEMM path
+                                             (8, 9, 3, 64, 0), (12, 4, 2, 16, 5), (33, 6, 1, 32, 30)])
 def test_attention_appends_to_the_cache_and_attends_causally(T, H, Hkv, hd, pos0):
     cap = pos0 + T + 3
     kc = np.zeros((Hkv, cap, hd), np.float32)

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "../core/parallel.h"
+#include "gemm.h"
 #include "simd.h"
 #include "simd_math.h"
 
@@ -36,6 +37,9 @@
 namespace tl {
 namespace llama {
 namespace {
+
+// From this many tokens at once, attention runs as GEMMs (a prompt); below, as row-by-row dots.
+constexpr int64_t kGemmAttentionMinT = 8;
 
 TL_LL_INLINE int32_t f2i(float f) { int32_t i; std::memcpy(&i, &f, 4); return i; }
 TL_LL_INLINE float i2f(int32_t i) { float f; std::memcpy(&f, &i, 4); return f; }
@@ -138,6 +142,27 @@ TL_LL_PER_TARGET(attend, (const float* q, const float* K, const float* V, float*
                           int64_t hd, float scale),
                  (q, K, V, out, p, G, S, hd, scale))
 
+// Rows [t0, t1) of a (T, S) score matrix → causal softmax in place: row t keeps columns s < t + off.
+TL_LL_INLINE void causal_softmax_body(float* P, int64_t t0, int64_t t1, int64_t S, int64_t off) {
+  for (int64_t t = t0; t < t1; ++t) {
+    float* row = P + t * S;
+    const int64_t n = std::min(S, t + off);
+    float m = -INFINITY;
+    for (int64_t s = 0; s < n; ++s) m = std::max(m, row[s]);
+    float sum = 0.f;
+#pragma omp simd reduction(+ : sum)
+    for (int64_t s = 0; s < n; ++s) {
+      row[s] = vexp(row[s] - m);
+      sum += row[s];
+    }
+    const float inv = 1.f / sum;
+#pragma omp simd
+    for (int64_t s = 0; s < n; ++s) row[s] *= inv;
+    for (int64_t s = n; s < S; ++s) row[s] = 0.f;
+  }
+}
+TL_LL_PER_TARGET(causal_softmax, (float* P, int64_t t0, int64_t t1, int64_t S, int64_t off), (P, t0, t1, S, off))
+
 TL_LL_INLINE void silu_mul_body(const float* g, const float* u, float* y, int64_t i0, int64_t i1) {
 #pragma omp simd
   for (int64_t i = i0; i < i1; ++i) y[i] = g[i] / (1.f + vexp(-g[i])) * u[i];
@@ -165,7 +190,22 @@ void attention(const float* q, const float* k, const float* v, float* k_cache, f
   const int64_t group = H / Hkv;
   const float scale = 1.f / std::sqrt((float)hd);
   const int64_t S_max = pos0 + T;
-  // one task per (token, kv head): its `group` query heads are consecutive in q and out
+  if (T >= kGemmAttentionMinT) {
+    // A prompt: per query head, scores = q_h·K_gᵀ·scale (T, S) and out_h = softmax(scores)·V_g as two
+    // GEMMs (strided operands read in place, threads inside the GEMM), masked causally in between.
+    std::vector<float> P((size_t)(T * S_max));
+    for (int64_t h = 0; h < H; ++h) {
+      const float* Kg = k_cache + (h / group) * cap * hd;
+      const float* Vg = v_cache + (h / group) * cap * hd;
+      gemm_f32(T, S_max, hd, scale, q + h * hd, H * hd, 1, Kg, 1, hd, 0.f, P.data(), S_max, 1, get_num_threads());
+      parallel_for(T, T * S_max * 8, [&](int64_t t0, int64_t t1) {
+        causal_softmax_run(P.data(), t0, t1, S_max, pos0 + 1);
+      });
+      gemm_f32(T, hd, S_max, 1.f, P.data(), S_max, 1, Vg, hd, 1, 0.f, out + h * hd, H * hd, 1, get_num_threads());
+    }
+    return;
+  }
+  // decoding: one task per (token, kv head): its `group` query heads are consecutive in q and out
   parallel_for(T * Hkv, T * H * S_max * hd * 2, [&](int64_t i0, int64_t i1) {
     std::vector<float> p((size_t)(group * S_max));
     for (int64_t i = i0; i < i1; ++i) {

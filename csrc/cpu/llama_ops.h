@@ -16,6 +16,8 @@
 //              [pos0, pos0 + T) of the caches, then for every query head h (kv head h / (H/Hkv)),
 //              token t attends to positions s ≤ pos0 + t (causal):
 //                a_s = (q·k_s)/sqrt(hd),  p = softmax(a),  out[t, h] = Σ_s p_s·v_s
+//              Decoding (T < 8): row-by-row dots, each K/V row loaded once for the heads sharing it;
+//              a prompt: per head two GEMMs (scores = q·Kᵀ, out = P·V) with the causal mask between.
 //   silu_mul   g, u (n) -> y (n):  y = g·sigmoid(g)·u   (SwiGLU's gate)
 #pragma once
 #include <cstdint>
