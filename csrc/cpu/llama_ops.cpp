@@ -14,6 +14,7 @@
 
 #include "../core/parallel.h"
 #include "gemm.h"
+#include "pool_for.h"
 #include "simd.h"
 #include "simd_math.h"
 
@@ -172,11 +173,11 @@ TL_LL_PER_TARGET(silu_mul, (const float* g, const float* u, float* y, int64_t i0
 }  // namespace
 
 void rms_norm(const float* x, const float* w, float* y, int64_t T, int64_t D, float eps) {
-  parallel_for(T, T * D, [&](int64_t t0, int64_t t1) { rms_norm_run(x, w, y, t0, t1, D, eps); });
+  pool_for(T, T * D, [&](int64_t t0, int64_t t1) { rms_norm_run(x, w, y, t0, t1, D, eps); });
 }
 
 void rope_(float* x, const float* cos, const float* sin, int64_t T, int64_t H, int64_t hd, int64_t pos0) {
-  parallel_for(T, T * H * hd, [&](int64_t t0, int64_t t1) { rope_run(x, cos, sin, t0, t1, H, hd, pos0); });
+  pool_for(T, T * H * hd, [&](int64_t t0, int64_t t1) { rope_run(x, cos, sin, t0, t1, H, hd, pos0); });
 }
 
 void attention(const float* q, const float* k, const float* v, float* k_cache, float* v_cache, float* out,
@@ -198,7 +199,7 @@ void attention(const float* q, const float* k, const float* v, float* k_cache, f
       const float* Kg = k_cache + (h / group) * cap * hd;
       const float* Vg = v_cache + (h / group) * cap * hd;
       gemm_f32(T, S_max, hd, scale, q + h * hd, H * hd, 1, Kg, 1, hd, 0.f, P.data(), S_max, 1, get_num_threads());
-      parallel_for(T, T * S_max * 8, [&](int64_t t0, int64_t t1) {
+      pool_for(T, T * S_max * 8, [&](int64_t t0, int64_t t1) {
         causal_softmax_run(P.data(), t0, t1, S_max, pos0 + 1);
       });
       gemm_f32(T, hd, S_max, 1.f, P.data(), S_max, 1, Vg, hd, 1, 0.f, out + h * hd, H * hd, 1, get_num_threads());
@@ -206,7 +207,7 @@ void attention(const float* q, const float* k, const float* v, float* k_cache, f
     return;
   }
   // decoding: one task per (token, kv head): its `group` query heads are consecutive in q and out
-  parallel_for(T * Hkv, T * H * S_max * hd * 2, [&](int64_t i0, int64_t i1) {
+  pool_for(T * Hkv, T * H * S_max * hd * 2, [&](int64_t i0, int64_t i1) {
     std::vector<float> p((size_t)(group * S_max));
     for (int64_t i = i0; i < i1; ++i) {
       const int64_t t = i / Hkv, g = i % Hkv;
@@ -218,7 +219,7 @@ void attention(const float* q, const float* k, const float* v, float* k_cache, f
 }
 
 void silu_mul(const float* g, const float* u, float* y, int64_t n) {
-  parallel_for(n, n * 8, [&](int64_t i0, int64_t i1) { silu_mul_run(g, u, y, i0, i1); });
+  pool_for(n, n * 8, [&](int64_t i0, int64_t i1) { silu_mul_run(g, u, y, i0, i1); });
 }
 
 }  // namespace llama

@@ -8,6 +8,7 @@
 
 #include "../core/parallel.h"
 #include "gemm.h"
+#include "pool_for.h"
 #include "simd.h"
 
 namespace tl {
@@ -102,7 +103,7 @@ void gemm(const Kernels& kn, QType t, const uint8_t* W, int64_t N, int64_t K, co
     }
   });
   // y[m][n] (+)= yT[n][m], in 32×32 tiles so both sides stay in cache lines.
-  parallel_for((M + 31) / 32, M * N, [&](int64_t b0, int64_t b1) {
+  pool_for((M + 31) / 32, M * N, [&](int64_t b0, int64_t b1) {
     for (int64_t mb = b0 * 32; mb < std::min(M, b1 * 32); mb += 32)
       for (int64_t nb = 0; nb < N; nb += 32)
         for (int64_t m = mb; m < std::min(M, mb + 32); ++m)
@@ -158,7 +159,7 @@ void matmul(QType t, const uint8_t* W, int64_t N, int64_t K, const float* x, int
 void rows(QType t, const uint8_t* W, int64_t K, const int64_t* ids, int64_t n, float* out) {
   const Kernels& kn = kernels();
   const int64_t rb = row_bytes(t, K);
-  parallel_for(n, n * K, [&](int64_t i0, int64_t i1) {
+  pool_for(n, n * K, [&](int64_t i0, int64_t i1) {
     for (int64_t i = i0; i < i1; ++i) kn.dequant(t, W + ids[i] * rb, 0, K, out + i * K);
   });
 }
