@@ -87,6 +87,17 @@ def test_reads_metadata_of_every_type_and_tensors(tmp_path, version):
         f.require("nope")
 
 
+def test_load_tensors_copies_into_one_aligned_buffer(tmp_path):
+    f = GGUFFile(write(tmp_path, make_gguf(KV, TENSORS)))
+    got = f.load_tensors(["w.q8_0", "norm"])
+    for name, arr in got.items():
+        assert arr.dtype == np.uint8 and arr.ctypes.data % 64 == 0
+        assert arr.tobytes() == bytes(f.tensor_bytes(name))
+    assert got["w.q8_0"].base is got["norm"].base  # one allocation
+    with pytest.raises(KeyError, match="no tensor named"):
+        f.load_tensors(["nope"])
+
+
 def test_alignment_from_metadata(tmp_path):
     data = make_gguf([("general.alignment", 4, 64)], TENSORS, alignment=64)
     f = GGUFFile(write(tmp_path, data))

@@ -109,12 +109,12 @@ def tiny(tmp_path_factory):
     path = tmp_path_factory.mktemp("tiny") / "tiny-llama.gguf"
     path.write_bytes(make_gguf(kv, tensors))
     from tinygrad_lite.models.llama import LlamaForCausalLM
-    return LlamaForCausalLM.from_gguf(str(path)), hf_load(str(path))
+    return LlamaForCausalLM.from_gguf(str(path)), hf_load(str(path)), str(path)
 
 
 @pytest.mark.parametrize("threads", [1, 2])
 def test_tiny_llama_matches_transformers(tiny, threads):
-    ours, hf = tiny
+    ours, hf, _ = tiny
     old = tl.get_num_threads()
     tl.set_num_threads(threads)
     try:
@@ -152,8 +152,17 @@ def test_rope_on_permuted_rows_equals_rotate_half():
     np.testing.assert_allclose(ours, permute_rows(ref.reshape(T, H * hd).T, H).T.reshape(T, H, hd), atol=1e-6)
 
 
+def test_weights_copied_to_memory_give_the_same_logits(tiny):
+    from tinygrad_lite.models.llama import LlamaForCausalLM
+    ours, _, path = tiny
+    copied = LlamaForCausalLM.from_gguf(path, use_mmap=False)
+    ids = [3, 1, 4, 1, 5, 9, 2, 6, 5, 3]
+    np.testing.assert_array_equal(copied(ids).logits.numpy(), ours(ids).logits.numpy())
+    assert copied.lm_head.weight.data_ptr != ours.lm_head.weight.data_ptr
+
+
 def test_bad_input(tiny):
-    ours, _ = tiny
+    ours, _, _ = tiny
     with pytest.raises(IndexError, match="out of range for a vocabulary of 96"):
         ours([5, 96])
     with pytest.raises(ValueError, match="context is 128"):

@@ -218,12 +218,15 @@ class LlamaForCausalLM:
         self.config, self.model, self.lm_head = config, model, lm_head
 
     @classmethod
-    def from_gguf(cls, path):
-        """Map the file and wrap its tensors (blk.N.attn_q.weight -> model.layers[N].self_attn.q_proj ...)."""
+    def from_gguf(cls, path, use_mmap=True):
+        """Map the file and wrap its tensors (blk.N.attn_q.weight -> model.layers[N].self_attn.q_proj ...).
+        use_mmap=True reads the quantised weights in place from the file's map; False copies them once into
+        memory backed by huge pages (GGUFFile.load_tensors; faster to stream) — never expanded either way."""
         f = path if isinstance(path, GGUFFile) else GGUFFile(path)
         config = LlamaConfig.from_gguf(f)
         for name in ["token_embd.weight", "output_norm.weight"]:
             f.tensor_info(name)
+        copies = {} if use_mmap else f.load_tensors([n for n, i in f.tensors.items() if len(i.shape) == 2])
 
         def norm(name):
             info = f.tensor_info(name)
@@ -233,7 +236,7 @@ class LlamaForCausalLM:
             return LlamaRMSNorm(_C.from_numpy(w), config.rms_norm_eps)
 
         def linear(name, shape):
-            lin = QuantLinear.from_gguf(f, name)
+            lin = QuantLinear.from_gguf(f, name, copies.get(name))
             if (lin.out_features, lin.in_features) != shape:
                 raise GGUFError(f"{f.path}: {name} has shape {(lin.out_features, lin.in_features)}, expected {shape}")
             return lin
@@ -248,7 +251,7 @@ class LlamaForCausalLM:
             mlp = LlamaMLP(linear(b + "ffn_gate.weight", (F, D)), linear(b + "ffn_up.weight", (F, D)),
                            linear(b + "ffn_down.weight", (D, F)))
             layers.append(LlamaDecoderLayer(attn, mlp, norm(b + "attn_norm.weight"), norm(b + "ffn_norm.weight")))
-        embed = QuantEmbedding.from_gguf(f, "token_embd.weight")
+        embed = QuantEmbedding.from_gguf(f, "token_embd.weight", copies.get("token_embd.weight"))
         if embed.weight.shape != (config.vocab_size, D):
             raise GGUFError(f"{f.path}: token_embd.weight has shape {embed.weight.shape}, expected "
                             f"{(config.vocab_size, D)}")

@@ -12,11 +12,12 @@ from ..tensor import Tensor
 from .module import Module
 
 
-def _quant_matrix(gguf, name):
+def _quant_matrix(gguf, name, buffer=None):
     info = gguf.tensor_info(name)
     if len(info.shape) != 2:
         raise ValueError(f"{gguf.path}: tensor {name!r} has shape {info.shape}; a 2-D matrix was expected")
-    return _C.QuantMatrix(info.type_name, info.shape[0], info.shape[1], gguf.tensor_bytes(name))
+    return _C.QuantMatrix(info.type_name, info.shape[0], info.shape[1],
+                          gguf.tensor_bytes(name) if buffer is None else buffer)
 
 
 class QuantLinear(Module):
@@ -30,8 +31,9 @@ class QuantLinear(Module):
         self.out_features, self.in_features = weight.shape
 
     @classmethod
-    def from_gguf(cls, gguf, name):
-        return cls(_quant_matrix(gguf, name))
+    def from_gguf(cls, gguf, name, buffer=None):
+        """Wrap tensor `name` of a GGUFFile: its bytes in the file's map, or `buffer` (a copy of them)."""
+        return cls(_quant_matrix(gguf, name, buffer))
 
     def forward(self, x):
         return Tensor._wrap(self.weight.matmul(x._data))
@@ -51,8 +53,9 @@ class QuantEmbedding(Module):
         self.num_embeddings, self.embedding_dim = weight.shape
 
     @classmethod
-    def from_gguf(cls, gguf, name):
-        return cls(_quant_matrix(gguf, name))
+    def from_gguf(cls, gguf, name, buffer=None):
+        """Wrap tensor `name` of a GGUFFile: its bytes in the file's map, or `buffer` (a copy of them)."""
+        return cls(_quant_matrix(gguf, name, buffer))
 
     def forward(self, ids):
         return Tensor._wrap(self.weight.rows(ids._data if isinstance(ids, Tensor) else list(ids)))
