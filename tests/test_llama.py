@@ -161,6 +161,21 @@ def test_weights_copied_to_memory_give_the_same_logits(tiny):
     assert copied.lm_head.weight.data_ptr != ours.lm_head.weight.data_ptr
 
 
+def test_cache_clone_and_crop(tiny):
+    from tinygrad_lite.models.llama import KVCache
+    ours, _, _ = tiny
+    cache = KVCache(ours.config, capacity=4)  # grows while prefilling
+    ours([5, 6, 7, 8, 9, 10], cache)
+    twin = cache.clone()
+    a = ours([11], cache).logits.numpy()
+    cache.crop(6)
+    np.testing.assert_array_equal(ours([11], cache).logits.numpy(), a)
+    np.testing.assert_array_equal(ours([11], twin).logits.numpy(), a)
+    assert cache.seen == twin.seen == 7
+    with pytest.raises(ValueError, match="crop"):
+        cache.crop(8)
+
+
 def test_bad_input(tiny):
     ours, _, _ = tiny
     with pytest.raises(IndexError, match="out of range for a vocabulary of 96"):

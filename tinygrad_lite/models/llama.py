@@ -107,6 +107,20 @@ class KVCache:
         self.k_arrays = [_C.from_numpy(a) for a in self.k]  # the kernels write through these views
         self.v_arrays = [_C.from_numpy(a) for a in self.v]
 
+    def clone(self):
+        """An independent copy (e.g. n continuations of one prefilled prompt)."""
+        c = KVCache.__new__(KVCache)
+        c.config, c.seen, c.capacity = self.config, self.seen, self.capacity
+        c.k, c.v = [a.copy() for a in self.k], [a.copy() for a in self.v]
+        c._wrap()
+        return c
+
+    def crop(self, length):
+        """Forget every position from `length` on (the next token goes at position `length`)."""
+        if not 0 <= length <= self.seen:
+            raise ValueError(f"KVCache.crop: length must be in [0, {self.seen}], got {length}")
+        self.seen = length
+
     def reserve(self, total):
         """Make room for `total` positions (ValueError past the model's context)."""
         limit = self.config.max_position_embeddings
