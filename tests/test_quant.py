@@ -73,6 +73,22 @@ def test_matmul_add_accumulates_in_place(simd, t, M):
         sq.matmul_add_(C.from_numpy(xx), C.from_numpy(xx))
 
 
+@pytest.mark.parametrize("M", [1, 2, 5])
+def test_matmul_many_equals_separate_products(simd, threads, M):
+    mats = [make(t, n, 96) for t, n in (("Q4_1", 600), ("Q8_0", 17), ("F16", 3), ("Q4_1", 1))]
+    x = rng.standard_normal((M, 96)).astype(np.float32)
+    outs = C.quant_matmul_many([q for q, _ in mats], C.from_numpy(x))
+    assert len(outs) == 4
+    for (q, _), y in zip(mats, outs):
+        np.testing.assert_array_equal(y.numpy(), q.matmul(C.from_numpy(x)).numpy())
+    with pytest.raises(ValueError, match="must have 96 columns"):
+        C.quant_matmul_many([mats[0][0], make("Q4_1", 4, 64)[0]], C.from_numpy(x))
+    with pytest.raises(ValueError, match="at least one"):
+        C.quant_matmul_many([], C.from_numpy(x))
+    with pytest.raises(ValueError, match="does not end in"):
+        C.quant_matmul_many([mats[0][0]], C.from_numpy(x[:, :64].copy()))
+
+
 @pytest.mark.parametrize("t", FLOATS)
 @pytest.mark.parametrize("N,K", [(9, 7), (3, 45), (17, 1), (4, 33)])
 @pytest.mark.parametrize("M", [1, 6])

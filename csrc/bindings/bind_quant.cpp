@@ -9,6 +9,7 @@
 //   .matmul_add_(x, out)   out += x · Wᵀ in place (a residual connection fused into the product)
 //   .rows(ids)      ids (...) int64 (an Array or a list) -> (..., cols): dequantised rows (embedding)
 //   .dequantize()   -> (rows, cols) float32 (tests; the model never calls it)
+//   quant_matmul_many([W1, W2, ...], x)  -> [x · W1ᵀ, x · W2ᵀ, ...]: one job for a layer's q/k/v
 //
 // The core has no uint8 dtype, so the weights stay a Python buffer rather than an Array.
 #include <pybind11/pybind11.h>
@@ -121,6 +122,33 @@ Array matmul(const QuantMatrix& q, const Array& x) {
   return y;
 }
 
+// [x · W_iᵀ for each matrix]: matrices with the same number of columns sharing one input (q/k/v).
+std::vector<Array> matmul_many(const std::vector<const QuantMatrix*>& qs, const Array& x) {
+  const char* op = "quant_matmul_many";
+  TL_CHECK(!qs.empty(), ValueError, op << ": expected at least one matrix");
+  check_cpu(x, op);
+  TL_CHECK(x.dtype == DType::Float32, TypeError, op << ": expected a float32 input, got " << dtype_name(x.dtype));
+  const int64_t K = qs[0]->cols;
+  TL_CHECK(x.ndim() >= 1 && x.shape.back() == K, ValueError,
+           op << ": input of shape " << shape_str(x.shape) << " does not end in the matrices' " << K << " columns");
+  std::vector<Array> outs;
+  std::vector<quant::Product> ps;
+  for (const QuantMatrix* q : qs) {
+    TL_CHECK(q != nullptr, TypeError, op << ": expected QuantMatrix objects");
+    TL_CHECK(q->cols == K, ValueError,
+             op << ": every matrix must have " << K << " columns, got one with " << q->cols);
+    Shape s = x.shape;
+    s.back() = q->rows;
+    outs.push_back(Array::empty(s, DType::Float32));
+    ps.push_back({q->type, q->data(), q->rows, outs.back().data<float>()});
+  }
+  Array xc = x.contiguous();
+  const int64_t M = shape_numel(Shape(x.shape.begin(), x.shape.end() - 1));
+  py::gil_scoped_release nogil;
+  quant::matmul_many(ps.data(), (int)ps.size(), K, xc.data<float>(), M);
+  return outs;
+}
+
 // out += x · Wᵀ in place (a residual add fused into the product): out (..., rows) contiguous float32.
 void matmul_add_(const QuantMatrix& q, const Array& x, Array& out) {
   const char* op = "QuantMatrix.matmul_add_";
@@ -199,6 +227,9 @@ static void bind_quant(py::module_& m) {
       .def("__repr__", [](const QuantMatrix& q) {
         return "QuantMatrix(" + q.type_name + ", " + std::to_string(q.rows) + ", " + std::to_string(q.cols) + ")";
       });
+  m.def("quant_matmul_many", &matmul_many, py::arg("matrices"), py::arg("x"),
+        "[x · Wᵀ for W in matrices]: several QuantMatrix with the same columns sharing the input x (..., cols); "
+        "one thread-pool job when decoding");
   m.def("quant_kernels", [] { return std::string(quant::kernels().name); },
         "the kernel set the quantised products use now (follows set_simd_level)");
 }

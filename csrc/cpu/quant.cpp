@@ -49,20 +49,30 @@ void block_sums(const float* x, int64_t K, std::vector<float>& xsum) {
   }
 }
 
-// y (N,) = W · x for one row x (K,).
-void matvec(const Kernels& kn, QType t, const uint8_t* W, int64_t N, int64_t K, const float* x,
-            float* y, bool accumulate) {
-  const int64_t rb = row_bytes(t, K);
+// y_i (N_i,) (+)= W_i · x for products sharing one row x (K,) — one matrix, or a layer's q/k/v — as one
+// job on the GEMM's pool: the caller works too and never waits for a thread the OS has not scheduled
+// (gemm.h), which at ~150 products a decoded token matters more than balance. Each matrix is cut into
+// chunks of whole 16-row groups (whole cache lines of y), about 8 per thread in all, in proportion to
+// its bytes, so a late helper still finds work.
+void matvec_many(const Kernels& kn, const Product* ps, int n, int64_t K, const float* x, bool accumulate) {
   std::vector<float> xsum;
   block_sums(x, K, xsum);
-  const int nt = N * rb >= kDotParallelBytes ? get_num_threads() : 1;
-  // Chunks of whole 16-row groups (whole cache lines of y), about 8 per thread so a late helper
-  // still finds work, on the GEMM's pool: the caller works too and never waits for a thread the OS
-  // has not scheduled (gemm.h), which at ~150 products a decoded token matters more than balance.
-  const int64_t groups = (N + 15) / 16, chunks = std::min<int64_t>(groups, 8 * nt);
-  gemm_parallel_chunks(nt, chunks, [&](int64_t c) {
-    const int64_t r0 = std::min(N, groups * c / chunks * 16), r1 = std::min(N, groups * (c + 1) / chunks * 16);
-    if (r1 > r0) kn.dot(t, W + r0 * rb, rb, r1 - r0, K, x, xsum.data(), y + r0, accumulate);
+  int64_t total = 0;
+  for (int i = 0; i < n; ++i) total += ps[i].N * row_bytes(ps[i].t, K);
+  const int nt = total >= kDotParallelBytes ? get_num_threads() : 1;
+  struct Chunk { int i; int64_t r0, r1; };
+  std::vector<Chunk> chunks;
+  for (int i = 0; i < n; ++i) {
+    const int64_t groups = (ps[i].N + 15) / 16, bytes = ps[i].N * row_bytes(ps[i].t, K);
+    const int64_t c = nt == 1 ? 1 : std::max<int64_t>(1, std::min<int64_t>(groups, 8 * nt * bytes / std::max<int64_t>(total, 1)));
+    for (int64_t j = 0; j < c; ++j)
+      chunks.push_back({i, std::min(ps[i].N, groups * j / c * 16), std::min(ps[i].N, groups * (j + 1) / c * 16)});
+  }
+  gemm_parallel_chunks(nt, (int64_t)chunks.size(), [&](int64_t c) {
+    const Chunk& ch = chunks[c];
+    const Product& p = ps[ch.i];
+    const int64_t rb = row_bytes(p.t, K);
+    if (ch.r1 > ch.r0) kn.dot(p.t, p.W + ch.r0 * rb, rb, ch.r1 - ch.r0, K, x, xsum.data(), p.y + ch.r0, accumulate);
   });
 }
 
@@ -150,10 +160,27 @@ void matmul(QType t, const uint8_t* W, int64_t N, int64_t K, const float* x, int
   }
   const Kernels& kn = kernels();
   if (M < kGemmMinM) {
-    for (int64_t m = 0; m < M; ++m) matvec(kn, t, W, N, K, x + m * K, y + m * N, accumulate);
+    for (int64_t m = 0; m < M; ++m) {
+      const Product p{t, W, N, y + m * N};
+      matvec_many(kn, &p, 1, K, x + m * K, accumulate);
+    }
     return;
   }
   gemm(kn, t, W, N, K, x, M, y, accumulate);
+}
+
+void matmul_many(const Product* ps, int n, int64_t K, const float* x, int64_t M) {
+  if (M <= 0) return;
+  const Kernels& kn = kernels();
+  if (M >= kGemmMinM || K == 0) {
+    for (int i = 0; i < n; ++i) matmul(ps[i].t, ps[i].W, ps[i].N, K, x, M, ps[i].y);
+    return;
+  }
+  std::vector<Product> rows_m(ps, ps + n);
+  for (int64_t m = 0; m < M; ++m) {
+    for (int i = 0; i < n; ++i) rows_m[i].y = ps[i].y + m * ps[i].N;
+    matvec_many(kn, rows_m.data(), n, K, x + m * K, false);
+  }
 }
 
 void rows(QType t, const uint8_t* W, int64_t K, const int64_t* ids, int64_t n, float* out) {

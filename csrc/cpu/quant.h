@@ -43,6 +43,15 @@ int64_t row_bytes(QType t, int64_t K);  // K must be a multiple of the block siz
 // threads from tl::get_num_threads().
 void matmul(QType t, const uint8_t* W, int64_t N, int64_t K, const float* x, int64_t M, float* y,
             bool accumulate = false);
+// Several products sharing x (a layer's q, k, v; gate, up): ps[i].y (M, N_i) = x (M, K) · W_iᵀ. For
+// decoding, one thread-pool job over all of their rows instead of one per matrix.
+struct Product {
+  QType t;
+  const uint8_t* W;
+  int64_t N;
+  float* y;
+};
+void matmul_many(const Product* ps, int n, int64_t K, const float* x, int64_t M);
 // out (n, K) = the dequantised rows ids[0..n) of W.
 void rows(QType t, const uint8_t* W, int64_t K, const int64_t* ids, int64_t n, float* out);
 

@@ -172,15 +172,15 @@ class LlamaRotaryEmbedding:
 class LlamaAttention:
     def __init__(self, config: LlamaConfig, q_proj, k_proj, v_proj, o_proj):
         self.q_proj, self.k_proj, self.v_proj, self.o_proj = q_proj, k_proj, v_proj, o_proj  # QuantLinear
+        self.qkv = [q_proj.weight, k_proj.weight, v_proj.weight]
         self.num_heads, self.num_kv_heads, self.head_dim = (config.num_attention_heads, config.num_key_value_heads,
                                                             config.head_dim)
 
     def forward(self, h, x, cos, sin, k_cache, v_cache, pos0):
         """x += attention(h) · Woᵀ in place;  h, x (T, D)."""
         T, H, Hkv, hd = h.shape[0], self.num_heads, self.num_kv_heads, self.head_dim
-        q = self.q_proj.weight.matmul(h).view([T, H, hd])                # (T, H, hd)
-        k = self.k_proj.weight.matmul(h).view([T, Hkv, hd])              # (T, Hkv, hd)
-        v = self.v_proj.weight.matmul(h).view([T, Hkv, hd])              # (T, Hkv, hd)
+        q, k, v = _C.quant_matmul_many(self.qkv, h)                      # h·Wqᵀ, h·Wkᵀ, h·Wvᵀ in one job
+        q, k, v = q.view([T, H, hd]), k.view([T, Hkv, hd]), v.view([T, Hkv, hd])  # (T, H|Hkv, hd)
         K.apply_rotary_(q, cos, sin, pos0)
         K.apply_rotary_(k, cos, sin, pos0)
         a = K.attention_with_cache(q, k, v, k_cache, v_cache, pos0)     # (T, H, hd)
@@ -192,9 +192,10 @@ class LlamaMLP:
 
     def __init__(self, gate_proj, up_proj, down_proj):
         self.gate_proj, self.up_proj, self.down_proj = gate_proj, up_proj, down_proj  # QuantLinear
+        self.gate_up = [gate_proj.weight, up_proj.weight]
 
     def forward(self, h, x):
-        g = K.silu_mul(self.gate_proj.weight.matmul(h), self.up_proj.weight.matmul(h))  # (T, F)
+        g = K.silu_mul(*_C.quant_matmul_many(self.gate_up, h))                          # (T, F)
         self.down_proj.weight.matmul_add_(g, x)                                           # x (T, D) += g · Wdownᵀ
 
 
