@@ -14,6 +14,8 @@ import pytest
 
 from test_gguf import smollm2_path
 
+pytest.importorskip("tokenizers")
+
 REPO = pathlib.Path(__file__).resolve().parent.parent
 DATA = REPO.parent / "shared" / "data"
 

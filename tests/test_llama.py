@@ -19,10 +19,6 @@ import tinygrad_lite as tl
 from test_gguf import make_gguf, smollm2_path
 from tinygrad_lite.io import quants as Q
 
-torch = pytest.importorskip("torch")
-transformers = pytest.importorskip("transformers")
-pytest.importorskip("gguf")
-
 
 def rel_err(ours, ref):
     """max over positions of max_v |ours − ref| / max_v |ref| (arrays (T, V))."""
@@ -30,19 +26,27 @@ def rel_err(ours, ref):
 
 
 def hf_load(path):
+    """transformers' float32 model from the GGUF (it dequantises every tensor and un-permutes Q/K)."""
     import logging
+    pytest.importorskip("torch")
+    pytest.importorskip("gguf")
+    pytest.importorskip("accelerate")
+    transformers = pytest.importorskip("transformers")
+    import torch
     logging.getLogger("transformers").setLevel(logging.ERROR)
     return transformers.AutoModelForCausalLM.from_pretrained(
         os.path.dirname(path), gguf_file=os.path.basename(path), dtype=torch.float32).eval()
 
 
 def hf_logits(hf, ids):
+    import torch
     with torch.no_grad():
         return hf(torch.tensor([ids])).logits[0].numpy()
 
 
 def hf_greedy(hf, ids, n):
     """argmax decoding with the KV cache, n tokens (no stopping)."""
+    import torch
     out, past, nxt = [], None, torch.tensor([ids])
     with torch.no_grad():
         for _ in range(n):
@@ -73,7 +77,7 @@ def permute_rows(w, n_head):
 
 
 @pytest.fixture(scope="module")
-def tiny(tmp_path_factory):
+def tiny_path(tmp_path_factory):
     rng = np.random.default_rng(0)
     D, F, L, H, Hkv, V, ctx = 64, 96, 2, 4, 2, 96, 128
     hd = D // H
@@ -108,13 +112,23 @@ def tiny(tmp_path_factory):
                     t(b + "ffn_down.weight", w(D, F, scale=0.2), "Q4_1")]
     path = tmp_path_factory.mktemp("tiny") / "tiny-llama.gguf"
     path.write_bytes(make_gguf(kv, tensors))
+    return str(path)
+
+
+@pytest.fixture(scope="module")
+def tiny(tiny_path):
     from tinygrad_lite.models.llama import LlamaForCausalLM
-    return LlamaForCausalLM.from_gguf(str(path)), hf_load(str(path)), str(path)
+    return LlamaForCausalLM.from_gguf(tiny_path)
+
+
+@pytest.fixture(scope="module")
+def tiny_hf(tiny_path):
+    return hf_load(tiny_path)
 
 
 @pytest.mark.parametrize("threads", [1, 2])
-def test_tiny_llama_matches_transformers(tiny, threads):
-    ours, hf, _ = tiny
+def test_tiny_llama_matches_transformers(tiny, tiny_hf, threads):
+    ours, hf = tiny, tiny_hf
     old = tl.get_num_threads()
     tl.set_num_threads(threads)
     try:
@@ -152,10 +166,10 @@ def test_rope_on_permuted_rows_equals_rotate_half():
     np.testing.assert_allclose(ours, permute_rows(ref.reshape(T, H * hd).T, H).T.reshape(T, H, hd), atol=1e-6)
 
 
-def test_weights_copied_to_memory_give_the_same_logits(tiny):
+def test_weights_copied_to_memory_give_the_same_logits(tiny, tiny_path):
     from tinygrad_lite.models.llama import LlamaForCausalLM
-    ours, _, path = tiny
-    copied = LlamaForCausalLM.from_gguf(path, use_mmap=False)
+    ours = tiny
+    copied = LlamaForCausalLM.from_gguf(tiny_path, use_mmap=False)
     ids = [3, 1, 4, 1, 5, 9, 2, 6, 5, 3]
     np.testing.assert_array_equal(copied(ids).logits.numpy(), ours(ids).logits.numpy())
     assert copied.lm_head.weight.data_ptr != ours.lm_head.weight.data_ptr
@@ -163,7 +177,7 @@ def test_weights_copied_to_memory_give_the_same_logits(tiny):
 
 def test_cache_clone_and_crop(tiny):
     from tinygrad_lite.models.llama import KVCache
-    ours, _, _ = tiny
+    ours = tiny
     cache = KVCache(ours.config, capacity=4)  # grows while prefilling
     ours([5, 6, 7, 8, 9, 10], cache)
     twin = cache.clone()
@@ -177,7 +191,7 @@ def test_cache_clone_and_crop(tiny):
 
 
 def test_bad_input(tiny):
-    ours, _, _ = tiny
+    ours = tiny
     with pytest.raises(IndexError, match="out of range for a vocabulary of 96"):
         ours([5, 96])
     with pytest.raises(ValueError, match="context is 128"):
