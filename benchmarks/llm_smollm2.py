@@ -8,7 +8,7 @@ processing (a `--prompt`-token prompt, logits of the
 last position; tokens/s) and greedy decoding (`--decode` tokens after an 8-token prompt, one token per
 call through the KV cache; tokens/s), for ours, transformers (torch float32, the same dequantised
 weights) and llama.cpp (llama-cpp-python, when importable: its own Q4_1 kernels, which quantise the
-activations to 8 bits). Medians over rounds; who goes first rotates.
+activations to 8 bits, so its greedy tokens drift from the float32 reference after a few tokens). Medians over rounds; who goes first rotates.
 
 Limits printed first: the STREAM triad (csrc/cpu/machine_limits.cpp) per thread count, the bytes of
 weights a decoded token reads (every quantised matrix once, the tied Q8_0 head included), and their
@@ -108,18 +108,22 @@ class LlamaCpp:
             self.by_threads[n] = self.llama_cpp.Llama(self.path, n_threads=n, n_threads_batch=n, n_ctx=1024,
                                                       n_batch=512, verbose=False)
 
+    def _last_logits(self, llm):
+        # llama-cpp-python >= 0.3 keeps no scores unless logits_all=True: read the context's last row
+        return np.ctypeslib.as_array(llm._ctx.get_logits(), shape=(llm.n_vocab(),))
+
     def prefill(self, ids):
         llm = self.by_threads[self.n]
         llm.reset()
         llm.eval(ids)
-        return np.asarray(llm.scores[llm.n_tokens - 1])
+        return self._last_logits(llm).copy()
 
     def decode(self, ids, n):
         llm, out = self.by_threads[self.n], []
         llm.reset()
         llm.eval(ids)
         for _ in range(n):
-            out.append(int(np.argmax(llm.scores[llm.n_tokens - 1])))
+            out.append(int(np.argmax(self._last_logits(llm))))
             llm.eval([out[-1]])
         return out
 
