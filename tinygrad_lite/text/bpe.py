@@ -19,10 +19,18 @@ own tokenizer.json splits digits off first; it differs from both on whitespace b
 """
 from __future__ import annotations
 
-import json
 from functools import lru_cache
 
-from tokenizers import AddedToken, Tokenizer, decoders, models, pre_tokenizers, processors
+from tokenizers import (
+    AddedToken,
+    Tokenizer,
+    decoders,
+    models,
+    pre_tokenizers,
+    processors,
+)
+
+from .chat import render_chat_template
 
 CONTROL, USER_DEFINED = 3, 4
 
@@ -148,25 +156,7 @@ class BPETokenizer:
         for i, m in enumerate(messages):
             if not isinstance(m.get("role"), str) or not isinstance(m.get("content"), str):
                 raise ValueError(f"apply_chat_template: message #{i} needs a str 'role' and a str 'content'")
-        text = _compile(template).render(messages=list(messages), add_generation_prompt=add_generation_prompt,
-                                         bos_token=self.bos_token, eos_token=self.eos_token, **kwargs)
+        text = render_chat_template(template, messages, add_generation_prompt,
+                                    bos_token=self.bos_token, eos_token=self.eos_token, **kwargs)
         # the template writes any BOS itself: no post-processor tokens on top
         return self.encode(text, add_special_tokens=False) if tokenize else text
-
-
-@lru_cache(maxsize=8)
-def _compile(template):
-    import jinja2
-    from jinja2.ext import loopcontrols
-    from jinja2.sandbox import ImmutableSandboxedEnvironment
-
-    def raise_exception(message):
-        raise jinja2.exceptions.TemplateError(message)
-
-    def tojson(x, ensure_ascii=False, indent=None, separators=None, sort_keys=False):
-        return json.dumps(x, ensure_ascii=ensure_ascii, indent=indent, separators=separators, sort_keys=sort_keys)
-
-    env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True, extensions=[loopcontrols])
-    env.filters["tojson"] = tojson
-    env.globals["raise_exception"] = raise_exception
-    return env.from_string(template)
