@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <functional>
+#include <type_traits>
 
 #include "../core/errors.h"
 #include "../core/parallel.h"
@@ -306,6 +307,17 @@ void gemm_impl(int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t rsa
   // Matrix-vector products (x·A as Aᵀ·x).
   if (N == 1 && try_gemv<T>(kr, M, K, alpha, A, rsa, csa, B, rsb, beta, C, rsc)) return;
   if (M == 1 && try_gemv<T>(kr, N, K, alpha, B, csb, rsb, A, csa, beta, C, csc)) return;
+  // Skinny products against a weight read in place with contiguous rows (x·wᵀ, decode): stream
+  // the weight once (gemm_skinny.cpp). A short A·B with B's columns contiguous is the same
+  // product transposed: Cᵀ = Bᵀ·Aᵀ with Bᵀ short.
+  if constexpr (std::is_same_v<T, float>) {
+    if (M <= 16 && rsb == 1 && csa == 1 && N >= 4 &&
+        gemm_skinny_f32(M, N, K, alpha, A, rsa, B, csb, beta, C, rsc, csc, nthreads))
+      return;
+    if (N <= 16 && csa == 1 && rsb == 1 && M >= 4 &&
+        gemm_skinny_f32(N, M, K, alpha, B, csb, A, rsa, beta, C, csc, rsc, nthreads))
+      return;
+  }
   // Cᵀ = Bᵀ·Aᵀ when that pads the register tiles much less (N = 10 in a 32-wide tile).
   {
     auto padded = [](int64_t x, int r) { return (x + r - 1) / r * r; };

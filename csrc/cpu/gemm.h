@@ -130,6 +130,12 @@ template <> inline const GemmKernel<double>& gemm_kernel<double>() { return gemm
 void gemm_set_blocking(int mc, int kc, int nc, int64_t thread_min_work);
 // Products with fewer multiply-adds than this stay on the calling thread.
 int64_t gemm_thread_min_work();
+// Skinny path (gemm_skinny.cpp): C[i, j] = alpha·Σ_k X[i, k]·W[j, k] + beta·C[i, j] for i < M ≤ 16,
+// X rows lda apart and W rows ldw apart (both contiguous along k), C(i, j) at C[i*rsc + j*csc].
+// Returns false (nothing done) where it has no kernel (portable SIMD level, M > 16).
+bool gemm_skinny_f32(int64_t M, int64_t N, int64_t K, float alpha, const float* X, int64_t lda,
+                     const float* W, int64_t ldw, float beta, float* C, int64_t rsc, int64_t csc,
+                     int nthreads);
 // GF/s of the float32 micro-kernel alone on cache-resident panels, thread CPU time: the ceiling
 // the driver can reach (mr = 0: the default tile).
 double gemm_ukr_probe_f32(int64_t kc, int64_t reps, int mr);
