@@ -195,15 +195,23 @@ void gemm_serial(const GemmKernel<T>& kr, int64_t M, int64_t N, int64_t K, T alp
   const int64_t lda_bytes = (rsa * (int64_t)sizeof(T)) % 4096;
   const bool a_rows_ok = (lda_bytes >= 512 && lda_bytes <= 4096 - 512) ||
                          rsa * (int64_t)sizeof(T) * MR <= 4096;
-  const bool a_small = M <= 8 * MR || M * K * (int64_t)sizeof(T) <= (256 << 10);
+  // (Or few B panels, N ≤ 4·NR: A is swept that many times, and reading it in place overlaps its
+  // trip from memory with the FMAs, where a copy first would stall on it: P·V in attention.)
+  const bool a_small = M <= 8 * MR || M * K * (int64_t)sizeof(T) <= (256 << 10) || N <= 4 * NR;
   const bool direct_a = csa == 1 && a_small && kr.sa_by_mr[MR] && rsa > 0 && a_rows_ok;
-  const UkrSaFn<T> ukr_sa = direct_a ? kr.sa_by_mr[MR] : nullptr;
+  // Any other row-major A: its block is copied row by row (memcpy speed) with a padded row stride
+  // (one cache line more than a multiple of 64 bytes: the MR rows fall in different L1 sets) and
+  // the in-place micro-kernel reads the copy. A transposing pack costs about 4× more per element,
+  // which shows when N is small: P·V in attention (N = d = 64) packs an element of A per 64 FMAs.
+  const bool a_copy_rows = csa == 1 && !direct_a && kr.sa_by_mr[MR] != nullptr;
+  const int64_t lda_p = (KC + 15) / 16 * 16 + 64 / (int64_t)sizeof(T);
+  const UkrSaFn<T> ukr_sa = direct_a || a_copy_rows ? kr.sa_by_mr[MR] : nullptr;
   // One A block covers all of M: each B panel is used by one sweep over the A panels only, so it
   // is packed right before that sweep into a one-panel buffer that stays in L1/L2, instead of
   // packing the whole KC×NC block first (for a short A and deep KC that block is tens of MiB,
   // written to DRAM and read back: 4× slower skinny products).
   const bool b_per_panel = M <= MC && !direct_b;
-  T* Ap = static_cast<T*>(scratch_a().get(sizeof(T) * (size_t)MC * KC + 256));
+  T* Ap = static_cast<T*>(scratch_a().get(sizeof(T) * (size_t)MC * (a_copy_rows ? lda_p : KC) + 256));
   T* Bp = static_cast<T*>(scratch_b().get(sizeof(T) * (size_t)(b_per_panel ? NR : NC) * KC + 256));
   alignas(64) T tmp[16 * 64];  // edge tile (MR*NR <= 1024)
 
@@ -220,15 +228,16 @@ void gemm_serial(const GemmKernel<T>& kr, int64_t M, int64_t N, int64_t K, T alp
       pack_panel<T>(NR, nr, kc, src, csb, rsb, dst);  // B: lanes = columns
   };
   // One MR×NR tile (mr×nr valid) of C at c, from A panel a (or A in place at ad) and B at b.
-  auto tile = [&](int64_t kc, const T* a, const T* ad, const T* b, int64_t ldb, T* c, int64_t mr,
-                  int64_t nr, T beta_eff) {
+  // (ad: A rows lda apart, read by the in-place micro-kernel.)
+  auto tile = [&](int64_t kc, const T* a, const T* ad, int64_t lda, const T* b, int64_t ldb, T* c,
+                  int64_t mr, int64_t nr, T beta_eff) {
     const bool sa = ad != nullptr;
     if (mr == MR && nr == NR && csc == 1) {
-      if (sa) ukr_sa(kc, ad, rsa, b, ldb, c, rsc, alpha, beta_eff);
+      if (sa) ukr_sa(kc, ad, lda, b, ldb, c, rsc, alpha, beta_eff);
       else ukr(kc, a, b, ldb, c, rsc, alpha, beta_eff);
       return;
     }
-    if (sa) ukr_sa(kc, ad, rsa, b, ldb, tmp, NR, alpha, T(0));
+    if (sa) ukr_sa(kc, ad, lda, b, ldb, tmp, NR, alpha, T(0));
     else ukr(kc, a, b, ldb, tmp, NR, alpha, T(0));
     for (int64_t i = 0; i < mr; ++i)
       for (int64_t j = 0; j < nr; ++j) {
@@ -253,7 +262,13 @@ void gemm_serial(const GemmKernel<T>& kr, int64_t M, int64_t N, int64_t K, T alp
       for (int64_t ic = 0; ic < M; ic += MC) {
         const int64_t mc = std::min(MC, M - ic);
         const int64_t npan_a = (mc + MR - 1) / MR;
-        if (rsa == 1 && !direct_a) {  // Aᵀ stored row-major: the lanes of A's panels are contiguous
+        if (a_copy_rows) {
+          for (int64_t i = 0; i < npan_a * MR; ++i) {
+            T* d = Ap + i * lda_p;
+            if (i < mc) std::memcpy(d, A + (ic + i) * rsa + pc, sizeof(T) * (size_t)kc);
+            else std::memset(d, 0, sizeof(T) * (size_t)kc);  // rows past M: a ragged last panel
+          }
+        } else if (rsa == 1 && !direct_a) {  // Aᵀ stored row-major: the lanes of A's panels are contiguous
           (kr.pack_block ? kr.pack_block : pack_block_generic<T>)(MR, kc, mc, A + ic + pc * csa, csa, Ap);
         } else for (int64_t p = direct_a ? mc / MR : 0; p < npan_a; ++p) {
           const int64_t i0 = p * MR;
@@ -275,8 +290,11 @@ void gemm_serial(const GemmKernel<T>& kr, int64_t M, int64_t N, int64_t K, T alp
         auto run = [&](int64_t ir, int64_t jr, const T* b, int64_t ldb) {
           const int64_t i0 = ir * MR, j0 = jr * NR;
           const int64_t mr = std::min<int64_t>(MR, mc - i0), nr = std::min<int64_t>(NR, nc - j0);
-          const T* ad = direct_a && mr == MR ? A + (ic + i0) * rsa + pc : nullptr;
-          tile(kc, Ap + ir * MR * kc, ad, b, ldb, C + (ic + i0) * rsc + (jc + j0) * csc, mr, nr, beta_eff);
+          const T* ad = direct_a && mr == MR ? A + (ic + i0) * rsa + pc
+                        : a_copy_rows        ? Ap + i0 * lda_p
+                                             : nullptr;
+          tile(kc, Ap + ir * MR * kc, ad, direct_a ? rsa : lda_p, b, ldb, C + (ic + i0) * rsc + (jc + j0) * csc, mr,
+               nr, beta_eff);
         };
         for (int64_t jr = 0; jr < npan_b; ++jr) {
           if (b_per_panel) pack_b_panel(jc, nc, pc, kc, jr, Bp);

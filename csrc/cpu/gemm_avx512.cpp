@@ -30,6 +30,12 @@ namespace {
 #define ST0_PS(i) if constexpr (MR > i) {                                \
   _mm512_storeu_ps(C + i * ldc, _mm512_mul_ps(va, c##i##0));             \
   _mm512_storeu_ps(C + i * ldc + 16, _mm512_mul_ps(va, c##i##1)); }
+#define STP_PS(i) if constexpr (MR > i) {                                \
+  _mm512_storeu_ps(C + i * ldc, c##i##0);                                \
+  _mm512_storeu_ps(C + i * ldc + 16, c##i##1); }
+#define STA_PS(i) if constexpr (MR > i) {                                                    \
+  _mm512_storeu_ps(C + i * ldc, _mm512_add_ps(c##i##0, _mm512_loadu_ps(C + i * ldc)));        \
+  _mm512_storeu_ps(C + i * ldc + 16, _mm512_add_ps(c##i##1, _mm512_loadu_ps(C + i * ldc + 16))); }
 #define ST1_PS(i) if constexpr (MR > i) {                                                     \
   _mm512_storeu_ps(C + i * ldc, _mm512_fmadd_ps(va, c##i##0, _mm512_loadu_ps(C + i * ldc))); \
   _mm512_storeu_ps(C + i * ldc + 16,                                                         \
@@ -55,8 +61,12 @@ TL_AVX512 inline __attribute__((always_inline)) void ukr_f32_body(
     Bp += ldb;
   }
   __m512 va = _mm512_set1_ps(alpha);
-  if (beta == 0.0f) {
+  if (alpha == 1.0f && beta == 0.0f) {  // the common case: no scaling (28 multiplies fewer)
+    TL_REP14(STP_PS)
+  } else if (beta == 0.0f) {
     TL_REP14(ST0_PS)
+  } else if (alpha == 1.0f && beta == 1.0f) {
+    TL_REP14(STA_PS)
   } else if (beta == 1.0f) {
     TL_REP14(ST1_PS)
   } else {
