@@ -346,15 +346,22 @@ void gemm_impl(int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t rsa
   int nt = std::max(1, nthreads);
   if (M * N * K < gemm_thread_min_work()) nt = 1;
   if (nt > 1) {
-    // Split the side with more register tiles.
+    // Each chunk is a whole product: splitting M repacks all of B (K×N) per chunk, splitting N
+    // all of A (M×K). Split the side whose duplicated packing is cheaper, counting a transposing
+    // pack 3× a contiguous copy and a short A read in place as free, as long as that side has a
+    // register tile per thread (else the other side).
     const int64_t tm = (M + MR - 1) / MR, tn = (N + NR - 1) / NR;
-    const bool split_m = tm * NR >= tn * MR;  // compare in elements
+    auto pack_cost = [](bool in_place, bool contiguous) { return in_place ? 0.0 : contiguous ? 1.0 : 3.0; };
+    const double cost_m = double(K) * N * pack_cost(csb == 1 && M <= 8 * MR * nt, csb == 1);
+    const double cost_n = double(M) * K * pack_cost(csa == 1 && M * K * (int64_t)sizeof(T) <= (256 << 10),
+                                                     csa == 1 || rsa == 1);
+    bool split_m = cost_m < cost_n || (cost_m == cost_n && tm * NR >= tn * MR);
+    if ((split_m ? tm : tn) < nt) split_m = !split_m;
     const int64_t units = split_m ? tm : tn, unit = split_m ? MR : NR;
-    // Several chunks per thread: a late or descheduled helper leaves the caller less to do.
-    // But each chunk repacks the whole other operand (K×N or M×K): a chunk gets at least
-    // mc rows / columns, so that packing stays a small share of its work (1024³ in 8 chunks
-    // packed B eight times: 32 MiB of copying, ~10 % of the product).
-    const int64_t min_units = M * N * K >= (int64_t(1) << 27) ? std::max<int64_t>(1, kr.mc / unit) : 1;
+    // One chunk per thread, or more while each keeps ≥ 512 rows (columns): a late or descheduled
+    // helper then leaves the caller less to do, and the repacking stays ≤ ~2 % of a chunk's work
+    // (the old rule, chunks of mc rows, packed B eight times at 1024³: ~10 %).
+    const int64_t min_units = std::max<int64_t>(1, 512 / unit);
     int64_t chunks = std::min<int64_t>(int64_t(nt) * 4, std::max<int64_t>(units / min_units, 1));
     chunks = std::max<int64_t>(chunks / nt * nt, std::min<int64_t>(nt, units));  // balanced
     if (chunks > 1) {
