@@ -3,6 +3,8 @@
 // tl::simd_level() and this CPU, with its cache blocks, comes from gemm_select.cpp.
 #include "gemm.h"
 
+#include <sys/mman.h>
+
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
@@ -25,12 +27,18 @@ struct Scratch {
   void* get(size_t bytes) {
     if (bytes > n) {
       std::free(p);
-      n = (bytes + 4095) / 4096 * 4096;
-      p = std::aligned_alloc(4096, n);
+      // Buffers of 1 MiB or more in 2 MiB pages when the kernel gives them: a 4 MiB packed B
+      // block then needs 2 TLB entries, not 1024.
+      const size_t align = bytes >= (1 << 20) ? (2 << 20) : 4096;
+      n = (bytes + align - 1) / align * align;
+      p = std::aligned_alloc(align, n);
       if (!p) {
         n = 0;
         throw RuntimeError("gemm: out of memory for packing buffers");
       }
+#ifdef MADV_HUGEPAGE
+      if (align > 4096) madvise(p, n, MADV_HUGEPAGE);
+#endif
     }
     return p;
   }
