@@ -87,9 +87,11 @@ def test_gemm_threads_vs_float64(threads, m, k, n, layout):
 
 
 @pytest.mark.parametrize("blocks", [(14, 64, 64), (28, 96, 32), (6, 17, 16)])
-def test_gemm_small_blocks_cross_every_edge(simd, blocks):
-    """Cache blocks forced small: several jc, pc and ic blocks, ragged ones at each edge."""
-    _C.gemm_set_blocking(*blocks)
+@pytest.mark.parametrize("a_stationary", [0, 1])
+def test_gemm_small_blocks_cross_every_edge(simd, blocks, a_stationary):
+    """Cache blocks forced small: several jc, pc and ic blocks, ragged ones at each edge, in both
+    loop orders around the micro-kernel (B panel outer, A panel outer)."""
+    _C.gemm_set_blocking(*blocks, a_stationary=a_stationary)
     try:
         rng = np.random.default_rng(7)
         for m, k, n in [(45, 150, 100), (130, 70, 33), (17, 200, 70)]:
@@ -98,7 +100,7 @@ def test_gemm_small_blocks_cross_every_edge(simd, blocks):
                 b, B = _operand(rng, k, n, layout[1] == "t")
                 _check(tl_np(A @ B), a, b, f"{m}x{k}x{n} {layout} blocks {blocks} on {simd}")
     finally:
-        _C.gemm_set_blocking(0, 0, 0)
+        _C.gemm_set_blocking(0, 0, 0, a_stationary=-1)
     assert _C.gemm_info()["f32_kc"] != blocks[1] or blocks[1] == 0
 
 

@@ -25,6 +25,7 @@ static void bind_gemm(pybind11::module_& m) {
     d["f32_mc"] = kf.mc;
     d["f32_kc"] = kf.kc;
     d["f32_nc"] = kf.nc;
+    d["f32_a_stationary"] = kf.a_stationary;
     d["f64_kernel"] = std::string(kd.name);
     d["f64_mr"] = kd.mr;
     d["f64_nr"] = kd.nr;
@@ -41,8 +42,9 @@ static void bind_gemm(pybind11::module_& m) {
     return d;
   }, "the GEMM path in use: SIMD level, CPU family, micro-kernel, register tile and cache blocks");
   m.def("gemm_set_blocking", &gemm_set_blocking, py::arg("mc") = 0, py::arg("kc") = 0, py::arg("nc") = 0,
-        py::arg("thread_min_work") = -1,
-        "tuning knob: override the cache blocks (0 = this CPU's default) and the threading threshold");
+        py::arg("thread_min_work") = -1, py::arg("a_stationary") = -1,
+        "tuning knob: override the cache blocks (0 = this CPU's default), the threading threshold (-1: "
+        "unchanged) and the loop order (a_stationary 0/1; -1: this CPU's default)");
   m.def("cpu_info", [] {
     const CpuInfo& c = cpu_info();
     py::dict d;

@@ -304,11 +304,20 @@ void gemm_serial(const GemmKernel<T>& kr, int64_t M, int64_t N, int64_t K, T alp
           tile(kc, Ap + ir * MR * kc, ad, direct_a ? rsa : lda_p, b, ldb, C + (ic + i0) * rsc + (jc + j0) * csc, mr,
                nr, beta_eff);
         };
-        for (int64_t jr = 0; jr < npan_b; ++jr) {
-          if (b_per_panel) pack_b_panel(jc, nc, pc, kc, jr, Bp);
-          int64_t ldb;
-          const T* b = b_of(jr, ldb);
-          for (int64_t ir = 0; ir < npan_a; ++ir) run(ir, jr, b, ldb);
+        if (kr.a_stationary && !b_per_panel) {  // each A micro-panel stays in L1, B panels stream
+          for (int64_t ir = 0; ir < npan_a; ++ir)
+            for (int64_t jr = 0; jr < npan_b; ++jr) {
+              int64_t ldb;
+              const T* b = b_of(jr, ldb);
+              run(ir, jr, b, ldb);
+            }
+        } else {  // each B micro-panel stays in L1/L2, A panels stream from the A block in L2
+          for (int64_t jr = 0; jr < npan_b; ++jr) {
+            if (b_per_panel) pack_b_panel(jc, nc, pc, kc, jr, Bp);
+            int64_t ldb;
+            const T* b = b_of(jr, ldb);
+            for (int64_t ir = 0; ir < npan_a; ++ir) run(ir, jr, b, ldb);
+          }
         }
       }
     }

@@ -96,6 +96,10 @@ struct GemmKernel {
   const char* name;
   int mr, nr;      // register tile
   int mc, kc, nc;  // cache blocks (mc a multiple of mr, nc of nr); set by gemm_select.cpp
+  // Loop order around the micro-kernel: false, B micro-panel outer (it stays in L1/L2 while the A
+  // block's panels stream from L2); true, A micro-panel outer (it stays in L1, the B block streams
+  // from L2: BLIS's order for Intel server cores). Set by gemm_select.cpp.
+  bool a_stationary = false;
   UkrFn<T> ukr;
   PackFn<T> pack_copy = nullptr;  // null: the generic loops in gemm.cpp
   PackFn<T> pack_tr = nullptr;
@@ -125,9 +129,9 @@ template <typename T> const GemmKernel<T>& gemm_kernel();
 template <> inline const GemmKernel<float>& gemm_kernel<float>() { return gemm_kernel_f32(); }
 template <> inline const GemmKernel<double>& gemm_kernel<double>() { return gemm_kernel_f64(); }
 
-// Tuning knobs (benchmarks/gemm_tune.py): override the cache blocks (0 = the CPU's default) and
-// the threading threshold (< 0: unchanged).
-void gemm_set_blocking(int mc, int kc, int nc, int64_t thread_min_work);
+// Tuning knobs: override the cache blocks (0 = the CPU's default), the threading threshold (< 0:
+// unchanged) and the loop order (a_stationary: 0 or 1; < 0: the CPU's default).
+void gemm_set_blocking(int mc, int kc, int nc, int64_t thread_min_work, int a_stationary = -1);
 // Products with fewer multiply-adds than this stay on the calling thread.
 int64_t gemm_thread_min_work();
 // Skinny path (gemm_skinny.cpp): C[i, j] = alpha·Σ_k X[i, k]·W[j, k] + beta·C[i, j] for i < M ≤ 16,

@@ -21,13 +21,17 @@
 //   Zen 4 (AMD family 0x19): a 512-bit FMA is two 256-bit halves (32 FLOP/cycle), so each k-step
 //     lasts twice as long and L2 is under half the pressure; 32 KiB L1d, 1 MiB L2. The blocks
 //     this kernel was first tuned with there (KC 384, MC 336: ~90 % of peak) are kept.
-//   Intel AVX-512 server cores (Skylake-SP … Granite Rapids; 48 KiB L1d, 1.25-2 MiB L2 on the
-//     newer ones): two 512-bit FMA ports like Zen 5 but an L2 that sustains about half Zen 5's
-//     bandwidth to L1 and a mesh L3 with high latency. There KC keeps the B micro-panel in L1
-//     (KC·NR·4 ≤ L1/2 → KC 192 at 48 KiB... but at least 256, the C traffic of a shallower KC costs
-//     more), and the larger L2 holds a taller A block. PERF-NOTES measured 61-77 % of peak there
-//     with the Zen 4 blocks; these are the blocks BLIS uses for its SKX kernel's shape.
-//   Generic: the cache sizes alone, with the Intel rule.
+//   Intel AVX-512 server cores (Skylake-SP … Granite Rapids; 48 KiB L1d, 1.25-2 MiB L2, a mesh L3):
+//     two 512-bit FMA ports like Zen 5, but an L2 that sustains about half Zen 5's bandwidth into L1
+//     (the Zen 5 layout streams 184 bytes a k-step from L2) and an L3 with several times the latency.
+//     PERF-NOTES measured 61-77 % of peak there with the Zen 4 blocks. So the layout BLIS uses for
+//     its SKX kernels, with the operands' roles of our tile: the broadcast operand's micro-panel (A,
+//     14×KC) held in L1 (KC 432 at 48 KiB: half of L1), the vector operand's block (B, KC×NC) in half
+//     of L2 (NC 576 at 2 MiB), the A block in L3, and the loop A panel outer (a_stationary): per
+//     k-step only 128 bytes of B come from L2. Not measured here (no Intel machine this session):
+//     _C.gemm_set_blocking(mc, kc, nc, a_stationary=0/1) switches to compare on one.
+//   Generic: the cache sizes alone: the B micro-panel in half of L1 (KC ≥ 256), the A block in half
+//     of L2, B panel outer.
 // A CPU that reports no cache sizes gets 32 KiB / 1 MiB / 8 MiB.
 #include <time.h>
 
@@ -45,11 +49,13 @@ namespace tl {
 namespace {
 
 int g_mc = 0, g_kc = 0, g_nc = 0;                  // overrides (0 = the CPU's default)
+int g_order = -1;                                  // a_stationary override (< 0: the CPU's default)
 int64_t g_thread_min_work = int64_t(1) << 19;      // multiply-adds below which one thread works
 std::atomic<int> g_generation{0};                  // bumped by gemm_set_blocking: caches refill
 
 struct Blocks {
   int mc, kc, nc;
+  bool a_stationary;
 };
 
 int64_t clamp64(int64_t v, int64_t lo, int64_t hi) { return std::max(lo, std::min(hi, v)); }
@@ -70,7 +76,16 @@ Blocks blocks_for(int mr, int nr, int elem) {
       kc = 384 * 4 / elem;
       mc = 24 * 14;
       break;
-    default:  // Intel AVX-512 and generic: the B micro-panel in half of L1, at least 256 deep
+    case CpuFamily::IntelAvx512: {
+      // BLIS's layout for this core, with the operands' roles as in our tile: the broadcast operand's
+      // micro-panel (A, mr×KC) stays in L1 (half of it), the vector operand's block (B, KC×NC) in
+      // half of L2, the A block in L3; the loop runs A panel outer.
+      kc = l1 / 2 / (mr * elem) / 8 * 8;
+      const int64_t nc = clamp64(l2 / 2 / (clamp64(kc, 128, 2048) * elem) / nr * nr, 4 * nr, 8192);
+      mc = l3 / 8 / (clamp64(kc, 128, 2048) * elem);
+      return {(int)clamp64(mc / mr * mr, mr, 128 * mr), (int)clamp64(kc, 128, 2048), (int)nc, true};
+    }
+    default:  // generic: the B micro-panel in half of L1 (at least 256 deep), the A block in half of L2
       kc = std::max<int64_t>(256, l1 / 2 / (nr * elem));
       mc = l2 / 2 / (kc * elem);
       break;
@@ -80,7 +95,7 @@ Blocks blocks_for(int mr, int nr, int elem) {
   // NC: the packed B block (KC×NC) in an eighth of L3, a multiple of nr (Zen 5, 2048³: 4 MiB blocks
   // ran 7 % faster than 8 MiB ones; L3 is shared with the other cores and with A, C and the prefetches).
   int64_t nc = clamp64(l3 / 8 / (kc * elem) / nr * nr, 8 * nr, 8192);
-  return {(int)mc, (int)kc, (int)nc};
+  return {(int)mc, (int)kc, (int)nc, false};
 }
 
 template <typename T>
@@ -117,11 +132,12 @@ const GemmKernel<T>& cached() {
     GemmKernel<T> k = pick<T>(l);
     if (l != SimdLevel::Portable) {  // the portable kernel keeps its own small blocks
       Blocks b = blocks_for(k.mr, k.nr, (int)sizeof(T));
-      k.mc = b.mc, k.kc = b.kc, k.nc = b.nc;
+      k.mc = b.mc, k.kc = b.kc, k.nc = b.nc, k.a_stationary = b.a_stationary;
     }
     if (g_mc > 0) k.mc = std::max(k.mr, g_mc / k.mr * k.mr);
     if (g_kc > 0) k.kc = g_kc;
     if (g_nc > 0) k.nc = std::max(k.nr, g_nc / k.nr * k.nr);
+    if (g_order >= 0) k.a_stationary = g_order > 0;
     e.k = k;
     e.generation = g_generation;
   }
@@ -133,8 +149,8 @@ const GemmKernel<T>& cached() {
 const GemmKernel<float>& gemm_kernel_f32() { return cached<float>(); }
 const GemmKernel<double>& gemm_kernel_f64() { return cached<double>(); }
 
-void gemm_set_blocking(int mc, int kc, int nc, int64_t thread_min_work) {
-  g_mc = std::max(0, mc), g_kc = std::max(0, kc), g_nc = std::max(0, nc);
+void gemm_set_blocking(int mc, int kc, int nc, int64_t thread_min_work, int a_stationary) {
+  g_mc = std::max(0, mc), g_kc = std::max(0, kc), g_nc = std::max(0, nc), g_order = a_stationary;
   if (thread_min_work >= 0) g_thread_min_work = thread_min_work;
   ++g_generation;
 }
