@@ -79,13 +79,6 @@ template <typename T>
 using GemvFn = void (*)(int64_t M, int64_t K, const T* A, int64_t lda, const T* x, T* y,
                         int64_t incy, T alpha, T beta);
 
-// Skinny product with B = wᵀ read in place: C[i, j] = alpha·Σ_k X[i, k]·W[j, k] + beta·C[i, j]
-// for i < M ≤ 16, j < N; X rows lda apart, W rows ldw apart (both contiguous along k), C rows
-// ldc apart. Every W row is read once, all M dot products at a time: memory-bound on W.
-template <typename T>
-using SkinnyFn = void (*)(int64_t M, int64_t N, int64_t K, const T* X, int64_t lda, const T* W,
-                          int64_t ldw, T* C, int64_t ldc, T alpha, T beta);
-
 // The same as UkrFn with A read in place from a row-major block: A(i, k) at A[i*lda + k].
 template <typename T>
 using UkrSaFn = void (*)(int64_t k, const T* A, int64_t lda, const T* Bp, int64_t ldb, T* C,
@@ -96,10 +89,6 @@ struct GemmKernel {
   const char* name;
   int mr, nr;      // register tile
   int mc, kc, nc;  // cache blocks (mc a multiple of mr, nc of nr); set by gemm_select.cpp
-  // Loop order around the micro-kernel: false, B micro-panel outer (it stays in L1/L2 while the A
-  // block's panels stream from L2); true, A micro-panel outer (it stays in L1, the B block streams
-  // from L2: BLIS's order for Intel server cores). Set by gemm_select.cpp.
-  bool a_stationary = false;
   UkrFn<T> ukr;
   PackFn<T> pack_copy = nullptr;  // null: the generic loops in gemm.cpp
   PackFn<T> pack_tr = nullptr;
@@ -110,7 +99,10 @@ struct GemmKernel {
   UkrSaFn<T> sa_by_mr[17] = {};  // A in place (short row-major A: no A packing at all)
   GemvFn<T> gemv_dot = nullptr;  // null: the generic loops in gemm.cpp
   GemvFn<T> gemv_axpy = nullptr;
-  SkinnyFn<T> skinny_wt = nullptr;  // null: the generic loop in gemm_skinny.cpp
+  // Loop order around the micro-kernel: false, B micro-panel outer (it stays in L1/L2 while the A
+  // block's panels stream from L2); true, A micro-panel outer (it stays in L1, the B block streams
+  // from L2: BLIS's order for Intel server cores). Set by gemm_select.cpp.
+  bool a_stationary = false;
 };
 
 // Each returns false (and leaves k alone) when its file was built without that path.

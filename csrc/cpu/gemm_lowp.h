@@ -17,6 +17,7 @@
 // (int8) of float32's bytes, which is what bounds decoding. AMX tiles (Sapphire Rapids and later)
 // would need permission from the OS (cpu_info.h: amx_tiles_granted); no AMX kernel is built here.
 #pragma once
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
