@@ -20,6 +20,7 @@
 #include <cstring>
 #include <vector>
 
+#include "../core/errors.h"
 #include "machine_limits.h"
 #include "simd.h"
 
