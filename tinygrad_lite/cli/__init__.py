@@ -2,14 +2,16 @@
 own module here and registers itself with `add_parser(subparsers)`:
 
     tinygrad-lite train ...      train an image classifier (train.py)
+    tinygrad-lite gpt ...        train a character-level GPT, or sample from one (gpt.py)
 """
 import argparse
 import sys
 
+from . import gpt as _gpt
 from . import train as _train
 from .train import build_net  # noqa: F401  (the seed network, for scripts and tests)
 
-_COMMANDS = (_train,)
+_COMMANDS = (_train, _gpt)
 
 
 def build_parser():
