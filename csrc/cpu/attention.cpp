@@ -42,6 +42,7 @@ namespace {
 
 constexpr int64_t kBlockQ = 64;  // query rows per block (lanes of a score tile)
 constexpr int64_t kBlockK = 64;  // key rows per tile
+constexpr int64_t kFewRows = 2;  // L ≤ this: the forward takes dot products (fwd_rows), not score tiles
 
 // Register tile of the micro-kernels: RR rows × NV vectors of accumulators (AVX2 has 16
 // registers, so a smaller tile there).
@@ -311,6 +312,89 @@ void fwd_block(const Problem<typename O::T>& pr, int64_t item, Scratch<typename 
   }
 }
 
+// ---- forward, few query rows (decoding with a KV cache): one item per (z, key/value head) ----
+// The R = group·L query rows that share key/value head hk are too few to fill the lanes, so the
+// scores are dot products along E instead, S[r][j] (rows contiguous in j); the online softmax
+// runs along each row and out_r += P[r]·V as in fwd_block.
+template <class O>
+typename O::T dot_row(const typename O::T* a, const typename O::T* b, int64_t n) {
+  using V = typename O::V;
+  constexpr int W = O::W;
+  V acc0 = O::zero(), acc1 = O::zero();
+  int64_t e = 0;
+  for (; e + 2 * W <= n; e += 2 * W) {
+    acc0 = O::fmadd(O::load(a + e), O::load(b + e), acc0);
+    acc1 = O::fmadd(O::load(a + e + W), O::load(b + e + W), acc1);
+  }
+  for (; e < n; e += W) {
+    const int64_t k = std::min<int64_t>(W, n - e);
+    acc0 = O::fmadd(load_part<O>(a + e, k, 0), load_part<O>(b + e, k, 0), acc0);
+  }
+  return O::hsum(O::add(acc0, acc1));
+}
+
+template <class O>
+void fwd_rows(const Problem<typename O::T>& pr, int64_t item, Scratch<typename O::T>& s) {
+  using T = typename O::T;
+  const int64_t z = item / pr.Hk, hk = item % pr.Hk, group = pr.Hq / pr.Hk, L = pr.L, R = group * L;
+  const int64_t E = pr.E, Ev = pr.Ev, ldo = pr.Hq * Ev;
+  const T ninf = -std::numeric_limits<T>::infinity();
+  T* S = Scratch<T>::get(s.st, R * kBlockK);
+  T* q = Scratch<T>::get(s.qt, R * E);  // the scaled query rows, r = (h − hk·group)·L + i
+  T* m = Scratch<T>::get(s.m, R);
+  T* l = Scratch<T>::get(s.l, R);
+  T* alpha = Scratch<T>::get(s.alpha, R);
+  T* out = pr.out + z * L * ldo;  // row (i, h) at out[i·ldo + h·Ev]
+  for (int64_t r = 0; r < R; ++r) {
+    const int64_t h = hk * group + r / L, i = r % L;
+    const T* src = pr.qrow(z, h, i);
+    for (int64_t e = 0; e < E; ++e) q[r * E + e] = pr.scale * src[e];
+    m[r] = std::numeric_limits<T>::lowest();
+    l[r] = 0;
+    std::memset(out + i * ldo + h * Ev, 0, (size_t)Ev * sizeof(T));
+  }
+  for (int64_t j0 = 0; j0 < pr.S; j0 += kBlockK) {
+    const int64_t nc = std::min(kBlockK, pr.S - j0);
+    for (int64_t j = 0; j < nc; ++j) {
+      const T* kj = pr.krow(z, hk, j0 + j);
+      for (int64_t r = 0; r < R; ++r) S[r * kBlockK + j] = dot_row<O>(q + r * E, kj, E);
+    }
+    for (int64_t r = 0; r < R; ++r) {
+      const int64_t h = hk * group + r / L, i = r % L;
+      T* Sr = S + r * kBlockK;
+      if (pr.causal)
+        for (int64_t j = std::max<int64_t>(0, i + 1 - j0); j < nc; ++j) Sr[j] = ninf;
+      if (pr.mask_kind == kBoolMask) {
+        const bool* mk = static_cast<const bool*>(pr.mask) + z * pr.ms[0] + h * pr.ms[1] + i * pr.ms[2];
+        for (int64_t j = 0; j < nc; ++j)
+          if (!mk[(j0 + j) * pr.ms[3]]) Sr[j] = ninf;
+      } else if (pr.mask_kind == kFloatMask) {
+        const T* mk = static_cast<const T*>(pr.mask) + z * pr.ms[0] + h * pr.ms[1] + i * pr.ms[2];
+        for (int64_t j = 0; j < nc; ++j) Sr[j] += mk[(j0 + j) * pr.ms[3]];
+      }
+      // online softmax along the row: m' = max(m, max_j S), P = e^(S − m'), l' = l·e^(m − m') + Σ_j P
+      const T mx = std::max(m[r], row_max<O, false>(Sr, nc, nullptr));
+      alpha[r] = std::exp(m[r] - mx);
+      l[r] = l[r] * alpha[r] + row_sumexp<O, true>(Sr, nc, mx, Sr);
+      m[r] = mx;
+      if (pr.p > 0)
+        for (int64_t j = 0; j < nc; ++j) Sr[j] *= pr.keep(z, h, i, j0 + j);
+    }
+    // out rows of each query head: += P·V (rows of one head are ldo apart)
+    for (int64_t g = 0; g < group; ++g)
+      gemm_acc<O>(L, Ev, nc, S + g * L * kBlockK, kBlockK, 1, pr.vrow(z, hk, j0), pr.vs[2],
+                  out + (hk * group + g) * Ev, ldo, alpha + g * L);
+  }
+  for (int64_t r = 0; r < R; ++r) {
+    const int64_t h = hk * group + r / L, i = r % L;
+    const bool any = l[r] > 0;
+    const T inv = any ? T(1) / l[r] : T(0);
+    T* orow = out + i * ldo + h * Ev;
+    for (int64_t e = 0; e < Ev; ++e) orow[e] *= inv;
+    pr.lse[(z * pr.Hq + h) * L + i] = any ? m[r] + std::log(l[r]) : ninf;
+  }
+}
+
 // ---- backward: one key/value head and its query heads -----------------------------------
 template <class O>
 void bwd_head(const Problem<typename O::T>& pr, int64_t item, Scratch<typename O::T>& s) {
@@ -405,6 +489,7 @@ void bwd_head(const Problem<typename O::T>& pr, int64_t item, Scratch<typename O
 }
 
 TL_NN_ENTRIES(fwd_item, (const Problem<T>& pr, int64_t item, Scratch<T>& s), { fwd_block<O>(pr, item, s); })
+TL_NN_ENTRIES(fwd_rows_item, (const Problem<T>& pr, int64_t item, Scratch<T>& s), { fwd_rows<O>(pr, item, s); })
 TL_NN_ENTRIES(bwd_item, (const Problem<T>& pr, int64_t item, Scratch<T>& s), { bwd_head<O>(pr, item, s); })
 
 // fn(item, scratch) for item in [0, n): items handed out one at a time (causal blocks differ in
@@ -532,9 +617,14 @@ std::tuple<Array, Array, Array> scaled_dot_product_attention(const Array& q_in, 
     pr.rng = stream;
     pr.out = out.data<T>();
     pr.lse = lse.data<T>();
+    const double work = (double)Z * Hq * L * S * (E + Ev) / (is_causal ? 2 : 1);
+    if (L <= kFewRows) {  // decoding: a few query rows per key/value head
+      auto f = fwd_rows_item_pick<T>();
+      for_items<T>(Z * Hk, work, [&](int64_t item, Scratch<T>& s) { f(pr, item, s); });
+      return;
+    }
     auto f = fwd_item_pick<T>();
     const int64_t nblk = (L + kBlockQ - 1) / kBlockQ;
-    const double work = (double)Z * Hq * L * S * (E + Ev) / (is_causal ? 2 : 1);
     for_items<T>(Z * Hq * nblk, work, [&](int64_t item, Scratch<T>& s) { f(pr, item, s); });
   });
   return {out.permute({0, 2, 1, 3}), lse, rng};
