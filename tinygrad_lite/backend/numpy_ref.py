@@ -298,15 +298,18 @@ def dropout(x, p):
 
 
 # normalisation: the formulas of csrc/cpu/layer_norm.h in float64
-def _rows(x, normalized_shape):
+def _rows(x, normalized_shape, *params):
     xs, k = _n(x), len(normalized_shape)
     if tuple(xs.shape[len(xs.shape) - k:]) != tuple(normalized_shape):
         raise ValueError(f"layer_norm: given normalized_shape={list(normalized_shape)}, got input of size {xs.shape}")
+    for p in params:
+        if p is not None and tuple(p.shape) != tuple(normalized_shape):
+            raise ValueError(f"layer_norm: weight/bias of shape {tuple(p.shape)}, expected {tuple(normalized_shape)}")
     return xs.astype(np.float64), tuple(range(xs.ndim - k, xs.ndim)), xs.shape[: xs.ndim - k]
 
 
 def layer_norm(x, normalized_shape, weight, bias, eps):
-    xs, ax, stat = _rows(x, normalized_shape)
+    xs, ax, stat = _rows(x, normalized_shape, weight, bias)
     mu = xs.mean(axis=ax, keepdims=True)
     rstd = 1.0 / np.sqrt(((xs - mu) ** 2).mean(axis=ax, keepdims=True) + eps)
     y = (xs - mu) * rstd
@@ -318,7 +321,7 @@ def layer_norm(x, normalized_shape, weight, bias, eps):
 
 
 def _norm_backward(g, x, normalized_shape, mean, rstd, weight, center):
-    xs, ax, _ = _rows(x, normalized_shape)
+    xs, ax, _ = _rows(x, normalized_shape, weight)
     k = len(normalized_shape)
     shape = xs.shape[: xs.ndim - k] + (1,) * k
     mu = _n(mean).astype(np.float64).reshape(shape) if center else 0.0
@@ -339,7 +342,7 @@ def layer_norm_backward(g, x, normalized_shape, mean, rstd, weight, want_weight,
 
 
 def rms_norm(x, normalized_shape, weight, eps):
-    xs, ax, stat = _rows(x, normalized_shape)
+    xs, ax, stat = _rows(x, normalized_shape, weight)
     rstd = 1.0 / np.sqrt((xs ** 2).mean(axis=ax, keepdims=True) + eps)
     y = xs * rstd * (_n(weight) if weight is not None else 1.0)
     return _a(y, x.dtype), _a(rstd.reshape(stat), x.dtype)
