@@ -59,7 +59,7 @@ inline void add_row(typename O::T* acc, int64_t C, F&& f) {
 template <class O, bool LN>
 inline void norm_fwd_rows(const typename O::T* x, const typename O::T* w, const typename O::T* b,
                           typename O::T* y, typename O::T* mean, typename O::T* rstd, int64_t r0, int64_t r1,
-                          int64_t C, typename O::T eps) {
+                          int64_t C, typename O::T eps, bool nt) {
   using T = typename O::T;
   using V = typename O::V;
   const T invC = T(1) / T(C);
@@ -77,13 +77,14 @@ inline void norm_fwd_rows(const typename O::T* x, const typename O::T* w, const 
     if (mean) mean[r] = mu;
     rstd[r] = rs;
     const V vrs = O::set1(rs);
-    write_row<O>(y + r * C, C, false, [&](int64_t i, int64_t n) {
+    write_row<O>(y + r * C, C, nt, [&](int64_t i, int64_t n) {
       V h = O::mul(O::sub(load_part<O>(xr + i, n, 0), vmu), vrs);
       if (w) h = O::mul(h, load_part<O>(w + i, n, 0));
       if (b) h = O::add(h, load_part<O>(b + i, n, 0));
       return h;
     });
   }
+  if (nt) O::fence();
 }
 
 // Rows [r0, r1): x̂ = (x − μ)ρ, ĝ = g·w (g if no w),
@@ -92,7 +93,7 @@ inline void norm_fwd_rows(const typename O::T* x, const typename O::T* w, const 
 template <class O, bool LN>
 inline void norm_bwd_rows(const typename O::T* g, const typename O::T* x, const typename O::T* mean,
                           const typename O::T* rstd, const typename O::T* w, typename O::T* dx, typename O::T* dw,
-                          typename O::T* db, int64_t r0, int64_t r1, int64_t C) {
+                          typename O::T* db, int64_t r0, int64_t r1, int64_t C, bool nt) {
   using T = typename O::T;
   using V = typename O::V;
   const T invC = T(1) / T(C);
@@ -110,24 +111,26 @@ inline void norm_bwd_rows(const typename O::T* g, const typename O::T* x, const 
     const T mgx = sum_row<O>(C, [&](int64_t i, int64_t n) { return O::mul(ghat(i, n), xhat(i, n)); }) * invC;
     if (dx) {
       const V vmg = O::set1(mg), vmgx = O::set1(mgx);
-      write_row<O>(dx + r * C, C, false, [&](int64_t i, int64_t n) {
+      write_row<O>(dx + r * C, C, nt, [&](int64_t i, int64_t n) {
         return O::mul(vrs, O::sub(O::sub(ghat(i, n), vmg), O::mul(xhat(i, n), vmgx)));
       });
     }
     if (dw) add_row<O>(dw, C, [&](int64_t i, int64_t n) { return O::mul(load_part<O>(gr + i, n, 0), xhat(i, n)); });
     if (db) add_row<O>(db, C, [&](int64_t i, int64_t n) { return load_part<O>(gr + i, n, 0); });
   }
+  if (nt) O::fence();
 }
 
+// nt: stream the output past the caches (it is larger than they are; see softmax.h)
 TL_NN_ENTRIES(ln_fwd, (const T* x, const T* w, const T* b, T* y, T* mean, T* rstd, int64_t r0, int64_t r1,
-                       int64_t C, T eps, bool ln), {
-  if (ln) norm_fwd_rows<O, true>(x, w, b, y, mean, rstd, r0, r1, C, eps);
-  else norm_fwd_rows<O, false>(x, w, b, y, mean, rstd, r0, r1, C, eps);
+                       int64_t C, T eps, bool ln, bool nt), {
+  if (ln) norm_fwd_rows<O, true>(x, w, b, y, mean, rstd, r0, r1, C, eps, nt);
+  else norm_fwd_rows<O, false>(x, w, b, y, mean, rstd, r0, r1, C, eps, nt);
 })
 TL_NN_ENTRIES(ln_bwd, (const T* g, const T* x, const T* mean, const T* rstd, const T* w, T* dx, T* dw, T* db,
-                       int64_t r0, int64_t r1, int64_t C, bool ln), {
-  if (ln) norm_bwd_rows<O, true>(g, x, mean, rstd, w, dx, dw, db, r0, r1, C);
-  else norm_bwd_rows<O, false>(g, x, mean, rstd, w, dx, dw, db, r0, r1, C);
+                       int64_t r0, int64_t r1, int64_t C, bool ln, bool nt), {
+  if (ln) norm_bwd_rows<O, true>(g, x, mean, rstd, w, dx, dw, db, r0, r1, C, nt);
+  else norm_bwd_rows<O, false>(g, x, mean, rstd, w, dx, dw, db, r0, r1, C, nt);
 })
 
 // The (R, C) split of x around normalized_shape, validated; `op` names the caller.
@@ -190,7 +193,8 @@ std::tuple<Array, Array, Array> norm_forward(const Array& x_in, const Shape& ns,
     auto f = ln_fwd_pick<T>();
     const T *xp = x.data<T>(), *wp = ptr_or_null<T>(w), *bp = ptr_or_null<T>(b);
     T *yp = y.data<T>(), *mp = ln ? mean.data<T>() : nullptr, *sp = rstd.data<T>();
-    parallel_for(R, R * C * 4, [&](int64_t r0, int64_t r1) { f(xp, wp, bp, yp, mp, sp, r0, r1, C, (T)eps, ln); });
+    const bool nt = x.numel() * (int64_t)sizeof(T) >= kStreamBytes;
+    parallel_for(R, R * C * 4, [&](int64_t r0, int64_t r1) { f(xp, wp, bp, yp, mp, sp, r0, r1, C, (T)eps, ln, nt); });
   });
   return {y, mean, rstd};
 }
@@ -224,6 +228,7 @@ std::tuple<Array, std::optional<Array>, std::optional<Array>> norm_backward(
     const T *gp = g.data<T>(), *xp = x.data<T>(), *mp = ptr_or_null<T>(mean), *sp = rstd.data<T>();
     const T* wp = ptr_or_null<T>(w);
     T* dxp = dx.data<T>();
+    const bool nt = x.numel() * (int64_t)sizeof(T) >= kStreamBytes;
     // rows in P blocks, each with its own dw/db accumulator (P = 1 for small inputs)
     const int64_t work = R * C * 6;
     const int64_t P = (work >= kParallelGrain && R > 1) ? std::min<int64_t>(get_num_threads(), R) : 1;
@@ -233,7 +238,7 @@ std::tuple<Array, std::optional<Array>, std::optional<Array>> norm_backward(
       for (int64_t p = p0; p < p1; ++p) {
         T* pw = want_w ? part.data() + p * 2 * C : nullptr;
         T* pb = want_b ? part.data() + p * 2 * C + C : nullptr;
-        f(gp, xp, mp, sp, wp, dxp, pw, pb, R * p / P, R * (p + 1) / P, C, ln);
+        f(gp, xp, mp, sp, wp, dxp, pw, pb, R * p / P, R * (p + 1) / P, C, ln, nt);
       }
     });
     for (int s = 0; s < 2; ++s) {
