@@ -85,7 +85,8 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     pre = [(1,) * (rank - (t.ndim - 2)) + tuple(t.shape[:-2]) for t in (q, k, v)]
     Hq, Hk, Hv = pre[0][-1], pre[1][-1], pre[2][-1]
     try:
-        batch = tuple(builtins.int(d) for d in np.broadcast_shapes(*[p[:-1] for p in pre]))
+        batch = pre[0][:-1] if pre[0][:-1] == pre[1][:-1] == pre[2][:-1] else \
+            tuple(builtins.int(d) for d in np.broadcast_shapes(*[p[:-1] for p in pre]))
     except ValueError:
         raise ValueError(f"{_OP}: the batch dims of query {tuple(q.shape)}, key {tuple(k.shape)} and value "
                          f"{tuple(v.shape)} do not broadcast") from None
