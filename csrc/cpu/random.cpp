@@ -116,6 +116,13 @@ void fill_inplace(Array& x, const F& fill) {
 
 }  // namespace
 
+PhiloxStream random_reserve(int64_t n) {
+  const auto kb = reserve(n);
+  return {kb.first, kb.second};
+}
+float random_unit_f32(const PhiloxStream& s, int64_t i) { return to_unit<float>(word64(s.key, s.base, i)); }
+double random_unit_f64(const PhiloxStream& s, int64_t i) { return to_unit<double>(word64(s.key, s.base, i)); }
+
 void manual_seed(int64_t seed) {
   GenState& g = gen();
   std::lock_guard<std::mutex> lock(g.mu);

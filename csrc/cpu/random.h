@@ -25,4 +25,14 @@ Array randperm(int64_t n);                      // Fisher–Yates with the gener
 // y = x·mask/(1−p), mask[i] = (U_i ≥ p) (kept with probability 1−p); p = 1: y = 0, mask = 0.
 std::pair<Array, Array> dropout(const Array& x, double p);
 
+// Draws for kernels that consume randomness inside their own loops (attention dropout):
+// random_reserve(n) takes the generator's blocks for n elements, as a call of n elements would,
+// and random_unit_*(s, i) is element i's U[0, 1) — the number rand() of that size gives element i.
+struct PhiloxStream {
+  uint64_t key, base;  // seed, first block
+};
+PhiloxStream random_reserve(int64_t n);
+float random_unit_f32(const PhiloxStream& s, int64_t i);
+double random_unit_f64(const PhiloxStream& s, int64_t i);
+
 }  // namespace tl

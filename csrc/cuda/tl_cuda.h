@@ -123,6 +123,28 @@ int tl_cross_entropy_backward(int dtype, int64_t N, int64_t C, const void* logit
                               int64_t ignore_index, double label_smoothing, int reduction,
                               void* dlogits);
 
+/* ---- layer_norm.cu ---- x, y, g, dx contiguous (R, C); weight, bias (C,) or NULL; mean, rstd (R,).
+ * ln 1: LayerNorm (mean written), ln 0: RMSNorm (mean unused). dw, db may be NULL. ---- */
+int tl_norm(int ln, int dtype, int64_t R, int64_t C, const void* x, const void* w, const void* b, void* y,
+            void* mean, void* rstd, double eps);
+int tl_norm_backward(int ln, int dtype, int64_t R, int64_t C, const void* g, const void* x, const void* mean,
+                     const void* rstd, const void* w, void* dx, void* dw, void* db);
+
+/* ---- attention.cu ---- q (Z, Hq, L, E), k (Z, Hk, S, E), v (Z, Hk, S, Ev), out / g (Z, Hq, L, Ev),
+ * lse (Z, Hq, L), dq/dk/dv like q/k/v, all contiguous; mask NULL or read through the 4 strides ms
+ * over (Z, Hq, L, S); mask_kind 1 bool, 2 float (the dtype); dropout keeps with U ≥ p (Philox at
+ * seed/offset). E, Ev ≤ 256. ---- */
+int tl_attention(int dtype, int64_t Z, int64_t Hq, int64_t Hk, int64_t L, int64_t S, int64_t E, int64_t Ev,
+                 const void* q, const void* k, const void* v, const void* mask, int mask_kind, const int64_t* ms,
+                 int causal, double scale, double p, uint64_t seed, uint64_t offset, void* out, void* lse);
+int tl_attention_backward(int dtype, int64_t Z, int64_t Hq, int64_t Hk, int64_t L, int64_t S, int64_t E,
+                          int64_t Ev, const void* q, const void* k, const void* v, const void* mask, int mask_kind,
+                          const int64_t* ms, int causal, double scale, double p, uint64_t seed, uint64_t offset,
+                          const void* g, const void* out, const void* lse, void* dq, void* dk, void* dv);
+/* dw (V, D) = 0, then dw[idx[n]] += g[n] (÷ count with scale_grad_by_freq), rows == padding_idx skipped */
+int tl_embedding_backward(int dtype, int64_t N, int64_t D, int64_t V, const void* g, const int64_t* idx,
+                          int64_t padding_idx, int scale_grad_by_freq, void* dw);
+
 /* ---- index.cu ---- out (and the zeroed accumulators) contiguous ---- */
 int tl_index_select(int dtype, int ndim, const int64_t* out_shape, int axis, const void* x,
                     const int64_t* x_strides, int64_t x_axis_size, const int64_t* idx,

@@ -58,6 +58,22 @@ KERNELS = [
     ("cross_entropy_backward", "logits, target, lse, grad_loss, ignore_index, label_smoothing, reduction",
      "g·(softmax − ((1−ε)·onehot + ε/C))"),
     ("dropout", "x, p", "(y, mask): y = x·mask/(1 − p), mask ~ Bernoulli(1 − p)"),
+    # ---- normalisation over the trailing normalized_shape (weight, bias: that shape, or None)
+    ("layer_norm", "x, normalized_shape, weight, bias, eps",
+     "(y, mean, rstd): y = (x − μ)·ρ·w + b, ρ = 1/√(σ² + ε); mean, rstd shaped x minus the normalized dims"),
+    ("layer_norm_backward", "g, x, normalized_shape, mean, rstd, weight, want_weight, want_bias",
+     "(dx, dweight or None, dbias or None): dx = ρ·(ĝ − mean ĝ − x̂·mean(ĝ·x̂)), ĝ = g·w"),
+    ("rms_norm", "x, normalized_shape, weight, eps", "(y, rstd): y = x·ρ·w, ρ = 1/√(mean(x²) + ε)"),
+    ("rms_norm_backward", "g, x, normalized_shape, rstd, weight, want_weight",
+     "(dx, dweight or None): dx = ρ·(ĝ − x̂·mean(ĝ·x̂))"),
+    # ---- attention: q (Z, Hq, L, E), k (Z, Hk, S, E), v (Z, Hk, S, Ev), Hq a multiple of Hk
+    ("scaled_dot_product_attention", "q, k, v, mask, dropout_p, is_causal, scale",
+     "(out (Z, Hq, L, Ev), lse (Z, Hq, L), rng): softmax(scale·q·kᵀ + mask)·v without storing the L×S matrix; "
+     "mask bool/float broadcast to (Z, Hq, L, S) or None; causal top-left aligned; rng: the dropout state"),
+    ("scaled_dot_product_attention_backward", "g, q, k, v, out, lse, mask, dropout_p, is_causal, scale, rng",
+     "(dq, dk, dv), recomputing the probabilities from q, k and lse"),
+    ("embedding_backward", "g, idx, num_weights, padding_idx, scale_grad_by_freq",
+     "dW (num_weights, D): rows of g (idx.shape + (D,)) added at idx; none into padding_idx (< 0: none)"),
     # ---- indexing
     ("index_select", "x, axis, idx", "x[..., idx[j], ...] along axis"),
     ("index_add", "shape, axis, idx, src", "zeros(shape) with src slices added at idx (index_select's backward)"),

@@ -297,6 +297,128 @@ def dropout(x, p):
     return _a(y, x.dtype), _a(mask)
 
 
+# normalisation: the formulas of csrc/cpu/layer_norm.h in float64
+def _rows(x, normalized_shape, *params):
+    xs, k = _n(x), len(normalized_shape)
+    if tuple(xs.shape[len(xs.shape) - k:]) != tuple(normalized_shape):
+        raise ValueError(f"layer_norm: given normalized_shape={list(normalized_shape)}, got input of size {xs.shape}")
+    for p in params:
+        if p is not None and tuple(p.shape) != tuple(normalized_shape):
+            raise ValueError(f"layer_norm: weight/bias of shape {tuple(p.shape)}, expected {tuple(normalized_shape)}")
+    return xs.astype(np.float64), tuple(range(xs.ndim - k, xs.ndim)), xs.shape[: xs.ndim - k]
+
+
+def layer_norm(x, normalized_shape, weight, bias, eps):
+    xs, ax, stat = _rows(x, normalized_shape, weight, bias)
+    mu = xs.mean(axis=ax, keepdims=True)
+    rstd = 1.0 / np.sqrt(((xs - mu) ** 2).mean(axis=ax, keepdims=True) + eps)
+    y = (xs - mu) * rstd
+    if weight is not None:
+        y = y * _n(weight)
+    if bias is not None:
+        y = y + _n(bias)
+    return _a(y, x.dtype), _a(mu.reshape(stat), x.dtype), _a(rstd.reshape(stat), x.dtype)
+
+
+def _norm_backward(g, x, normalized_shape, mean, rstd, weight, center):
+    xs, ax, _ = _rows(x, normalized_shape, weight)
+    k = len(normalized_shape)
+    shape = xs.shape[: xs.ndim - k] + (1,) * k
+    mu = _n(mean).astype(np.float64).reshape(shape) if center else 0.0
+    rs = _n(rstd).astype(np.float64).reshape(shape)
+    gs = _n(g).astype(np.float64)
+    xhat = (xs - mu) * rs
+    gh = gs * _n(weight) if weight is not None else gs
+    dx = gh - (gh * xhat).mean(axis=ax, keepdims=True) * xhat
+    if center:
+        dx = dx - gh.mean(axis=ax, keepdims=True)
+    lead = tuple(range(xs.ndim - k))
+    return rs * dx, (gs * xhat).sum(axis=lead), gs.sum(axis=lead)
+
+
+def layer_norm_backward(g, x, normalized_shape, mean, rstd, weight, want_weight, want_bias):
+    dx, dw, db = _norm_backward(g, x, normalized_shape, mean, rstd, weight, True)
+    return (_a(dx, x.dtype), _a(dw, x.dtype) if want_weight else None, _a(db, x.dtype) if want_bias else None)
+
+
+def rms_norm(x, normalized_shape, weight, eps):
+    xs, ax, stat = _rows(x, normalized_shape, weight)
+    rstd = 1.0 / np.sqrt((xs ** 2).mean(axis=ax, keepdims=True) + eps)
+    y = xs * rstd * (_n(weight) if weight is not None else 1.0)
+    return _a(y, x.dtype), _a(rstd.reshape(stat), x.dtype)
+
+
+def rms_norm_backward(g, x, normalized_shape, rstd, weight, want_weight):
+    dx, dw, _ = _norm_backward(g, x, normalized_shape, None, rstd, weight, False)
+    return _a(dx, x.dtype), _a(dw, x.dtype) if want_weight else None
+
+
+# attention, with the whole (L, S) matrix (the reference may store it). The rng state is the
+# dropout keep-mask itself; the uniforms come from the core's generator as the kernel's do.
+def _attention_probs(q, k, mask, is_causal, scale):
+    qs, ks = _n(q).astype(np.float64), _n(k).astype(np.float64)
+    group = qs.shape[1] // ks.shape[1]
+    ks = np.repeat(ks, group, axis=1)
+    s = scale * qs @ np.swapaxes(ks, -1, -2)  # (Z, Hq, L, S)
+    L, S = s.shape[-2:]
+    if mask is not None:
+        m = np.broadcast_to(_n(mask), s.shape)
+        s = np.where(m, s, -np.inf) if m.dtype == np.bool_ else s + m
+    if is_causal:
+        s = np.where(np.tril(np.ones((L, S), dtype=bool)), s, -np.inf)
+    mx = s.max(axis=-1, keepdims=True)
+    mx = np.where(np.isfinite(mx), mx, 0.0)
+    e = np.exp(s - mx)
+    tot = e.sum(axis=-1, keepdims=True)
+    p = np.where(tot > 0, e / np.where(tot > 0, tot, 1.0), 0.0)
+    lse = np.where(tot[..., 0] > 0, mx[..., 0] + np.log(np.where(tot[..., 0] > 0, tot[..., 0], 1.0)), -np.inf)
+    return p, lse, group
+
+
+def scaled_dot_product_attention(q, k, v, mask, dropout_p, is_causal, scale):
+    p, lse, group = _attention_probs(q, k, mask, is_causal, scale)
+    keep = np.ones(p.shape, dtype=bool)
+    if dropout_p > 0:
+        keep = _C.rand(list(p.shape), 1).numpy() >= dropout_p
+    d = keep / (1.0 - dropout_p) if dropout_p < 1 else np.zeros(p.shape)
+    vs = np.repeat(_n(v).astype(np.float64), group, axis=1)
+    return _a((p * d) @ vs, q.dtype), _a(lse, q.dtype), _a(keep)
+
+
+def scaled_dot_product_attention_backward(g, q, k, v, out, lse, mask, dropout_p, is_causal, scale, rng):
+    p, _, group = _attention_probs(q, k, mask, is_causal, scale)
+    keep = _n(rng)
+    d = keep / (1.0 - dropout_p) if dropout_p < 1 else np.zeros(p.shape)
+    gs = _n(g).astype(np.float64)
+    qs = _n(q).astype(np.float64)
+    ks = np.repeat(_n(k).astype(np.float64), group, axis=1)
+    vs = np.repeat(_n(v).astype(np.float64), group, axis=1)
+    dp = (gs @ np.swapaxes(vs, -1, -2)) * d
+    ds = p * (dp - (gs * _n(out).astype(np.float64)).sum(axis=-1, keepdims=True))
+    dq = scale * ds @ ks
+    dk = scale * np.swapaxes(ds, -1, -2) @ qs
+    dv = np.swapaxes(p * d, -1, -2) @ gs
+
+    def fold(a):  # sum each GQA group back onto its key/value head
+        return a.reshape(a.shape[0], -1, group, *a.shape[2:]).sum(axis=2)
+
+    return _a(dq, q.dtype), _a(fold(dk), q.dtype), _a(fold(dv), q.dtype)
+
+
+def embedding_backward(g, idx, num_weights, padding_idx, scale_grad_by_freq):
+    ids = _n(idx).reshape(-1)
+    if ids.size and (ids.min() < 0 or ids.max() >= num_weights):
+        raise IndexError(f"embedding_backward: index out of range for an embedding of {num_weights} rows")
+    gs = _n(g).astype(np.float64).reshape(ids.size, -1)
+    if scale_grad_by_freq:
+        gs = gs / np.bincount(ids, minlength=num_weights)[ids][:, None]
+    out = np.zeros((num_weights, gs.shape[1]))
+    np.add.at(out, ids, gs)
+    if padding_idx >= 0:
+        out[padding_idx] = 0
+    return _a(out, g.dtype)
+
+
 # optimizer updates, written from torch.optim's documented formulas
 def sgd_step_(param, grad, momentum_buf, lr, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False,
               maximize=False, first_step=False):

@@ -2,6 +2,8 @@
 shapes in comments. (llama.py, Llama / SmolLM2 from a GGUF file, is imported on use: it pulls
 in the tokenizer libraries.)"""
 from .bigram import ByteBigramLM
+from .gpt import GPT, GPTConfig
 from .mlp import MLP, MLPConfig
+from .seq2seq import Seq2SeqConfig, Seq2SeqTransformer
 
-__all__ = ["MLP", "MLPConfig", "ByteBigramLM"]
+__all__ = ["MLP", "MLPConfig", "ByteBigramLM", "GPT", "GPTConfig", "Seq2SeqTransformer", "Seq2SeqConfig"]

@@ -4,17 +4,25 @@ from .activation import (
     CELU, ELU, GELU, GLU, SELU, Hardshrink, Hardsigmoid, Hardswish, Hardtanh, LeakyReLU, LogSigmoid, LogSoftmax,
     Mish, ReLU, ReLU6, Sigmoid, SiLU, Softmax, Softplus, Softshrink, Softsign, Tanh, Tanhshrink, Threshold,
 )
+from .attention import MultiheadAttention
 from .container import ModuleDict, ModuleList, Sequential
 from .dropout import Dropout
 from .flatten import Flatten
+from .layer_norm import LayerNorm, RMSNorm
 from .linear import Identity, Linear
 from .loss import CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
 from .module import Module
 from .parameter import Buffer, Parameter
+from .sparse import Embedding
+from .transformer import (
+    Transformer, TransformerDecoder, TransformerDecoderLayer, TransformerEncoder, TransformerEncoderLayer,
+)
 
 __all__ = [
     "Module", "Parameter", "Buffer", "Linear", "Identity", "ReLU", "ReLU6", "LeakyReLU", "ELU", "SELU", "CELU",
     "GELU", "SiLU", "Mish", "Softplus", "LogSigmoid", "Sigmoid", "Tanh", "Hardtanh", "Hardsigmoid", "Hardswish",
     "Softsign", "Tanhshrink", "Hardshrink", "Softshrink", "Threshold", "GLU", "Softmax", "LogSoftmax", "Sequential", "ModuleList", "ModuleDict", "Flatten", "Dropout", "CrossEntropyLoss",
     "NLLLoss", "MSELoss", "L1Loss", "functional", "init", "parallel",
+    "Embedding", "LayerNorm", "RMSNorm", "MultiheadAttention", "Transformer", "TransformerEncoder",
+    "TransformerEncoderLayer", "TransformerDecoder", "TransformerDecoderLayer",
 ]

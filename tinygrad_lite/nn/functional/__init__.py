@@ -9,5 +9,7 @@ from tinygrad_lite.functional.activation import (  # noqa: F401
 )
 from tinygrad_lite.functional.pointwise import sigmoid, tanh  # noqa: F401
 
+from .attention import scaled_dot_product_attention  # noqa: F401
 from .basic import dropout, embedding, flatten, linear, log_softmax, softmax  # noqa: F401
+from .layer_norm import layer_norm, rms_norm  # noqa: F401
 from .loss import cross_entropy, l1_loss, mse_loss, nll_loss  # noqa: F401
