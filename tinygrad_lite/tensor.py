@@ -127,8 +127,10 @@ class Tensor:
         return s[0]
 
     # ---- autograd --------------------------------------------------------------------------
-    def backward(self, gradient=None, retain_graph=None):
-        """Accumulate d(self)/d(leaf) into each leaf's .grad (seeded with `gradient`, or 1 for a scalar)."""
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        """Accumulate d(self)/d(leaf) into each leaf's .grad (seeded with `gradient`, or 1 for a
+        scalar). create_graph=True records the backward pass itself, so the gradients can be
+        differentiated again; inputs=[...] accumulates into those tensors only."""
         if not self.requires_grad:
             raise RuntimeError("element 0 of tensors does not require grad and does not have a grad_fn")
         if gradient is None:
@@ -146,7 +148,27 @@ class Tensor:
                     f"{tuple(self._data.shape)}"
                 )
             g = gt._data
+        if create_graph or inputs is not None:
+            from .autograd.functional_api import backward as _backward
+
+            _backward([self], [Tensor._wrap(g, self._device) if gradient is None else gt],
+                      retain_graph=retain_graph, create_graph=create_graph, inputs=inputs)
+            return
         engine.backward(self, g, retain_graph=bool(retain_graph))
+
+    def register_hook(self, hook):
+        """hook(grad) -> None or a replacement grad, called when this tensor's gradient is
+        computed (before a leaf accumulates it into .grad). Returns a handle with .remove()."""
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self._ctx is None:
+            hooks = self.__dict__.setdefault("_grad_hooks", [])
+        else:
+            if getattr(self._ctx, "hooks", None) is None:
+                self._ctx.hooks = []
+            hooks = self._ctx.hooks
+        hooks.append(hook)
+        return _HookHandle(hooks, hook)
 
     def requires_grad_(self, requires_grad=True):
         if requires_grad and not self.dtype.is_floating_point:
@@ -440,6 +462,17 @@ class Tensor:
 
                 out = ToDevice.apply(out, dev=dev)
         return out
+
+
+class _HookHandle:
+    """What register_hook returns: .remove() unregisters the hook."""
+
+    def __init__(self, hooks, hook):
+        self.hooks, self.hook = hooks, hook
+
+    def remove(self):
+        if self.hook in self.hooks:
+            self.hooks.remove(self.hook)
 
 
 Tensor._tensor_cls = Tensor  # what Function.apply makes its outputs with (autograd/function.py)

@@ -11,10 +11,21 @@ The graph is one of nodes (Function instances): each node points to the nodes it
 had when it was made (`inputs`), so an in-place op that gives a tensor a new node later does
 not re-route gradients of what was computed before it. Leaves (tensors without a node) get
 their gradient accumulated into `.grad`.
+
+Two passes share this order:
+  * `backward` (first order, the hot path): gradients are native Arrays and each node's
+    `backward(g)` works on Arrays — no graph is built while differentiating.
+  * `backward_graph` (create_graph=True): gradients are Tensors and each node's
+    `backward_graph(g)` is written with differentiable Tensor ops, so the gradients carry a
+    graph of their own and can be differentiated again (second-order gradients). A node
+    without a `backward_graph` raises instead of silently dropping a term.
+Both can `capture` the gradients of chosen tensors instead of accumulating into leaves
+(torch.autograd.grad), and both run the hooks of `Tensor.register_hook`.
 """
 import threading
 
 from . import versions
+from .grad_mode import enable_grad
 
 # Leaf gradients are accumulated under a lock: two threads running backward() into one
 # shared leaf would otherwise lose updates (read-modify-write of .grad, with the GIL released
@@ -22,10 +33,10 @@ from . import versions
 _leaf_lock = threading.Lock()
 
 
-def _topo_order(root):
-    """Nodes reachable from the node `root`, each after all of its input nodes."""
+def _topo_order(roots):
+    """Nodes reachable from the nodes `roots`, each after all of its input nodes."""
     order, visited = [], set()
-    stack = [(root, False)]
+    stack = [(r, False) for r in reversed(roots)]
     while stack:
         node, expanded = stack.pop()
         if expanded:
@@ -41,8 +52,21 @@ def _topo_order(root):
     return order
 
 
+def _run_hooks(hooks, g, device, wrap):
+    """Tensor hooks: each gets the gradient (a Tensor) and may return a replacement."""
+    t = wrap(g, device) if wrap is not None else g
+    for h in hooks:
+        r = h(t)
+        if r is not None:
+            t = r
+    return t._data if wrap is not None else t
+
+
 def _accumulate_leaf(t, g):
     """Leaf gradient: t.grad = g, or t.grad += g when it already holds one (accumulation)."""
+    hooks = t.__dict__.get("_grad_hooks") if t.__dict__ else None
+    if hooks:
+        g = _run_hooks(hooks, g, t._device, t._tensor_cls._wrap)
     B = t._device.backend
     if not g.is_contiguous():  # e.g. the expanded view a sum's backward returns
         g = B.contiguous(g)
@@ -68,29 +92,65 @@ def clear_grad(t, set_to_none=True):
     g.zero_()
 
 
-def backward(root, grad, retain_graph=False):
-    """Accumulate ∂root/∂leaf into every leaf's .grad. `grad` is the seed ∂L/∂root (an Array)."""
-    if root._ctx is None:
-        if root.requires_grad:  # the seed is the caller's array: keep our own copy
-            _accumulate_leaf(root, root._device.backend.clone(grad))
-        return
-    order = _topo_order(root._ctx)
-    grads = {id(root._ctx): grad}
-    pop = grads.pop
+def _freed_error(node):
+    return RuntimeError(
+        "Trying to backward through the graph a second time (or directly access saved tensors "
+        "after they have already been freed). Saved intermediate values of the graph are freed "
+        "when you call .backward(). Specify retain_graph=True if you need to backward through "
+        f"the graph a second time. (node: {node.name})"
+    )
+
+
+def _seed(roots, grads):
+    """The start of a pass: (topological order, {node id: gradient}); leaf roots are returned
+    separately as [(tensor, gradient)]."""
+    seeds, leaves, nodes = {}, [], []
+    for r, g in zip(roots, grads):
+        if r._ctx is None:
+            leaves.append((r, g))
+            continue
+        k = id(r._ctx)
+        if k in seeds:
+            seeds[k] = seeds[k] + g if hasattr(g, "_data") else r._ctx.B.add(seeds[k], g)
+        else:
+            seeds[k] = g
+            nodes.append(r._ctx)
+    return _topo_order(nodes), seeds, leaves
+
+
+def backward(root, grad, retain_graph=False, capture=None, roots=None, grads=None):
+    """Accumulate ∂root/∂leaf into every leaf's .grad. `grad` is the seed ∂L/∂root (an Array).
+
+    roots/grads: several outputs at once (torch.autograd.backward). capture: {id(tensor):
+    tensor} — the gradients of these tensors (leaves or not) are returned as {id: Array}
+    instead of being accumulated anywhere (torch.autograd.grad)."""
+    if roots is None:
+        roots, grads = (root,), (grad,)
+    order, pending, leaf_roots = _seed(roots, grads)
+    got = {} if capture is not None else None
+    # a captured non-leaf is found by its node
+    want_nodes = {id(t._ctx): k for k, t in capture.items() if t._ctx is not None} if capture else None
+    for r, g in leaf_roots:
+        if capture is not None:
+            if id(r) in capture:
+                got[id(r)] = g
+        elif r.requires_grad:  # the seed is the caller's array: keep our own copy
+            _accumulate_leaf(r, r._device.backend.clone(g))
+    pop = pending.pop
     for node in reversed(order):
         g = pop(id(node), None)
         if g is None:
             continue
         if node.freed:
-            raise RuntimeError(
-                "Trying to backward through the graph a second time (or directly access saved tensors "
-                "after they have already been freed). Saved intermediate values of the graph are freed "
-                "when you call .backward(). Specify retain_graph=True if you need to backward through "
-                f"the graph a second time. (node: {node.name})"
-            )
+            raise _freed_error(node)
+        hooks = getattr(node, "hooks", None)
+        if hooks:
+            g = _run_hooks(hooks, g, node.parents[0]._device, node.parents[0]._tensor_cls._wrap)
         retained = getattr(node, "retained", None)
-        if retained is not None and retained() is not None:
+        if retained is not None and retained() is not None and capture is None:
             _accumulate_leaf(retained(), g)
+        if want_nodes and id(node) in want_nodes:
+            got[want_nodes[id(node)]] = g
         if versions.epoch > node.epoch:  # something was written in place since: check what we use
             versions.check_saved(node)
         in_grads = node.backward(g)
@@ -103,11 +163,86 @@ def backward(root, grad, retain_graph=False):
             if gp is None:
                 continue
             if pnode is None:
-                if p.requires_grad and p._ctx is None:
+                if capture is not None:
+                    k = id(p)
+                    if k in capture:
+                        prev = got.get(k)
+                        got[k] = gp if prev is None else node.B.add(prev, gp)
+                elif p.requires_grad and p._ctx is None:
                     _accumulate_leaf(p, gp)
                 continue
             if versions.epoch > pnode.epoch:
                 versions.check_input(p, pnode, node)
             k = id(pnode)
-            prev = grads.get(k)
-            grads[k] = gp if prev is None else node.B.add(prev, gp)
+            prev = pending.get(k)
+            pending[k] = gp if prev is None else node.B.add(prev, gp)
+    return got
+
+
+def backward_graph(roots, grads, retain_graph=True, capture=None):
+    """The create_graph=True pass: like `backward`, with Tensor gradients built by each node's
+    differentiable `backward_graph(g)` under grad mode, so they can be differentiated again.
+    grads: Tensors. Returns {id: Tensor} for `capture`, else accumulates into leaves' .grad
+    (t.grad = t.grad + g, itself recorded)."""
+    with enable_grad():
+        order, pending, leaf_roots = _seed(roots, grads)
+        got = {} if capture is not None else None
+        want_nodes = {id(t._ctx): k for k, t in capture.items() if t._ctx is not None} if capture else None
+
+        def leaf(p, g):
+            if capture is not None:
+                k = id(p)
+                if k in capture:
+                    got[k] = g if k not in got else got[k] + g
+                return
+            if not (p.requires_grad and p._ctx is None):
+                return
+            hooks = p.__dict__.get("_grad_hooks") if p.__dict__ else None
+            if hooks:
+                g = _run_hooks(hooks, g, None, None)
+            with _leaf_lock:
+                p.grad = g if p.grad is None else p.grad + g
+
+        for r, g in leaf_roots:
+            leaf(r, g)
+        for node in reversed(order):
+            g = pending.pop(id(node), None)
+            if g is None:
+                continue
+            if node.freed:
+                raise _freed_error(node)
+            fn = getattr(node, "backward_graph", None)
+            if fn is None:
+                raise NotImplementedError(
+                    f"create_graph=True: {node.name} has no differentiable backward yet, so a higher-order "
+                    f"gradient through it is not supported"
+                )
+            hooks = getattr(node, "hooks", None)
+            if hooks:
+                g = _run_hooks(hooks, g, None, None)
+            retained = getattr(node, "retained", None)
+            if retained is not None and retained() is not None and capture is None:
+                t = retained()
+                t.grad = g if t.grad is None else t.grad + g
+            if want_nodes and id(node) in want_nodes:
+                got[want_nodes[id(node)]] = g
+            if versions.epoch > node.epoch:
+                versions.check_saved(node)
+            in_grads = fn(g)
+            if not retain_graph:
+                node.saved = None
+                node.freed = True
+            if type(in_grads) is not tuple:
+                in_grads = (in_grads,)
+            for p, pnode, gp in zip(node.parents, node.inputs, in_grads):
+                if gp is None:
+                    continue
+                if pnode is None:
+                    leaf(p, gp)
+                    continue
+                if versions.epoch > pnode.epoch:
+                    versions.check_input(p, pnode, node)
+                k = id(pnode)
+                prev = pending.get(k)
+                pending[k] = gp if prev is None else prev + gp
+        return got

@@ -11,7 +11,8 @@ their derivatives are ±g, which needs no kernel at all.
 """
 from .. import _C
 from ..autograd.function import Function
-from ._util import unbroadcast
+from . import pointwise_graph as _graph
+from ._util import unbroadcast, unbroadcast_t
 
 
 class PointwiseOp:
@@ -59,6 +60,21 @@ class Unary(Function):
         s = g if saves == "NONE" else self.saved[0]
         return getattr(B, op.backward)(s, g, *self.params)
 
+    def backward_graph(self, g):
+        """g·f′(x) with Tensor ops (pointwise_graph.py), recorded for higher-order gradients."""
+        op, x = self.op, self.parents[0]
+        if op.saves == "ONE":
+            return g
+        if op.saves == "NOGRAD":
+            return g * 0.0
+        lin = _graph.LINEAR.get(op.name)
+        if lin is not None:
+            return g * lin(self.params)
+        d = _graph.UNARY.get(op.name)
+        if d is None:
+            raise NotImplementedError(f"create_graph=True: {self.name} has no differentiable backward yet")
+        return g * d(x, lambda: Unary.apply(x, op=op, params=self.params), self.params)
+
     @property
     def name(self):
         return self.op.title + "Backward"
@@ -85,6 +101,16 @@ class Binary(Function):
         return (None if ga is None else unbroadcast(B, ga, a.shape),
                 None if gb is None else unbroadcast(B, gb, b.shape))
 
+    def backward_graph(self, g):
+        a, b = self.parents
+        if self.op.saves == "NOGRAD":
+            return unbroadcast_t(g * 0.0, a.shape), unbroadcast_t(g * 0.0, b.shape)
+        d = _graph.BINARY.get(self.op.name)
+        if d is None:
+            raise NotImplementedError(f"create_graph=True: {self.name} has no differentiable backward yet")
+        ga, gb = d(a, b, g)
+        return unbroadcast_t(ga, a.shape), unbroadcast_t(gb, b.shape)
+
     @property
     def name(self):
         return self.op.title + "Backward"
@@ -102,6 +128,9 @@ class Add(Function):
     def backward(self, g):
         return unbroadcast(self.B, g, self.sx), unbroadcast(self.B, g, self.sy)
 
+    def backward_graph(self, g):
+        return unbroadcast_t(g, self.sx), unbroadcast_t(g, self.sy)
+
 
 class Sub(Function):
     """z = x − y;  ∂z/∂x = 1, ∂z/∂y = −1"""
@@ -115,3 +144,6 @@ class Sub(Function):
     def backward(self, g):
         gy = self.B.neg(g) if self.needs_grad(1) else None
         return unbroadcast(self.B, g, self.sx), None if gy is None else unbroadcast(self.B, gy, self.sy)
+
+    def backward_graph(self, g):
+        return unbroadcast_t(g, self.sx), unbroadcast_t(-g, self.sy)

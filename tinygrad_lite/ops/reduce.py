@@ -4,6 +4,13 @@ from ..autograd.function import Function
 from ._util import kept_shape
 
 
+def _expand_back_t(g, in_shape, axes, keepdim):
+    """_expand_back for Tensors (the create_graph pass)."""
+    if not keepdim:
+        g = g.reshape(*kept_shape(in_shape, axes))
+    return g.expand(*in_shape)
+
+
 def _expand_back(B, g, in_shape, axes, keepdim):
     """View g (the reduced shape) as in_shape: reinsert the reduced axes, then broadcast."""
     if len(axes) == len(in_shape):  # a full reduction: every element gets the same g (stride 0)
@@ -25,6 +32,9 @@ class Sum(Function):
     def backward(self, g):
         return _expand_back(self.B, g, self.shape, self.axes, self.keepdim)
 
+    def backward_graph(self, g):
+        return _expand_back_t(g, self.shape, self.axes, self.keepdim)
+
 
 class Mean(Function):
     """y = (1/N) Σ_axes x;  ∂y/∂x = 1/N"""
@@ -40,6 +50,12 @@ class Mean(Function):
         for a in self.axes:
             n *= self.shape[a]
         return _expand_back(self.B, self.B.div_scalar(g, float(n)), self.shape, self.axes, self.keepdim)
+
+    def backward_graph(self, g):
+        n = 1
+        for a in self.axes:
+            n *= self.shape[a]
+        return _expand_back_t(g / float(n), self.shape, self.axes, self.keepdim)
 
 
 class Var(Function):
@@ -64,6 +80,16 @@ class Var(Function):
             g = g.view(kept_shape(x.shape, self.axes))
         return B.mul(centered, B.mul_scalar(g, 2.0 / max(n - self.correction, 0)))
 
+    def backward_graph(self, g):
+        x = self.parents[0]
+        n = 1
+        for a in self.axes:
+            n *= x.shape[a]
+        if not self.keepdim:
+            g = g.reshape(*kept_shape(x.shape, self.axes))
+        centered = x - x.mean(self.axes, keepdim=True)
+        return centered * g * (2.0 / max(n - self.correction, 0))
+
 
 class Max(Function):
     """y = max_axes x;  ∂y/∂x = [x = y] / (number of maxima): ties share the gradient evenly"""
@@ -84,3 +110,11 @@ class Max(Function):
         if not self.keepdim:
             g = g.view(kept_shape(x.shape, self.axes))
         return B.mul(mask, B.div(g, count))
+
+    def backward_graph(self, g):
+        x = self.parents[0]
+        y = Max.apply(x.detach(), axes=self.axes, keepdim=True, is_min=self.is_min)
+        mask = (x == y).to(g.dtype)
+        if not self.keepdim:
+            g = g.reshape(*kept_shape(x.shape, self.axes))
+        return mask * (g / mask.sum(self.axes, keepdim=True))
