@@ -118,3 +118,33 @@ class Max(Function):
         if not self.keepdim:
             g = g.reshape(*kept_shape(x.shape, self.axes))
         return mask * (g / mask.sum(self.axes, keepdim=True))
+
+
+class Norm2(Function):
+    """y = √(Σ_axes x²);  ∂y/∂x = x / y, taken as 0 where y = 0 (torch's subgradient at the origin)"""
+
+    __slots__ = ("axes", "keepdim")
+
+    def forward(self, x, axes, keepdim):
+        self.axes, self.keepdim = axes, keepdim
+        B = self.B
+        y = B.sqrt(B.sum(B.square(x), axes, True))
+        self.save(x, y)
+        return y if keepdim else y.view([d for i, d in enumerate(x.shape) if i not in axes])
+
+    def backward(self, g):
+        x, y = self.saved
+        B = self.B
+        if not self.keepdim:
+            g = g.view(kept_shape(x.shape, self.axes))
+        zero = B.full([], 0.0, g.dtype)
+        scale = B.where(B.eq_scalar(y, 0.0), zero, B.div(g, y))
+        return B.mul(x, scale)
+
+    def backward_graph(self, g):
+        x = self.parents[0]
+        y = Norm2.apply(x, axes=self.axes, keepdim=True)
+        if not self.keepdim:
+            g = g.reshape(*kept_shape(x.shape, self.axes))
+        nz = y != 0
+        return x * (g / y.where(nz, y + 1.0)) * nz.to(x.dtype)

@@ -1,0 +1,52 @@
+"""Running sums and products along an axis (native kernels csrc/cpu/sort.cpp)."""
+from .. import _C
+from ..autograd.function import Function
+
+
+def _reversed_along(B, g, axis):
+    """g with the order along axis reversed (a gather through reversed indices, as torch.flip copies)."""
+    if g.ndim == 0:
+        return g
+    n = g.shape[axis]
+    rev = B.arange(float(n - 1), -1.0, -1.0, _C.INT64) if n else B.full([0], 0.0, _C.INT64)
+    return B.index_select(g, axis, rev)
+
+
+class Cumsum(Function):
+    """y_j = Σ_{k≤j} x_k along axis;  ∂L/∂x_i = Σ_{j≥i} ∂L/∂y_j (the cumsum of g taken from the end)"""
+
+    __slots__ = ("axis",)
+
+    def forward(self, x, axis):
+        self.axis = axis
+        return self.B.cumsum(x, axis)
+
+    def backward(self, g):
+        B = self.B
+        return _reversed_along(B, B.cumsum(_reversed_along(B, g, self.axis), self.axis), self.axis)
+
+    def backward_graph(self, g):
+        if g.ndim == 0:
+            return g
+        n = g.shape[self.axis]
+        rev = type(g)._wrap(_C.arange(float(n - 1), -1.0, -1.0, _C.INT64), g.device) if n else None
+        if rev is None:
+            return g
+        if rev.device != g.device:
+            rev = rev.to(g.device)
+        flipped = g.index_select(self.axis, rev)
+        return Cumsum.apply(flipped, axis=self.axis).index_select(self.axis, rev)
+
+
+class Cumprod(Function):
+    """y_j = Π_{k≤j} x_k along axis;  ∂L/∂x_i = Σ_{j≥i} g_j Π_{k≤j, k≠i} x_k (native, exact with zeros)"""
+
+    __slots__ = ("axis",)
+
+    def forward(self, x, axis):
+        self.axis = axis
+        self.save(x)
+        return self.B.cumprod(x, axis)
+
+    def backward(self, g):
+        return self.B.cumprod_backward(self.saved[0], g, self.axis)
