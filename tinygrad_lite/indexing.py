@@ -132,9 +132,7 @@ def setitem(x, index, value):
     recording = is_grad_enabled() and (x.requires_grad or (isinstance(value, Tensor) and value.requires_grad))
     advanced = builtins.any(_is_advanced(i) for i in index_t)
     if recording or (advanced and x.device.type != "cpu"):
-        from .functional._api import inplace
-
-        inplace(x, _index_put, index_t, value)
+        x.index_put_(index_t, value)  # functional/indexing.py: a scatter, recorded by autograd
         return
     B = x.device.backend
     if isinstance(value, Tensor):
@@ -170,15 +168,3 @@ def _check_masks(x, index):
             dim += len(shape)
         else:
             dim += 1
-
-
-def _index_put(x, index, value):
-    """The out-of-place x[index] = value: the flat positions x[index] addresses (an arange
-    indexed the same way) get value by a scatter, differentiable in x and value."""
-    from .functional.indexing import scatter
-
-    pos = Tensor._wrap(x.device.backend.arange(0.0, builtins.float(x.numel()), 1.0, _dt.int64.code), x.device)
-    pos = getitem(pos.reshape(*x.shape), index)
-    v = value if isinstance(value, Tensor) else Tensor(value, dtype=x.dtype, device=x.device)
-    v = v.to(x.dtype).expand(*pos.shape).reshape(-1)
-    return scatter(x.reshape(-1), 0, pos.reshape(-1), v).reshape(*x.shape)

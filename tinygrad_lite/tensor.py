@@ -162,12 +162,11 @@ class Tensor:
         if not self.requires_grad:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
         if self._ctx is None:
-            hooks = self.__dict__.setdefault("_grad_hooks", [])
+            hooks = self.__dict__.setdefault("_grad_hooks", {})
         else:
             if getattr(self._ctx, "hooks", None) is None:
-                self._ctx.hooks = []
+                self._ctx.hooks = {}
             hooks = self._ctx.hooks
-        hooks.append(hook)
         return _HookHandle(hooks, hook)
 
     def requires_grad_(self, requires_grad=True):
@@ -182,6 +181,14 @@ class Tensor:
         """Keep this non-leaf tensor's gradient in .grad after backward (leaves always keep it)."""
         if self._ctx is not None:
             self._ctx.retained = weakref.ref(self)
+
+    def register_post_accumulate_grad_hook(self, hook):
+        """hook(tensor) runs each time a gradient has been accumulated into this leaf's .grad
+        (DistributedDataParallel starts its all-reduce there). Returns a handle with remove()."""
+        if self._ctx is not None:
+            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
+        hooks = self.__dict__.setdefault("_post_accumulate_grad_hooks", {})
+        return _HookHandle(hooks, hook)
 
     @property
     def retains_grad(self):
@@ -464,18 +471,21 @@ class Tensor:
         return out
 
 
+Tensor._tensor_cls = Tensor  # what Function.apply makes its outputs with (autograd/function.py)
+
+
 class _HookHandle:
-    """What register_hook returns: .remove() unregisters the hook."""
+    """What register_*_hook returns: remove() unregisters the hook."""
+
+    _next = 0
 
     def __init__(self, hooks, hook):
-        self.hooks, self.hook = hooks, hook
+        _HookHandle._next += 1
+        self.hooks, self.id = hooks, _HookHandle._next
+        hooks[self.id] = hook
 
     def remove(self):
-        if self.hook in self.hooks:
-            self.hooks.remove(self.hook)
-
-
-Tensor._tensor_cls = Tensor  # what Function.apply makes its outputs with (autograd/function.py)
+        self.hooks.pop(self.id, None)
 
 
 def _float(x):

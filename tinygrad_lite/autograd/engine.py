@@ -66,7 +66,7 @@ def _accumulate_leaf(t, g):
     """Leaf gradient: t.grad = g, or t.grad += g when it already holds one (accumulation)."""
     hooks = t.__dict__.get("_grad_hooks") if t.__dict__ else None
     if hooks:
-        g = _run_hooks(hooks, g, t._device, t._tensor_cls._wrap)
+        g = _run_hooks(hooks.values(), g, t._device, t._tensor_cls._wrap)
     B = t._device.backend
     if not g.is_contiguous():  # e.g. the expanded view a sum's backward returns
         g = B.contiguous(g)
@@ -75,6 +75,31 @@ def _accumulate_leaf(t, g):
             t.grad = t._tensor_cls._wrap(g, t._device)
         else:
             t.grad._data = B.add(t.grad._data, g)
+    _post_accumulate(t)
+
+
+def _post_accumulate(t):
+    hooks = t.__dict__.get("_post_accumulate_grad_hooks") if t.__dict__ else None
+    if hooks:
+        for hook in list(hooks.values()):
+            hook(t)
+
+
+class _Callbacks(threading.local):
+    def __init__(self):
+        self.stack = []  # one list per backward() running in this thread (nested ones included)
+
+
+_callbacks = _Callbacks()
+
+
+def queue_callback(fn):
+    """Run fn() once the backward pass running now has finished (torch's
+    Variable._execution_engine.queue_callback); DistributedDataParallel waits for its gradient
+    all-reduces there."""
+    if not _callbacks.stack:
+        raise RuntimeError("queue_callback: no backward pass is running")
+    _callbacks.stack[-1].append(fn)
 
 
 def clear_grad(t, set_to_none=True):
@@ -120,10 +145,51 @@ def _seed(roots, grads):
 
 def backward(root, grad, retain_graph=False, capture=None, roots=None, grads=None):
     """Accumulate ∂root/∂leaf into every leaf's .grad. `grad` is the seed ∂L/∂root (an Array).
+    Callbacks queued during the pass (queue_callback) run at its end.
 
     roots/grads: several outputs at once (torch.autograd.backward). capture: {id(tensor):
     tensor} — the gradients of these tensors (leaves or not) are returned as {id: Array}
     instead of being accumulated anywhere (torch.autograd.grad)."""
+    _callbacks.stack.append([])
+    try:
+        got = _backward(root, grad, retain_graph, capture, roots, grads)
+        for fn in _callbacks.stack[-1]:
+            fn()
+    finally:
+        _callbacks.stack.pop()
+    return got
+
+
+def _leaf_edges(order):
+    """For each leaf that wants a gradient: [edges still to come, gradient summed so far, leaf].
+    A leaf's gradient is accumulated into .grad once, when its last edge has been processed, so
+    its hooks see the final gradient once per backward (as torch)."""
+    waiting = {}
+    for node in order:
+        for p, pnode in zip(node.parents, node.inputs):
+            if pnode is None and p.requires_grad and p._ctx is None:
+                w = waiting.get(id(p))
+                if w is None:
+                    waiting[id(p)] = [1, None, p]
+                else:
+                    w[0] += 1
+    return waiting
+
+
+def _leaf_edge_done(waiting, p, gp, B):
+    w = waiting.get(id(p))
+    if w is None:
+        return
+    if gp is not None:
+        w[1] = gp if w[1] is None else B.add(w[1], gp)
+    w[0] -= 1
+    if w[0] == 0:
+        del waiting[id(p)]
+        if w[1] is not None:
+            _accumulate_leaf(p, w[1])
+
+
+def _backward(root, grad, retain_graph, capture, roots, grads):
     if roots is None:
         roots, grads = (root,), (grad,)
     order, pending, leaf_roots = _seed(roots, grads)
@@ -136,16 +202,21 @@ def backward(root, grad, retain_graph=False, capture=None, roots=None, grads=Non
                 got[id(r)] = g
         elif r.requires_grad:  # the seed is the caller's array: keep our own copy
             _accumulate_leaf(r, r._device.backend.clone(g))
+    waiting = _leaf_edges(order) if capture is None else None
     pop = pending.pop
     for node in reversed(order):
         g = pop(id(node), None)
-        if g is None:
+        if g is None:  # nothing flows through this node: its leaves get nothing from it
+            if waiting:
+                for p, pnode in zip(node.parents, node.inputs):
+                    if pnode is None:
+                        _leaf_edge_done(waiting, p, None, node.B)
             continue
         if node.freed:
             raise _freed_error(node)
         hooks = getattr(node, "hooks", None)
         if hooks:
-            g = _run_hooks(hooks, g, node.parents[0]._device, node.parents[0]._tensor_cls._wrap)
+            g = _run_hooks(hooks.values(), g, node.parents[0]._device, node.parents[0]._tensor_cls._wrap)
         retained = getattr(node, "retained", None)
         if retained is not None and retained() is not None and capture is None:
             _accumulate_leaf(retained(), g)
@@ -160,22 +231,24 @@ def backward(root, grad, retain_graph=False, capture=None, roots=None, grads=Non
         if type(in_grads) is not tuple:
             in_grads = (in_grads,)
         for p, pnode, gp in zip(node.parents, node.inputs, in_grads):
-            if gp is None:
-                continue
             if pnode is None:
-                if capture is not None:
-                    k = id(p)
-                    if k in capture:
-                        prev = got.get(k)
-                        got[k] = gp if prev is None else node.B.add(prev, gp)
-                elif p.requires_grad and p._ctx is None:
-                    _accumulate_leaf(p, gp)
+                if capture is None:
+                    _leaf_edge_done(waiting, p, gp, node.B)
+                elif gp is not None and id(p) in capture:
+                    prev = got.get(id(p))
+                    got[id(p)] = gp if prev is None else node.B.add(prev, gp)
+                continue
+            if gp is None:
                 continue
             if versions.epoch > pnode.epoch:
                 versions.check_input(p, pnode, node)
             k = id(pnode)
             prev = pending.get(k)
             pending[k] = gp if prev is None else node.B.add(prev, gp)
+    if waiting:
+        for _, gsum, p in waiting.values():  # edges of nodes the pass never reached
+            if gsum is not None:
+                _accumulate_leaf(p, gsum)
     return got
 
 
@@ -189,19 +262,20 @@ def backward_graph(roots, grads, retain_graph=True, capture=None):
         got = {} if capture is not None else None
         want_nodes = {id(t._ctx): k for k, t in capture.items() if t._ctx is not None} if capture else None
 
+        leaves = {}  # id → [leaf, summed gradient]: accumulated once each, at the end
+
         def leaf(p, g):
             if capture is not None:
                 k = id(p)
                 if k in capture:
                     got[k] = g if k not in got else got[k] + g
                 return
-            if not (p.requires_grad and p._ctx is None):
-                return
-            hooks = p.__dict__.get("_grad_hooks") if p.__dict__ else None
-            if hooks:
-                g = _run_hooks(hooks, g, None, None)
-            with _leaf_lock:
-                p.grad = g if p.grad is None else p.grad + g
+            if p.requires_grad and p._ctx is None:
+                w = leaves.get(id(p))
+                if w is None:
+                    leaves[id(p)] = [p, g]
+                else:
+                    w[1] = w[1] + g
 
         for r, g in leaf_roots:
             leaf(r, g)
@@ -219,7 +293,7 @@ def backward_graph(roots, grads, retain_graph=True, capture=None):
                 )
             hooks = getattr(node, "hooks", None)
             if hooks:
-                g = _run_hooks(hooks, g, None, None)
+                g = _run_hooks(hooks.values(), g, None, None)
             retained = getattr(node, "retained", None)
             if retained is not None and retained() is not None and capture is None:
                 t = retained()
@@ -245,4 +319,11 @@ def backward_graph(roots, grads, retain_graph=True, capture=None):
                 k = id(pnode)
                 prev = pending.get(k)
                 pending[k] = gp if prev is None else prev + gp
+        for p, g in leaves.values():
+            hooks = p.__dict__.get("_grad_hooks") if p.__dict__ else None
+            if hooks:
+                g = _run_hooks(hooks.values(), g, None, None)
+            with _leaf_lock:
+                p.grad = g if p.grad is None else p.grad + g
+            _post_accumulate(p)
         return got

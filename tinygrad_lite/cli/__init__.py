@@ -2,14 +2,17 @@
 own module here and registers itself with `add_parser(subparsers)`:
 
     tinygrad-lite train ...      train an image classifier (train.py)
+    tinygrad-lite serve ...      the OpenAI HTTP API (tinygrad_lite/server/cli.py)
+    tinygrad-lite complete ...   complete a prompt (tinygrad_lite/server/cli.py)
 """
 import argparse
 import sys
 
 from . import train as _train
+from ..server import cli as _server
 from .train import build_net  # noqa: F401  (the seed network, for scripts and tests)
 
-_COMMANDS = (_train,)
+_COMMANDS = (_train, _server)
 
 
 def build_parser():

@@ -108,10 +108,15 @@ def inplace(x, fn, *args, **kwargs):
         raise RuntimeError(f"{op}: result type {r.dtype.name} can't be cast to the desired output type {x.dtype.name}")
     if tuple(r.shape) != tuple(x.shape):
         raise RuntimeError(f"{op}: output with shape {tuple(x.shape)} doesn't match the broadcast shape {tuple(r.shape)}")
-    B.copy_(x._data, r._data)
+    src = r._data
+    if src.storage_ptr == x._data.storage_ptr:  # r is a view of x itself (copy_ of x.T): read it before writing
+        src = B.clone(src)
+    B.copy_(x._data, src)
     versions.note_write(x._data, recorded=recording and r.requires_grad)
     if recording:  # x now holds r: its node, or none if r no longer depends on anything that needs grad
         x._ctx, x.requires_grad = r._ctx, r.requires_grad
+        if r._ctx is not None:  # the node describes x as written: it is no older than the write
+            r._ctx.epoch = versions.epoch
     return x
 
 

@@ -202,6 +202,27 @@ def masked_scatter(input, mask, source):
     return scatter(x.reshape(-1), 0, pos, vals).reshape(*x.shape)
 
 
+@tensor_method(inplace=True)
+def index_put(input, indices, values, accumulate=False):
+    """input with input[indices] = values (accumulate: +=), indices any index x[...] takes: the
+    flat positions it addresses (an arange indexed the same way) receive values by one scatter,
+    differentiable in input and values. x[i] = v with autograd recording is x.index_put_(i, v)."""
+    from ..indexing import getitem
+
+    x = input
+    B = x.device.backend
+    pos = Tensor._wrap(B.arange(0.0, builtins.float(x.numel()), 1.0, _dt.int64.code), x.device)
+    pos = getitem(pos.reshape(*x.shape), indices if isinstance(indices, tuple) else (indices,))
+    v = values if isinstance(values, Tensor) else Tensor(values, dtype=x.dtype, device=x.device)
+    v = v.to(x.dtype).expand(*pos.shape).reshape(-1)
+    flat = x.reshape(-1)
+    if accumulate:
+        r = flat + I.IndexAdd.apply(v, shape=flat.shape, axis=0, idx=pos.reshape(-1)._data)
+    else:
+        r = scatter(flat, 0, pos.reshape(-1), v)
+    return r.reshape(*x.shape)
+
+
 @tensor_method
 def bincount(input, weights=None, minlength=0):
     """counts[v] = #{i: x_i = v} (or Σ of weights_i) for non-negative int x; length max(x)+1 or minlength"""
@@ -223,4 +244,5 @@ def argwhere(input):
 
 
 __all__ = ["index_select", "gather", "take", "take_along_dim", "masked_select", "scatter", "scatter_add",
-           "scatter_reduce", "index_add", "index_copy", "index_fill", "masked_scatter", "bincount", "argwhere"]
+           "scatter_reduce", "index_add", "index_copy", "index_fill", "index_put", "masked_scatter", "bincount",
+           "argwhere"]

@@ -375,12 +375,10 @@ def where(condition, input=None, other=None):
     return E.Where.apply(condition, a, b)
 
 
+@tensor_method(names=("where",))
 def _tensor_where(self, condition, y):
     """x.where(condition, y) = where(condition, x, y)"""
     return where(condition, self, y)
-
-
-Tensor.where = _tensor_where
 
 
 @tensor_method(inplace=True)

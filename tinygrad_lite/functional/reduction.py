@@ -6,7 +6,7 @@ from .. import dtypes as _dt
 from ..ops import reduce as R
 from ..ops._util import normalize_axes
 from ._api import Tensor, float_input as _float, tensor_method
-from .pointwise import maximum, minimum, sqrt
+from .pointwise import maximum, minimum
 from .shape import reshape
 
 
@@ -38,7 +38,14 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=N
 
 @tensor_method
 def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=None):
-    return _out(sqrt(var(input, dim, unbiased, keepdim, correction=correction)), out)
+    """√var;  the gradient is 0 where the deviation is 0"""
+    x = input
+    if isinstance(dim, builtins.bool):  # std(x, unbiased) (torch's old positional form)
+        dim, unbiased = None, dim
+    if correction is None:
+        correction = 1 if unbiased is None or unbiased else 0
+    axes = normalize_axes(dim, x.ndim, "std")
+    return _out(R.Std.apply(_float(x), axes=axes, correction=builtins.float(correction), keepdim=keepdim), out)
 
 
 def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
@@ -64,9 +71,12 @@ def _minmax(x, dim, keepdim, is_min):
         raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0")
     if dim is None:
         return R.Max.apply(x, axes=list(range(x.ndim)), keepdim=False, is_min=is_min)
-    axes = normalize_axes(dim, x.ndim, name)
-    values = R.Max.apply(x, axes=axes, keepdim=keepdim, is_min=is_min)
-    indices = (argmin if is_min else argmax)(x, dim, keepdim)
+    # max(dim) returns (values, indices); the gradient goes to the one index, as torch (amax
+    # splits it among ties instead)
+    indices = (argmin if is_min else argmax)(x, dim, True)
+    values = x.gather(dim, indices)
+    if not keepdim:
+        values, indices = values.squeeze(dim), indices.squeeze(dim)
     return _ValuesIndices((values, indices))
 
 

@@ -1,5 +1,5 @@
 """tinygrad_lite.nn: layers, losses, initialisers, with torch.nn's names and defaults."""
-from . import functional, init
+from . import functional, init, parallel
 from .activation import (
     CELU, ELU, GELU, GLU, SELU, Hardshrink, Hardsigmoid, Hardswish, Hardtanh, LeakyReLU, LogSigmoid, LogSoftmax,
     Mish, ReLU, ReLU6, Sigmoid, SiLU, Softmax, Softplus, Softshrink, Softsign, Tanh, Tanhshrink, Threshold,
@@ -16,5 +16,5 @@ __all__ = [
     "Module", "Parameter", "Buffer", "Linear", "Identity", "ReLU", "ReLU6", "LeakyReLU", "ELU", "SELU", "CELU",
     "GELU", "SiLU", "Mish", "Softplus", "LogSigmoid", "Sigmoid", "Tanh", "Hardtanh", "Hardsigmoid", "Hardswish",
     "Softsign", "Tanhshrink", "Hardshrink", "Softshrink", "Threshold", "GLU", "Softmax", "LogSoftmax", "Sequential", "ModuleList", "ModuleDict", "Flatten", "Dropout", "CrossEntropyLoss",
-    "NLLLoss", "MSELoss", "L1Loss", "functional", "init",
+    "NLLLoss", "MSELoss", "L1Loss", "functional", "init", "parallel",
 ]
