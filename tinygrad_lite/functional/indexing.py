@@ -18,7 +18,7 @@ def _idx(index, op):
     if not isinstance(index, Tensor):
         index = Tensor(index)
     if index.dtype is not _dt.int64:
-        raise RuntimeError(f"{op}(): Expected dtype int64 for index, got {index.dtype.name}")
+        raise TypeError(f"{op}(): Expected dtype int64 for index, got {index.dtype.name}")
     return index
 
 
