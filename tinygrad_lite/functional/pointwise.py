@@ -429,20 +429,22 @@ def _out(result, out):
 # ---- compositions --------------------------------------------------------------------------
 @tensor_method(inplace=True)
 def lerp(input, end, weight):
-    """x + w·(end − x)"""
+    """x + w·(end − x) (for a number w ≥ ½: end − (end − x)·(1 − w), torch's arithmetic)"""
+    if isinstance(weight, (builtins.int, builtins.float)) and weight >= 0.5:
+        return end - (end - input) * (1 - weight)
     return input + (end - input) * weight
 
 
 @tensor_method(inplace=True)
 def addcmul(input, tensor1, tensor2, *, value=1):
-    """x + value·t1·t2"""
-    return input + tensor1 * tensor2 * value if value != 1 else input + tensor1 * tensor2
+    """x + value·t1·t2 (in torch's order: (value·t1)·t2)"""
+    return input + (tensor1 * value) * tensor2 if value != 1 else input + tensor1 * tensor2
 
 
 @tensor_method(inplace=True)
 def addcdiv(input, tensor1, tensor2, *, value=1):
-    """x + value·t1/t2"""
-    return input + tensor1 / tensor2 * value if value != 1 else input + tensor1 / tensor2
+    """x + value·t1/t2 (in torch's order: (value·t1)/t2)"""
+    return input + (tensor1 * value) / tensor2 if value != 1 else input + tensor1 / tensor2
 
 
 @tensor_method
