@@ -47,6 +47,17 @@ class Generator:
         self._native.set_state(seed, offset)
         return self
 
+    # numpy-style draws for host-side code (decoding, samplers) from the same stream
+    def integers(self, low, high, size=None):
+        """Uniform integers in [low, high): one Python int (size None) or an int64 numpy array."""
+        shape = [] if size is None else ([size] if isinstance(size, int) else list(size))
+        a = _C.randint(int(low), int(high), shape, self._native).numpy()
+        return int(a) if size is None else a
+
+    def permutation(self, n):
+        """A random permutation of range(n) as an int64 numpy array."""
+        return _C.randperm(int(n), self._native).numpy()
+
     def __repr__(self):
         return f"<tinygrad_lite.Generator object (seed={self.initial_seed()})>"
 

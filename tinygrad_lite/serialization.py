@@ -124,13 +124,14 @@ def load(f, map_location=None, weights_only=True, **kwargs):
 
     if hasattr(f, "read"):
         data = f.read()
-        src, head = io.BytesIO(data), data[:4]
+        src, head = io.BytesIO(data), data[:9]
     else:
         path = os.fspath(f)
         with open(path, "rb") as fh:
-            head = fh.read(4)
+            head = fh.read(9)
         src, data = path, None
-    if head[:1] == b"\x80":
+    safetensors_file = len(head) == 9 and head[8:9] == b"{"  # an 8-byte header length, then the JSON header
+    if not safetensors_file and head[:1] == b"\x80":
         raise _not_supported("pickle file (torch.save's legacy format)")
     if head[:2] == b"PK":  # a zip archive: numpy .npz, or torch.save's format (data.pkl inside)
         with zipfile.ZipFile(src) as zf:

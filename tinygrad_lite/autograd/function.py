@@ -26,7 +26,7 @@ from .grad_mode import _state
 
 
 class Function:
-    __slots__ = ("parents", "inputs", "epoch", "saved", "B", "freed", "retained", "hooks")
+    __slots__ = ("parents", "inputs", "epoch", "saved", "B", "freed", "__weakref__")
 
     def save(self, *arrays):
         self.saved = arrays
@@ -57,7 +57,7 @@ class Function:
                 out = ctx.forward(*[t._data for t in tensors], **params)
         T = t0._tensor_cls
         r = T.__new__(T)
-        r._data, r._device, r.grad = out, dev, None
+        r._data, r._dtype, r._device, r.grad = out, None, dev, None
         if _state.enabled:
             for t in tensors:
                 if t.requires_grad:

@@ -38,8 +38,7 @@ def _seeds(outputs, grad_outputs, op):
 def _run(outputs, seeds, retain_graph, create_graph, capture):
     if create_graph:
         return engine.backward_graph(outputs, seeds, retain_graph=retain_graph, capture=capture)
-    got = engine.backward(None, None, retain_graph=retain_graph, capture=capture, roots=outputs,
-                          grads=[s._data for s in seeds])
+    got = engine.backward_many(outputs, [s._data for s in seeds], retain_graph=retain_graph, capture=capture)
     if capture is None:
         return None
     T = outputs[0]._tensor_cls

@@ -18,9 +18,19 @@ A function that torch also has as a Tensor method is declared one where it is de
 (`@tensor_method` in _api.py). tinygrad_lite/__init__.py re-exports what torch has at top
 level; tinygrad_lite/nn/functional re-exports what torch.nn.functional has.
 """
-from . import activation as _activation, distance as _distance, indexing as _indexing, linalg as _linalg, pointwise as _pointwise
-from . import rearrange as _rearrange, reduction as _reduction, sampling as _sampling, scan as _scan
-from . import shape as _shape, softmax as _softmax, sorting as _sorting, tensor_ops as _tensor_ops
+from . import activation as _activation
+from . import distance as _distance
+from . import indexing as _indexing
+from . import linalg as _linalg
+from . import pointwise as _pointwise
+from . import rearrange as _rearrange
+from . import reduction as _reduction
+from . import sampling as _sampling
+from . import scan as _scan
+from . import shape as _shape
+from . import softmax as _softmax
+from . import sorting as _sorting
+from . import tensor_ops as _tensor_ops
 from .activation import *  # noqa: F401,F403
 from .distance import *  # noqa: F401,F403
 from .indexing import *  # noqa: F401,F403

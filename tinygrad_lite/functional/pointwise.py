@@ -8,7 +8,17 @@ import builtins
 
 from .. import dtypes as _dt
 from ..ops import elementwise as E
-from ._api import Tensor, _as_tensor, _promote, binary, float_input, tensor_method, unary
+from ..ops.pointwise import Unary
+from ._api import (
+    OPS,
+    Tensor,
+    _as_tensor,
+    _promote,
+    binary,
+    float_input,
+    tensor_method,
+    unary,
+)
 
 
 def _scalar(v):
@@ -159,9 +169,16 @@ arctan2 = atan2
 # ---- exponentials, logarithms, powers ----------------------------------------------------------
 def _float_unary(name, doc, aliases=()):
     """A torch function y = f(x) on floats (int input converts to the default float dtype)."""
+    op = OPS[name]
 
     def f(input, *, out=None):
-        return _out(unary(float_input(input), name), out)
+        try:  # the kernel itself rejects an integer input: no dtype lookup on the hot path
+            r = Unary.apply(input, op)
+        except TypeError:
+            if (input._dtype or input.dtype).is_floating_point:
+                raise
+            r = Unary.apply(float_input(input), op)
+        return r if out is None else _out(r, out)
 
     f.__name__, f.__qualname__, f.__doc__ = name, name, doc
     return tensor_method(f, names=(name, *aliases), inplace=True)

@@ -5,7 +5,8 @@ import builtins
 from .. import dtypes as _dt
 from ..ops import reduce as R
 from ..ops._util import normalize_axes
-from ._api import Tensor, float_input as _float, tensor_method
+from ._api import Tensor, tensor_method
+from ._api import float_input as _float
 from .pointwise import maximum, minimum
 from .shape import reshape
 

@@ -18,6 +18,7 @@ def _out(result, out):
     return out
 
 
+
 def reshape(x, *shape):
     return S.Reshape.apply(x, shape=_shape_arg(shape))
 
