@@ -151,14 +151,26 @@ def _with_callbacks(run, *args):
 def backward(root, grad, retain_graph=False):
     """Accumulate ∂root/∂leaf into every leaf's .grad. `grad` is the seed ∂L/∂root (an Array).
     Callbacks queued during the pass (queue_callback) run at its end."""
-    _with_callbacks(_backward, (root,), (grad,), retain_graph, None)
+    stack = _callbacks.stack
+    stack.append(None)
+    try:
+        if root._ctx is None:
+            if root.requires_grad:  # the seed is the caller's array: keep our own copy
+                _accumulate_leaf(root, root._device.backend.clone(grad))
+        else:
+            _backward((root._ctx,), {root._ctx: grad}, retain_graph, None)
+    finally:
+        queued = stack.pop()
+    if queued:
+        for fn in queued:
+            fn()
 
 
 def backward_many(roots, grads, retain_graph=False, capture=None):
     """`backward` from several roots (Arrays as seeds). capture: {id(tensor): tensor} — the
     gradients of these tensors (leaves or not) are returned as {id: Array} instead of being
     accumulated anywhere (torch.autograd.grad)."""
-    return _with_callbacks(_backward, roots, grads, retain_graph, capture)
+    return _with_callbacks(_backward_many, roots, grads, retain_graph, capture)
 
 
 def _freed_error(node):
@@ -184,7 +196,7 @@ def _seeds(roots, grads, add):
     return nodes, seeds, leaves
 
 
-def _backward(roots, seeds_in, retain_graph, capture):
+def _backward_many(roots, seeds_in, retain_graph, capture):
     nodes, grads, leaf_roots = _seeds(roots, seeds_in, lambda n, a, b: n.B.add(a, b))
     got = {} if capture is not None else None
     for r, g in leaf_roots:
@@ -193,12 +205,18 @@ def _backward(roots, seeds_in, retain_graph, capture):
                 got[id(r)] = g
         elif r.requires_grad:  # the seed is the caller's array: keep our own copy
             _accumulate_leaf(r, r._device.backend.clone(g))
-    if not nodes:
-        return got
+    if nodes:
+        _backward(nodes, grads, retain_graph, capture, got)
+    return got
+
+
+def _backward(nodes, grads, retain_graph, capture, got=None):
+    """The first-order pass from root `nodes` seeded with `grads` ({node: Array})."""
     order, hooked = _topo_order(nodes)
     if capture is not None:
         hooked = None  # nothing is accumulated into leaves
         want = {t._ctx: k for k, t in capture.items() if t._ctx is not None}
+    hooks_of, retained_of = node_hooks.data, retained.data  # the registries' dicts, looked up once
     pop = grads.pop
     checks = versions.epoch  # nodes made before the last in-place write get checked
     for node in reversed(order):
@@ -208,13 +226,13 @@ def _backward(roots, seeds_in, retain_graph, capture):
         else:
             if node.freed:
                 raise _freed_error(node)
-            if node_hooks.data and node in node_hooks:  # register_hook on the tensor this node made
+            if hooks_of and node in node_hooks:  # register_hook on the tensor this node made
                 p0 = node.parents[0]
                 g = _run_hooks(node_hooks[node], g, p0._tensor_cls._wrap, p0._device)
             if capture is not None:
                 if node in want:
                     got[want[node]] = g
-            elif retained.data and node in retained:  # retain_grad() on the tensor this node made
+            elif retained_of and node in retained:  # retain_grad() on the tensor this node made
                 t = retained[node]()
                 if t is not None:
                     _accumulate_leaf(t, g)
@@ -250,7 +268,6 @@ def _backward(roots, seeds_in, retain_graph, capture):
                     versions.check_input(p, pnode, node)
                 prev = grads.get(pnode)
                 grads[pnode] = gp if prev is None else node.B.add(prev, gp)
-    return got
 
 
 def backward_graph(roots, grads, retain_graph=True, capture=None):
