@@ -13,7 +13,7 @@
 A case is an expression (or a few statements whose last line is the result) written once
 with `T` for the library; the namespace has the same inputs for both, built from numpy:
     a (3, 4) f32, b (4, 5) f32, c (3, 4) f32, v (4,) f32, w (5,) f32, s 0-d f32,
-    x3 (2, 3, 4) f32, i (3,) int64 in [0, 4), j (3, 4) int64, m (3, 4) bool, p (3, 4)
+    x3 (2, 3, 4) f32, i (3,) int64 in [0, 3), j (3, 4) int64, m (3, 4) bool, p (3, 4)
     f32 in (0, 1), pos (3, 4) f32 > 0, idx2 (3, 2) int64 in [0, 4), d64 (3, 4) f64,
     y01 (3, 4) f32 labels in {0, 1}, cls (3,) int64 class indices in [0, 4), ag (3, 4) f32
     leaf requiring grad; F = T.nn.functional, nn = T.nn, np = numpy.
@@ -47,7 +47,7 @@ def _inputs(T):
     f32 = lambda *s: rng.standard_normal(s).astype(np.float32)  # noqa: E731
     env = dict(
         a=f32(3, 4), b=f32(4, 5), c=f32(3, 4), v=f32(4), w=f32(5), s=np.float32(0.7), x3=f32(2, 3, 4),
-        i=rng.integers(0, 4, 3), j=rng.integers(-3, 4, (3, 4)), m=rng.random((3, 4)) < 0.5,
+        i=rng.integers(0, 3, 3), j=rng.integers(-3, 4, (3, 4)), m=rng.random((3, 4)) < 0.5,
         p=rng.uniform(0.05, 0.95, (3, 4)).astype(np.float32), pos=rng.uniform(0.5, 2, (3, 4)).astype(np.float32),
         idx2=rng.integers(0, 4, (3, 2)), d64=rng.standard_normal((3, 4)), y01=(rng.random((3, 4)) < 0.5).astype(
             np.float32), cls=rng.integers(0, 4, 3), x4=f32(2, 3, 4, 5), seq=f32(5, 2, 3), vi=rng.integers(0, 6, 8),
@@ -79,6 +79,30 @@ def _inputs(T):
         return wt.detach()
 
     out["trained"] = seeded
+
+    def det(module):
+        """Every parameter set to fixed values (the same in both libraries): 0.3·sin(0.37k + n)."""
+        with T.no_grad():
+            for n, (_, prm) in enumerate(module.named_parameters()):
+                vals = 0.3 * np.sin(0.37 * np.arange(prm.numel()) + n).reshape(tuple(prm.shape))
+                prm.copy_(T.tensor(vals.astype(np.float32)))
+        return module
+
+    out["det"] = det
+
+    def lrs(make, n=12, metric=None, opt="SGD"):
+        """The lr after construction and after each of n steps of the scheduler make(optimizer)."""
+        prm = T.zeros(2, requires_grad=True)
+        o = getattr(T.optim, opt)([prm], lr=0.1)
+        sched = make(o)
+        seq = [sched.get_last_lr()[0]]
+        for k in range(n):
+            o.step()
+            sched.step(metric(k)) if metric else sched.step()
+            seq.append(sched.get_last_lr()[0])
+        return seq
+
+    out["lrs"] = lrs
     return out
 
 
@@ -184,20 +208,24 @@ def main(argv=None):
     ap.add_argument("-v", action="store_true", help="list every case")
     ap.add_argument("--json", help="write the per-case results here")
     args = ap.parse_args(argv)
-    from api_probe_cases import CASES
+    from api_probe_cases import CASES, OWNED_ELSEWHERE
 
-    results = probe(CASES)
-    counts = {k: sum(r["status"] == k for r in results) for k in ("equal", "wrong", "missing", "error")}
-    for r in results:
-        if args.v or r["status"] != "equal":
-            print(f"[{r['status']:7}] {r['case']!r}  {r.get('detail', '')}")
-    n = len(results)
-    print(f"\n{n} usages: " + ", ".join(f"{v} {k}" for k, v in counts.items()) +
-          f"  ({100.0 * counts['equal'] / n:.1f} % equal)")
+    report = {}
+    for title, cases in (("usages", CASES), ("usages owned by other parts (conv, norms, attention, dtypes)",
+                                             OWNED_ELSEWHERE)):
+        results = probe(cases)
+        counts = {k: sum(r["status"] == k for r in results) for k in ("equal", "wrong", "missing", "error")}
+        for r in results:
+            if args.v or r["status"] != "equal":
+                print(f"[{r['status']:7}] {r['case']!r}  {r.get('detail', '')}")
+        n = len(results)
+        print(f"\n{n} {title}: " + ", ".join(f"{v} {k}" for k, v in counts.items()) +
+              f"  ({100.0 * counts['equal'] / n:.1f} % equal)\n")
+        report[title] = {"counts": counts, "results": results}
     if args.json:
         with open(args.json, "w") as fh:
-            json.dump({"counts": counts, "results": results}, fh, indent=1)
-    return counts
+            json.dump(report, fh, indent=1)
+    return report
 
 
 if __name__ == "__main__":

@@ -218,7 +218,8 @@ std::pair<Array, Array> dropout(const Array& x_in, double p) {
 // Row r of probs (weights w_c ≥ 0, W = Σ w_c > 0), draw s uses random word U_{r,s}:
 //   with replacement:    c = the first category whose running sum exceeds U·W (inverse CDF)
 //   without replacement: keys k_c = w_c / E_c with E_c = −ln(1 − U_{r,c}); the num_samples
-//                        categories of largest key, in decreasing key order (ties: lower c).
+//                        categories of largest key, in decreasing key order (ties: lower c), so
+//                        zero-weight categories come only once the positive ones are used up (torch).
 Array multinomial(const Array& probs_in, int64_t num_samples, bool replacement, Generator* gen) {
   const char* op = "multinomial";
   check_cpu(probs_in, op);
@@ -244,9 +245,7 @@ Array multinomial(const Array& probs_in, int64_t num_samples, bool replacement, 
       positive += v > 0.0;
     }
     TL_CHECK(total > 0.0, RuntimeError, op << ": invalid multinomial distribution (sum of probabilities <= 0)");
-    TL_CHECK(replacement || positive >= num_samples, RuntimeError,
-             op << ": invalid multinomial distribution (with replacement=False, not enough non-negative category "
-                   "to sample): row " << r << " has " << positive << " nonzero of " << num_samples << " wanted");
+    (void)positive;
   }
   Shape os = probs_in.ndim() == 2 ? Shape{R, num_samples} : Shape{num_samples};
   Array out = Array::empty(os, DType::Int64);
@@ -270,7 +269,7 @@ Array multinomial(const Array& probs_in, int64_t num_samples, bool replacement, 
       } else {
         for (int64_t c = 0; c < C; ++c) {
           const double u = to_unit<double>(word64(kb.first, kb.second, r * per_row + c));
-          acc[c] = wr[c] > 0.0 ? wr[c] / -std::log1p(-u) : -1.0;  // zero weight: never picked
+          acc[c] = wr[c] > 0.0 ? wr[c] / -std::log1p(-u) : 0.0;  // zero weight: only after every positive one
         }
         std::iota(order.begin(), order.end(), 0);
         std::partial_sort(order.begin(), order.begin() + num_samples, order.end(),

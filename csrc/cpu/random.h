@@ -39,7 +39,8 @@ Array randperm(int64_t n, Generator* gen = nullptr);  // Fisher–Yates with the
 // probs (C,) or (R, C), rows of non-negative weights (not necessarily normalised) → int64
 // (num_samples,) or (R, num_samples) category indices. With replacement: inverse-CDF draws;
 // without: the exponential race (keys w_c / E_c, E_c ~ Exp(1), the num_samples largest), which
-// has the law of drawing one at a time and renormalising (torch's method).
+// has the law of drawing one at a time and renormalising (torch's method); zero-weight
+// categories come last.
 Array multinomial(const Array& probs, int64_t num_samples, bool replacement, Generator* gen = nullptr);
 // y = x·mask/(1−p), mask[i] = (U_i ≥ p) (kept with probability 1−p); p = 1: y = 0, mask = 0.
 std::pair<Array, Array> dropout(const Array& x, double p);

@@ -147,7 +147,8 @@ __global__ void dropout_kernel(int64_t n, const T* x, T* y, bool* mask, T p, T s
 // word of element r·per_row + s of the Philox stream (two per block), as the CPU kernel:
 //   with replacement:    the first c whose running sum exceeds U·W
 //   without replacement: the num_samples largest keys w_c / −ln(1 − U_c), by repeated argmax
-// A bad row sets *err (1: negative / non-finite weight, 2: zero sum, 3: too few nonzero).
+// A bad row sets *err (1: negative / non-finite weight, 2: zero sum). Zero-weight categories are
+// drawn (in index order) only after every positive one, as torch.
 template <typename T>
 __global__ void multinomial_kernel(int64_t R, int64_t C, const T* w, int64_t ns, bool repl, int64_t* out,
                                    double* keys, uint64_t seed, uint64_t offset, int* err) {
@@ -162,7 +163,7 @@ __global__ void multinomial_kernel(int64_t R, int64_t C, const T* w, int64_t ns,
       positive += v > 0.0;
     }
     if (!(total > 0.0)) { atomicExch(err, 2); return; }
-    if (!repl && positive < ns) { atomicExch(err, 3); return; }
+    (void)positive;
     const int64_t per_row = repl ? ns : C;
     auto word = [&](int64_t e) {
       const int64_t k = r * per_row + e;
@@ -185,14 +186,14 @@ __global__ void multinomial_kernel(int64_t R, int64_t C, const T* w, int64_t ns,
       double* kr = keys + r * C;
       for (int64_t c = 0; c < C; ++c) {
         const double u = (double)(word(c) >> 11) * (1.0 / 9007199254740992.0);
-        kr[c] = wr[c] > 0 ? (double)wr[c] / -log1p(-u) : -1.0;
+        kr[c] = wr[c] > 0 ? (double)wr[c] / -log1p(-u) : 0.0;  // zero weight: after the positive ones
       }
       for (int64_t s = 0; s < ns; ++s) {
         int64_t best = 0;
         for (int64_t c = 1; c < C; ++c)
           if (kr[c] > kr[best]) best = c;
         out[r * ns + s] = best;
-        kr[best] = -2.0;  // taken
+        kr[best] = -1.0;  // taken
       }
     }
   }

@@ -44,7 +44,7 @@ def permute(x, *dims):
     return S.Permute.apply(x, dims=[builtins.int(d) for d in _shape_arg(dims)])
 
 
-@tensor_method
+@tensor_method(names=("transpose", "swapaxes"))
 def transpose(x, dim0, dim1):
     n = x.ndim
     if n < 2 and dim0 in (0, -1) and dim1 in (0, -1):
@@ -352,7 +352,7 @@ def meshgrid(*tensors, indexing=None):
     indexing = indexing or "ij"
     if indexing not in ("ij", "xy"):
         raise ValueError(f"torch.meshgrid: indexing must be one of \"xy\" or \"ij\", but received: {indexing}")
-    swap = indexing == "xy" and len(ts) >= 2
+    swap = indexing == "xy" and len(ts) >= 2  # Cartesian: the grids of (y, x, ...) with x's and y's swapped
     if swap:
         ts[0], ts[1] = ts[1], ts[0]
     n = len(ts)
@@ -363,7 +363,6 @@ def meshgrid(*tensors, indexing=None):
         view[i] = -1
         grids.append(expand(t.reshape(*view), *shape))
     if swap:
-        grids = [g.transpose(0, 1) for g in grids]
         grids[0], grids[1] = grids[1], grids[0]
     return tuple(grids)
 

@@ -169,7 +169,13 @@ class _Additive(Function):
         if b._device is not dev and b._device != dev:
             _device_error(cls.kernel, a, b)
         B = dev._backend or dev.backend
-        r = _output(a, getattr(B, cls.kernel)(a._data, b._data), a._dtype)
+        try:
+            out = getattr(B, cls.kernel)(a._data, b._data)
+        except TypeError:
+            if cls.kernel != "add" or a._data.dtype != _dt.bool_.code:
+                raise
+            out = B.ne_scalar(B.add(B.astype(a._data, _dt.int64.code), B.astype(b._data, _dt.int64.code)), 0.0)
+        r = _output(a, out, a._dtype)  # bool + bool is logical or (torch)
         if (a.requires_grad or b.requires_grad) and _state.enabled:
             ctx = cls.__new__(cls)
             ctx.sx, ctx.sy, ctx.saved = a._data.shape, b._data.shape, None
