@@ -116,11 +116,11 @@ def _add_scaled(input, prod, beta, alpha):
     """β·input + α·prod (input ignored when β = 0, as torch)"""
     if alpha != 1:
         prod = prod * alpha
-    if beta == 0:  # input is ignored (NaN and inf in it included), only its shape broadcasts
-        from .shape import broadcast_shapes
+    if beta == 0:  # input's values are ignored (NaN and inf included); it gets a zero gradient
+        from .pointwise import where
 
-        shape = broadcast_shapes(input.shape, prod.shape)
-        return prod if tuple(shape) == tuple(prod.shape) else prod.expand(*shape)
+        never = Tensor._wrap(input.device.backend.full([], 0.0, 3), input.device)  # a 0-d False
+        return prod + where(never, input, 0.0)
     return prod + (input if beta == 1 else input * beta)
 
 
