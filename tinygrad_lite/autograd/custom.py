@@ -71,17 +71,28 @@ class FunctionCtx:
 class _CustomNode(_Node):
     """The graph node of one Function.apply call."""
 
-    __slots__ = ("fn", "ctx", "arg_pos", "n_args", "out_shapes", "out_dtype", "packed", "used")
+    __slots__ = ("fn", "ctx", "arg_pos", "n_args", "out_slots", "packed")
 
-    def _grads_in(self, g, wrap):
-        """The user's backward arguments: one gradient per differentiable output."""
-        if not self.packed:
+    def _grads_in(self, g, wrap, zeros):
+        """The user's backward arguments: one per forward output — the gradient of each
+        differentiable output (slices of g when several are packed), zeros for the other tensor
+        outputs (torch's rule) and None for non-tensor outputs."""
+        if not self.packed and len(self.out_slots) == 1:
             return (wrap(g),)
         out, start = [], 0
-        for shape, n in self.out_shapes:
-            piece = g[start:start + n].reshape(*shape) if hasattr(g, "_data") else g.slice(0, start, start + n, 1).view(list(shape))
-            out.append(wrap(piece))
-            start += n
+        for slot in self.out_slots:
+            if slot is None:
+                out.append(None)
+            elif slot[0] == "z":
+                out.append(zeros(slot[1], slot[2]))
+            elif not self.packed:
+                out.append(wrap(g))
+            else:
+                shape, n = slot[1], slot[2]
+                piece = g[start:start + n].reshape(*shape) if hasattr(g, "_data") else \
+                    g.slice(0, start, start + n, 1).view(list(shape))
+                out.append(wrap(piece))
+                start += n
         return tuple(out)
 
     def _grads_out(self, got, unwrap):
@@ -114,16 +125,20 @@ class _CustomNode(_Node):
             out.append(unwrap(g))
         return tuple(out)
 
+    def _zeros(self, shape, code):
+        T, dev = self.parents[0]._tensor_cls, self.parents[0]._device
+        return T._wrap(self.B.full(list(shape), 0.0, code), dev)
+
     def backward(self, g):
         T = self.parents[0]._tensor_cls
         dev = self.parents[0]._device
-        grads = self._grads_in(g, lambda a: T._wrap(a, dev))
+        grads = self._grads_in(g, lambda a: T._wrap(a, dev), self._zeros)
         with no_grad():
             got = self.fn.backward(self.ctx, *grads)
         return self._grads_out(got, lambda t: t._data)
 
     def backward_graph(self, g):
-        grads = self._grads_in(g, lambda t: t)
+        grads = self._grads_in(g, lambda t: t, self._zeros)
         with enable_grad():
             got = self.fn.backward(self.ctx, *grads)
         return self._grads_out(got, lambda t: t)
@@ -213,6 +228,9 @@ def _record(cls, ctx, args, is_t, out):
     node.B = first._device.backend
     node.saved = tuple(t._data for t in ctx.to_save if t is not None)  # the engine's in-place checks
     node.packed = len(diff) > 1
+    node.out_slots = [("d", tuple(o.shape), o.numel()) if k in diff else
+                      ("z", tuple(o.shape), o._data.dtype) if isinstance(o, T) else None
+                      for k, o in enumerate(outs)]
     result = list(outs)
     if not diff:
         return out
@@ -225,13 +243,13 @@ def _record(cls, ctx, args, is_t, out):
         dtypes = {outs[i].dtype for i in diff}
         if len(dtypes) != 1:
             raise NotImplementedError(f"{cls.__name__}: several differentiable outputs of different dtypes")
-        node.out_shapes = [(tuple(outs[i].shape), outs[i].numel()) for i in diff]
         B = node.B
         packed = B.cat([B.contiguous(outs[i]._data).reshape([-1]) for i in diff], 0)
         hidden = T._wrap(packed, first._device, True)
         hidden._ctx = node
         start = 0
-        for i, (shape, n) in zip(diff, node.out_shapes):
+        for i in diff:
+            _, shape, n = node.out_slots[i]
             result[i] = _Slice.apply(hidden, start=start, n=n, shape=list(shape))
             start += n
     return result[0] if single else tuple(result)

@@ -26,16 +26,7 @@ class Cumsum(Function):
         return _reversed_along(B, B.cumsum(_reversed_along(B, g, self.axis), self.axis), self.axis)
 
     def backward_graph(self, g):
-        if g.ndim == 0:
-            return g
-        n = g.shape[self.axis]
-        rev = type(g)._wrap(_C.arange(float(n - 1), -1.0, -1.0, _C.INT64), g.device) if n else None
-        if rev is None:
-            return g
-        if rev.device != g.device:
-            rev = rev.to(g.device)
-        flipped = g.index_select(self.axis, rev)
-        return Cumsum.apply(flipped, axis=self.axis).index_select(self.axis, rev)
+        return _reverse_cumsum(g, self.axis)
 
 
 class Cumprod(Function):
@@ -50,3 +41,25 @@ class Cumprod(Function):
 
     def backward(self, g):
         return self.B.cumprod_backward(self.saved[0], g, self.axis)
+
+    def backward_graph(self, g):
+        """Without zeros in x: Σ_{j≥i} g_j·y_j / x_i (a reversed cumsum of g·y, over x), in
+        differentiable ops; the exact zero-aware form is native only (first order)."""
+        x = self.parents[0]
+        if not bool((x != 0).all()):
+            raise NotImplementedError("create_graph=True through cumprod/prod of a tensor with zeros is not supported")
+        y = Cumprod.apply(x, axis=self.axis)
+        return _reverse_cumsum(g * y, self.axis) / x
+
+
+def _reverse_cumsum(t, axis):
+    """Σ_{j≥i} t_j along axis, differentiable (cumsum of the flipped tensor, flipped back)."""
+    if t.ndim == 0:
+        return t
+    n = t.shape[axis]
+    rev = type(t)._wrap(_C.arange(float(n - 1), -1.0, -1.0, _C.INT64), t.device) if n else None
+    if rev is None:
+        return t
+    if rev.device != t.device:
+        rev = rev.to(t.device)
+    return Cumsum.apply(t.index_select(axis, rev), axis=axis).index_select(axis, rev)
