@@ -42,8 +42,9 @@ def _body(arr, prefix):
     sci = _opts["sci_mode"]
     if sci is None:
         sci = bool(nonzero.size and (nonzero.max() >= 1e8 or nonzero.min() < 1e-4))
-    if sci:
-        return np.array2string(arr, formatter={"float_kind": lambda v: f"{v:.{prec}e}"}, **opts)
+    if sci:  # torch right-aligns every element to the widest one
+        width = max((len(f"{v:.{prec}e}") for v in arr.flat), default=0)
+        return np.array2string(arr, formatter={"float_kind": lambda v: f"{v:.{prec}e}".rjust(width)}, **opts)
     if integral:  # torch prints 1., 2. (numpy's 'maxprec' does the same, padded)
         return np.array2string(arr, floatmode="maxprec", precision=0, **opts)
     return np.array2string(arr, floatmode="fixed", precision=prec, suppress_small=False, **opts)
