@@ -17,7 +17,7 @@ from .tensor import Tensor
 
 
 def _is_advanced(i):
-    return isinstance(i, (Tensor, list, np.ndarray)) and not (isinstance(i, Tensor) and i.ndim == 0 and i.dtype is _dt.int64)
+    return isinstance(i, (Tensor, list, range, np.ndarray)) and not (isinstance(i, Tensor) and i.ndim == 0 and i.dtype is _dt.int64)
 
 
 def _as_index_tensor(i, like):

@@ -33,21 +33,34 @@ def _body(arr, prefix):
     threshold = _opts["threshold"]
     opts = dict(separator=", ", prefix=prefix, threshold=int(min(threshold, 2 ** 62)), edgeitems=_opts["edgeitems"],
                 max_line_width=_opts["linewidth"])
+    if arr.dtype.kind == "b":  # torch pads to the widest shown value: True alone needs no space
+        width = 5 if not bool((_summarized(arr) if arr.size > threshold else arr).all()) else 4
+        return np.array2string(arr, formatter={"bool": lambda v: str(bool(v)).rjust(width)}, **opts)
     if arr.dtype.kind != "f":
         return np.array2string(arr, **opts)
     prec = _opts["precision"]
-    finite = arr[np.isfinite(arr)]
+    shown = _summarized(arr) if arr.size > threshold else arr  # torch decides the format on what it shows
+    finite = shown[np.isfinite(shown)]
     integral = finite.size == 0 or bool(np.all(finite == np.round(finite)))
     nonzero = np.abs(finite[finite != 0]) if finite.size else finite
     sci = _opts["sci_mode"]
     if sci is None:
         sci = bool(nonzero.size and (nonzero.max() >= 1e8 or nonzero.min() < 1e-4))
     if sci:  # torch right-aligns every element to the widest one
-        width = max((len(f"{v:.{prec}e}") for v in arr.flat), default=0)
+        width = max((len(f"{v:.{prec}e}") for v in shown.flat), default=0)
         return np.array2string(arr, formatter={"float_kind": lambda v: f"{v:.{prec}e}".rjust(width)}, **opts)
     if integral:  # torch prints 1., 2. (numpy's 'maxprec' does the same, padded)
         return np.array2string(arr, floatmode="maxprec", precision=0, **opts)
     return np.array2string(arr, floatmode="fixed", precision=prec, suppress_small=False, **opts)
+
+
+def _summarized(arr):
+    """The elements a summarised print shows: edgeitems at each end of every long dim."""
+    e = _opts["edgeitems"]
+    for d in range(arr.ndim):
+        if arr.shape[d] > 2 * e:
+            arr = np.concatenate([np.take(arr, range(e), d), np.take(arr, range(arr.shape[d] - e, arr.shape[d]), d)], d)
+    return arr
 
 
 def tensor_repr(t):

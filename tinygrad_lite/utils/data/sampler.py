@@ -72,8 +72,11 @@ class RandomSampler(Sampler):
         if self.replacement:
             kw = {} if self.generator is None else {"generator": self.generator}
             return np.ascontiguousarray(_tl.randint(0, n, (self.num_samples,), **kw).numpy(), dtype=np.int64)
-        reps = [randperm(n, self.generator) for _ in range(-(-self.num_samples // n))]
-        return np.concatenate(reps)[: self.num_samples]
+        # ⌊num_samples/n⌋ whole permutations and the first num_samples % n of one more, drawn even
+        # when that remainder is 0: the draws torch's RandomSampler makes, in the same order
+        full, rest = divmod(self.num_samples, n)
+        reps = [randperm(n, self.generator) for _ in range(full)] + [randperm(n, self.generator)[:rest]]
+        return np.concatenate(reps)
 
     def __iter__(self):
         return iter(self._index_array().tolist())
