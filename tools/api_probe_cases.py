@@ -349,6 +349,7 @@ TENSOR = [
     "T.utils.data.default_collate([(1, 2.0), (3, 4.0)])", "T.utils.data.default_collate([{'x': T.ones(2)}, {'x': T.zeros(2)}])",
     "T.float32", "T.float", "T.long", "T.int64", "T.bool", "T.float64 == T.double", "T.finfo(T.float32).eps",
     "T.iinfo(T.int64).max", "T.promote_types(T.int64, T.float32)", "T.tensor([1, 2]).dtype == T.long",
+    "T.Tensor([1.5, -2.0])", "T.Tensor([-4.0]).double().dtype",
 ]
 
 # ---- in-place and miscellaneous methods --------------------------------------------------------
