@@ -220,7 +220,8 @@ std::pair<Array, Array> dropout(const Array& x_in, double p) {
 //   without replacement: keys k_c = w_c / E_c with E_c = −ln(1 − U_{r,c}); the num_samples
 //                        categories of largest key, in decreasing key order (ties: lower c), so
 //                        zero-weight categories come only once the positive ones are used up (torch).
-Array multinomial(const Array& probs_in, int64_t num_samples, bool replacement, Generator* gen) {
+Array multinomial(const Array& probs_in, int64_t num_samples, bool replacement_in, Generator* gen) {
+  bool replacement = replacement_in;
   const char* op = "multinomial";
   check_cpu(probs_in, op);
   check_float(probs_in.dtype, op);
@@ -250,6 +251,9 @@ Array multinomial(const Array& probs_in, int64_t num_samples, bool replacement, 
   Shape os = probs_in.ndim() == 2 ? Shape{R, num_samples} : Shape{num_samples};
   Array out = Array::empty(os, DType::Int64);
   int64_t* op_ = out.data<int64_t>();
+  // one draw without replacement has the law of one with it: an inverse-CDF draw (one random
+  // number, not C) serves both — the usual case of sampling a token
+  replacement = replacement || num_samples == 1;
   const int64_t per_row = replacement ? num_samples : C;
   const auto kb = pick(gen).reserve(R * per_row);
   parallel_for(R, R * C * 4, [&](int64_t b, int64_t e) {

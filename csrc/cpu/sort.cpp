@@ -86,7 +86,49 @@ std::pair<Array, Array> sort(const Array& x_in, int64_t axis, bool descending) {
 }
 
 // Line (o, i): the first k of the line's order (largest first when `largest`), ties to the lower
-// index; partial_sort keeps it O(n log k).
+// index. A heap of the k best (value, index) pairs seen so far, scanned once over the line:
+// O(n log k), and for the usual k ≪ n nearly every element costs one comparison with the heap's
+// worst. NaN ranks as the largest value (a NaN-free line skips those checks).
+template <typename T, bool kNan>
+static void topk_line(const T* x, int64_t n, int64_t stride, int64_t k, bool largest, std::vector<std::pair<T, int64_t>>& h,
+                      T* vo, int64_t* io, int64_t ostride) {
+  // a before b in the requested order (a better)
+  auto better = [largest](const std::pair<T, int64_t>& a, const std::pair<T, int64_t>& b) {
+    const T va = a.first, vb = b.first;
+    if (kNan) {
+      const bool na = is_nan(va), nb = is_nan(vb);
+      if (na || nb) {
+        if (na && nb) return a.second < b.second;
+        return largest ? na : nb;
+      }
+    }
+    if (va != vb) return largest ? va > vb : va < vb;
+    return a.second < b.second;
+  };
+  h.clear();
+  const int64_t first = std::min(k, n);
+  for (int64_t j = 0; j < first; ++j) h.emplace_back(x[j * stride], j);
+  std::make_heap(h.begin(), h.end(), better);  // the heap's front is the worst kept
+  if (k == 0) return;
+  T worst = h.front().first;
+  for (int64_t j = first; j < n; ++j) {
+    const T v = x[j * stride];
+    // a later element beats the worst kept only by value (a tie goes to the lower index)
+    const bool in = kNan ? better({v, j}, h.front()) : (largest ? v > worst : v < worst);
+    if (in) {
+      std::pop_heap(h.begin(), h.end(), better);
+      h.back() = {v, j};
+      std::push_heap(h.begin(), h.end(), better);
+      worst = h.front().first;
+    }
+  }
+  std::sort_heap(h.begin(), h.end(), better);  // best first
+  for (int64_t j = 0; j < k; ++j) {
+    vo[j * ostride] = h[j].first;
+    io[j * ostride] = h[j].second;
+  }
+}
+
 std::pair<Array, Array> topk(const Array& x_in, int64_t k, int64_t axis, bool largest) {
   const char* op = "topk";
   check_cpu(x_in, op);
@@ -106,25 +148,19 @@ std::pair<Array, Array> topk(const Array& x_in, int64_t k, int64_t axis, bool la
     using T = scalar_t;
     const T* xp = x.data<T>();
     T* vp = vals.data<T>();
-    parallel_for(lines, lines * n * 4, [&](int64_t b, int64_t e) {
-      std::vector<T> v(n);
-      std::vector<int64_t> p(n);
+    parallel_for(lines, lines * n * 2, [&](int64_t b, int64_t e) {
+      std::vector<std::pair<T, int64_t>> h;
+      h.reserve(k);
       for (int64_t l = b; l < e; ++l) {
         const int64_t o = l / inner, i = l % inner;
-        const int64_t base = o * n * inner + i, obase = o * k * inner + i;
-        for (int64_t j = 0; j < n; ++j) v[j] = xp[base + j * inner];
-        std::iota(p.begin(), p.end(), 0);
-        auto before = [&](int64_t a, int64_t c) {
-          const T va = v[a], vc = v[c];
-          const bool lt = largest ? less_nan_last(vc, va) : less_nan_last(va, vc);
-          const bool gt = largest ? less_nan_last(va, vc) : less_nan_last(vc, va);
-          return lt || (!gt && a < c);
-        };
-        std::partial_sort(p.begin(), p.begin() + k, p.end(), before);
-        for (int64_t j = 0; j < k; ++j) {
-          vp[obase + j * inner] = v[p[j]];
-          ip[obase + j * inner] = p[j];
-        }
+        const T* line = xp + o * n * inner + i;
+        bool nan = false;
+        if constexpr (std::is_floating_point<T>::value)
+          for (int64_t j = 0; j < n; ++j) nan |= line[j * inner] != line[j * inner];
+        if (nan)
+          topk_line<T, true>(line, n, inner, k, largest, h, vp + o * k * inner + i, ip + o * k * inner + i, inner);
+        else
+          topk_line<T, false>(line, n, inner, k, largest, h, vp + o * k * inner + i, ip + o * k * inner + i, inner);
       }
     });
   });
@@ -150,19 +186,34 @@ Array scan(const Array& x_in, int64_t axis, const char* op) {
     using Acc = typename std::conditional<std::is_floating_point<T>::value, double, int64_t>::type;
     const T* xp = x.data<T>();
     T* yp = out.data<T>();
+    if (inner == 1) {  // one running value per line: kept in a register
+      parallel_for(outer, outer * n, [&](int64_t b, int64_t e) {
+        for (int64_t o = b; o < e; ++o) {
+          const T* s = xp + o * n;
+          T* d = yp + o * n;
+          Acc run = Prod ? Acc(1) : Acc(0);
+          for (int64_t j = 0; j < n; ++j) {
+            run = Prod ? run * (Acc)s[j] : run + (Acc)s[j];
+            d[j] = (T)run;
+          }
+        }
+      });
+      return;
+    }
     parallel_for(outer, outer * n * inner, [&](int64_t b, int64_t e) {
       std::vector<Acc> acc(inner);
       for (int64_t o = b; o < e; ++o) {
         std::fill(acc.begin(), acc.end(), Prod ? Acc(1) : Acc(0));
+        Acc* a = acc.data();
         for (int64_t j = 0; j < n; ++j) {
           const T* s = xp + (o * n + j) * inner;
           T* d = yp + (o * n + j) * inner;
           for (int64_t i = 0; i < inner; ++i) {
             if (Prod)
-              acc[i] *= (Acc)s[i];
+              a[i] *= (Acc)s[i];
             else
-              acc[i] += (Acc)s[i];
-            d[i] = (T)acc[i];
+              a[i] += (Acc)s[i];
+            d[i] = (T)a[i];
           }
         }
       }
