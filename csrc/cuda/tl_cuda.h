@@ -174,6 +174,13 @@ int tl_sgd_step(int dtype, int64_t n, void* param, const void* grad, void* momen
 int tl_adam_step(int dtype, int64_t n, void* param, const void* grad, void* exp_avg,
                  void* exp_avg_sq, double lr, double beta1, double beta2, double eps,
                  double weight_decay, int decoupled_weight_decay, int64_t step, int maximize);
+
+/* ---- quant.cu: weights in ggml blocks (type codes: F32 0, F16 1, Q4_0 2, Q4_1 3, Q8_0 8, BF16 30) ----
+ * W (N, K) row-major in its blocks (rows K/block·type_size bytes apart), in device memory as raw bytes. */
+/* y (M, N) = x (M, K) · Wᵀ; x, y contiguous float32 */
+int tl_quant_matmul(int qtype, const void* w, int64_t N, int64_t K, const float* x, int64_t M, float* y);
+/* out (n, K) = the rows ids[0..n) of W dequantised; ids (device int64) already checked in [0, N) */
+int tl_quant_rows(int qtype, const void* w, int64_t N, int64_t K, const int64_t* ids, int64_t n, float* out);
 /* CDEF-END */
 
 #ifdef __cplusplus
