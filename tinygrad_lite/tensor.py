@@ -40,6 +40,7 @@ class Tensor:
     __slots__ = ("_data", "_dtype", "_device", "requires_grad", "grad", "_ctx", "__weakref__", "__dict__")
     __array_priority__ = 1000  # numpy defers to our reflected operators
     _post_accumulate_grad_hooks = None  # {id: hook} once register_post_accumulate_grad_hook is called
+    _grad_hooks = None  # {id: hook} once register_hook is called on a leaf
 
     def __init__(self, data, dtype=None, device=None, requires_grad=False):
         from .creation import _to_array
@@ -135,8 +136,10 @@ class Tensor:
         return s[0]
 
     # ---- autograd --------------------------------------------------------------------------
-    def backward(self, gradient=None, retain_graph=None):
-        """Accumulate d(self)/d(leaf) into each leaf's .grad (seeded with `gradient`, or 1 for a scalar)."""
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        """Accumulate d(self)/d(leaf) into each leaf's .grad (seeded with `gradient`, or 1 for a
+        scalar). create_graph=True records the backward pass itself, so the gradients can be
+        differentiated again; inputs=[...] accumulates into those tensors only."""
         if not self.requires_grad:
             raise RuntimeError("element 0 of tensors does not require grad and does not have a grad_fn")
         if gradient is None:
@@ -155,7 +158,28 @@ class Tensor:
                     f"{tuple(self._data.shape)}"
                 )
             g = gt._data
+        if create_graph or inputs is not None:
+            from .autograd.functional_api import backward as _backward
+
+            _backward([self], [Tensor._wrap(g, self._device) if gradient is None else gt],
+                      retain_graph=retain_graph, create_graph=create_graph, inputs=inputs)
+            return
         engine.backward(self, g, retain_graph=bool(retain_graph))
+
+    def register_hook(self, hook):
+        """hook(grad) -> None or a replacement grad, called when this tensor's gradient is
+        computed (before a leaf accumulates it into .grad). Returns a handle with .remove()."""
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self._ctx is None:
+            if self._grad_hooks is None:
+                self._grad_hooks = {}
+            hooks = self._grad_hooks
+        else:
+            hooks = engine.node_hooks.get(self._ctx)
+            if hooks is None:
+                hooks = engine.node_hooks[self._ctx] = {}
+        return _HookHandle(hooks, hook)
 
     def requires_grad_(self, requires_grad=True):
         if requires_grad and not self.dtype.is_floating_point:

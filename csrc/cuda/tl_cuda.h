@@ -158,6 +158,10 @@ int tl_gather(int dtype, int ndim, const int64_t* idx_shape, int axis, const voi
 int tl_scatter_add(int dtype, int ndim, const int64_t* idx_shape, int axis, const void* src,
                    const int64_t* src_strides, const int64_t* idx, const int64_t* idx_strides,
                    void* out, const int64_t* out_shape);
+/* out: a contiguous copy of the input; out[p with p_axis := idx[p]] = src[p], p over idx shape */
+int tl_scatter(int dtype, int ndim, const int64_t* idx_shape, int axis, const void* src,
+               const int64_t* src_strides, const int64_t* idx, const int64_t* idx_strides,
+               void* out, const int64_t* out_shape);
 int tl_nonzero_count(int dtype, int ndim, const int64_t* shape, const void* x,
                      const int64_t* strides, int64_t* count);
 /* out: (count, ndim) int64 contiguous, row-major order of the non-zero elements */
@@ -170,9 +174,20 @@ int tl_random(int dist, int dtype, int ndim, const int64_t* shape, void* out,
               const int64_t* out_strides, double a, double b, uint64_t seed, uint64_t offset);
 int tl_randint(int64_t n, int64_t low, int64_t high, int64_t* out, uint64_t seed, uint64_t offset);
 int tl_randperm(int64_t n, int64_t* out, uint64_t seed, uint64_t offset);
+/* probs contiguous (R, C) float; out (R, num_samples) int64; weights validated on the device
+ * (TL_ERR_RUNTIME for negative / non-finite weights, a zero row, too few nonzero without replacement) */
+int tl_multinomial(int dtype, int64_t R, int64_t C, const void* probs, int64_t num_samples, int replacement,
+                   int64_t* out, uint64_t seed, uint64_t offset);
 /* x, y contiguous (n,), mask bool: keep with probability 1-p; y = x*mask/(1-p) */
 int tl_dropout(int dtype, int64_t n, const void* x, void* y, void* mask, double p, uint64_t seed,
                uint64_t offset);
+
+/* ---- sort.cu ---- x, vals, idx, y, g, dx contiguous, viewed as (outer, n, inner) ---- */
+int tl_sort(int dtype, int64_t outer, int64_t n, int64_t inner, const void* x, void* vals, int64_t* idx,
+            int descending);
+int tl_scan(int prod, int dtype, int64_t outer, int64_t n, int64_t inner, const void* x, void* y);
+int tl_cumprod_backward(int dtype, int64_t outer, int64_t n, int64_t inner, const void* x, const void* g,
+                        void* dx);
 
 /* ---- optim.cu ---- contiguous float arrays of n elements, updated in place ---- */
 int tl_sgd_step(int dtype, int64_t n, void* param, const void* grad, void* momentum_buf,

@@ -275,6 +275,16 @@ def scatter_add(shape, axis, idx, src):
     return _a(out)
 
 
+def scatter(x, axis, idx, src):
+    out = np.array(_n(x), copy=True)
+    i = _n(idx)
+    grids = list(np.indices(i.shape))
+    grids[axis] = i
+    s = _n(src)[tuple(slice(0, n) for n in i.shape)]
+    out[tuple(grids)] = s  # numpy: of repeated indices the last assignment wins, as the CPU core
+    return _a(out, x.dtype)
+
+
 def cat(xs, axis):
     return _a(np.concatenate([_n(x) for x in xs], axis=axis), xs[0].dtype)
 
@@ -283,11 +293,67 @@ def nonzero(x):
     return _a(np.argwhere(_n(x)), 2)
 
 
+# ordering and scans
+def _nan_last_keys(v, descending):
+    """Sort keys giving torch's order: NaN largest; descending as a stable sort of −v."""
+    if v.dtype.kind == "f":
+        k = np.where(np.isnan(v), np.inf, v)
+        nan = np.isnan(v)
+        return (-k, ~nan) if descending else (k, nan)
+    k = v.astype(np.int64)
+    return (-k,) if descending else (k,)
+
+
+def sort(x, axis, descending):
+    v = _n(x)
+    if v.ndim == 0:
+        return _a(v, x.dtype), _a(np.zeros((), np.int64))
+    moved = np.moveaxis(v, axis, -1)
+    keys = _nan_last_keys(moved, descending)
+    order = np.lexsort(keys, axis=-1) if len(keys) > 1 else np.argsort(keys[0], axis=-1, kind="stable")
+    vals = np.take_along_axis(moved, order, axis=-1)
+    return _a(np.moveaxis(vals, -1, axis), x.dtype), _a(np.moveaxis(order, -1, axis), 2)
+
+
+def topk(x, k, axis, largest):
+    vals, idx = sort(x, axis, largest)
+    if x.ndim == 0:
+        return vals, idx
+    sl = tuple(slice(0, k) if d == axis % x.ndim else slice(None) for d in range(x.ndim))
+    return _a(_n(vals)[sl], x.dtype), _a(_n(idx)[sl], 2)
+
+
+def cumsum(x, axis):
+    v = _n(x)
+    acc = np.float64 if v.dtype.kind == "f" else np.int64
+    return _a(np.cumsum(v.astype(acc), axis=axis if v.ndim else None).reshape(v.shape), x.dtype)
+
+
+def cumprod(x, axis):
+    v = _n(x)
+    acc = np.float64 if v.dtype.kind == "f" else np.int64
+    return _a(np.cumprod(v.astype(acc), axis=axis if v.ndim else None).reshape(v.shape), x.dtype)
+
+
+def cumprod_backward(x, g, axis):
+    """dx_i = Σ_{j≥i} g_j Π_{k≤j, k≠i} x_k, written out (O(n²) per line: a reference, not a kernel)."""
+    v, gg = np.moveaxis(_n(x).astype(np.float64).reshape(_n(x).shape or (1,)), axis, -1), \
+        np.moveaxis(_n(g).astype(np.float64).reshape(_n(g).shape or (1,)), axis, -1)
+    n = v.shape[-1]
+    dx = np.zeros_like(v)
+    for i in range(n):
+        others = v.copy()
+        others[..., i] = 1.0
+        prods = np.cumprod(others, axis=-1)  # Π_{k≤j, k≠i} x_k
+        dx[..., i] = (gg[..., i:] * prods[..., i:]).sum(axis=-1)
+    return _a(np.moveaxis(dx, -1, axis).reshape(_n(x).shape), x.dtype)
+
+
 # random: the reference draws the same numbers as the CPU core (one generator, _C's Philox), so
 # a run seeded with manual_seed is reproducible on either backend
 manual_seed, initial_seed = _C.manual_seed, _C.initial_seed
 rand, randn, randint, randperm = _C.rand, _C.randn, _C.randint, _C.randperm
-uniform_, normal_ = _C.uniform_, _C.normal_
+uniform_, normal_, multinomial = _C.uniform_, _C.normal_, _C.multinomial
 
 
 def dropout(x, p):

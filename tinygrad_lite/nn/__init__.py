@@ -1,18 +1,25 @@
 """tinygrad_lite.nn: layers, losses, initialisers, with torch.nn's names and defaults."""
-from . import functional, init, parallel
+from . import functional, init, parallel, utils
 from .activation import (
     CELU, ELU, GELU, GLU, SELU, Hardshrink, Hardsigmoid, Hardswish, Hardtanh, LeakyReLU, LogSigmoid, LogSoftmax,
-    Mish, ReLU, ReLU6, Sigmoid, SiLU, Softmax, Softplus, Softshrink, Softsign, Tanh, Tanhshrink, Threshold,
+    Mish, PReLU, ReLU, ReLU6, RReLU, Sigmoid, SiLU, Softmax, Softmin, Softplus, Softshrink, Softsign, Tanh,
+    Tanhshrink, Threshold,
 )
 from .attention import MultiheadAttention
-from .container import ModuleDict, ModuleList, Sequential
-from .dropout import Dropout
+from .container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
+from .distance import CosineSimilarity, PairwiseDistance
+from .dropout import AlphaDropout, Dropout
 from .flatten import Flatten
 from .layer_norm import LayerNorm, RMSNorm
 from .linear import Identity, Linear
-from .loss import CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
+from .loss import (
+    BCELoss, BCEWithLogitsLoss, CosineEmbeddingLoss, CrossEntropyLoss, GaussianNLLLoss, HingeEmbeddingLoss,
+    HuberLoss, KLDivLoss, L1Loss, MarginRankingLoss, MSELoss, MultiLabelSoftMarginLoss, MultiMarginLoss, NLLLoss,
+    PoissonNLLLoss, SmoothL1Loss, SoftMarginLoss, TripletMarginLoss,
+)
 from .module import Module
 from .parameter import Buffer, Parameter
+from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell
 from .sparse import Embedding
 from .transformer import (
     Transformer, TransformerDecoder, TransformerDecoderLayer, TransformerEncoder, TransformerEncoderLayer,
@@ -22,7 +29,11 @@ __all__ = [
     "Module", "Parameter", "Buffer", "Linear", "Identity", "ReLU", "ReLU6", "LeakyReLU", "ELU", "SELU", "CELU",
     "GELU", "SiLU", "Mish", "Softplus", "LogSigmoid", "Sigmoid", "Tanh", "Hardtanh", "Hardsigmoid", "Hardswish",
     "Softsign", "Tanhshrink", "Hardshrink", "Softshrink", "Threshold", "GLU", "Softmax", "LogSoftmax", "Sequential", "ModuleList", "ModuleDict", "Flatten", "Dropout", "CrossEntropyLoss",
-    "NLLLoss", "MSELoss", "L1Loss", "functional", "init", "parallel",
+    "NLLLoss", "MSELoss", "L1Loss", "functional", "init", "parallel", "utils", "PReLU", "RReLU", "Softmin",
+    "ParameterList", "ParameterDict", "CosineSimilarity", "PairwiseDistance", "AlphaDropout", "BCELoss",
+    "BCEWithLogitsLoss", "CosineEmbeddingLoss", "GaussianNLLLoss", "HingeEmbeddingLoss", "HuberLoss", "KLDivLoss",
+    "MarginRankingLoss", "MultiLabelSoftMarginLoss", "MultiMarginLoss", "PoissonNLLLoss", "SmoothL1Loss",
+    "SoftMarginLoss", "TripletMarginLoss", "RNNBase", "RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell",
     "Embedding", "LayerNorm", "RMSNorm", "MultiheadAttention", "Transformer", "TransformerEncoder",
     "TransformerEncoderLayer", "TransformerDecoder", "TransformerDecoderLayer",
 ]

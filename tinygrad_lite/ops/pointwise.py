@@ -14,7 +14,8 @@ from .. import dtypes as _dt
 from ..autograd import versions
 from ..autograd.function import Function
 from ..autograd.grad_mode import _state
-from ._util import unbroadcast
+from . import pointwise_graph as _graph
+from ._util import unbroadcast, unbroadcast_t
 
 
 class PointwiseOp:
@@ -83,6 +84,21 @@ class Unary(Function):
         s = g if saves == "NONE" else self.saved[0]
         return getattr(B, op.backward)(s, g, *self.params)
 
+    def backward_graph(self, g):
+        """g·f′(x) with Tensor ops (pointwise_graph.py), recorded for higher-order gradients."""
+        op, x = self.op, self.parents[0]
+        if op.saves == "ONE":
+            return g
+        if op.saves == "NOGRAD":
+            return g * 0.0
+        lin = _graph.LINEAR.get(op.name)
+        if lin is not None:
+            return g * lin(self.params)
+        d = _graph.UNARY.get(op.name)
+        if d is None:
+            raise NotImplementedError(f"create_graph=True: {self.name} has no differentiable backward yet")
+        return g * d(x, lambda: Unary.apply(x, op=op, params=self.params), self.params)
+
     @property
     def name(self):
         return self.op.title + "Backward"
@@ -121,6 +137,16 @@ class Binary(Function):
         return (None if ga is None else unbroadcast(B, ga, a.shape),
                 None if gb is None else unbroadcast(B, gb, b.shape))
 
+    def backward_graph(self, g):
+        a, b = self.parents
+        if self.op.saves == "NOGRAD":
+            return unbroadcast_t(g * 0.0, a.shape), unbroadcast_t(g * 0.0, b.shape)
+        d = _graph.BINARY.get(self.op.name)
+        if d is None:
+            raise NotImplementedError(f"create_graph=True: {self.name} has no differentiable backward yet")
+        ga, gb = d(a, b, g)
+        return unbroadcast_t(ga, a.shape), unbroadcast_t(gb, b.shape)
+
     @property
     def name(self):
         return self.op.title + "Backward"
@@ -143,7 +169,13 @@ class _Additive(Function):
         if b._device is not dev and b._device != dev:
             _device_error(cls.kernel, a, b)
         B = dev._backend or dev.backend
-        r = _output(a, getattr(B, cls.kernel)(a._data, b._data), a._dtype)
+        try:
+            out = getattr(B, cls.kernel)(a._data, b._data)
+        except TypeError:
+            if cls.kernel != "add" or a._data.dtype != _dt.bool_.code:
+                raise
+            out = B.ne_scalar(B.add(B.astype(a._data, _dt.int64.code), B.astype(b._data, _dt.int64.code)), 0.0)
+        r = _output(a, out, a._dtype)  # bool + bool is logical or (torch)
         if (a.requires_grad or b.requires_grad) and _state.enabled:
             ctx = cls.__new__(cls)
             ctx.sx, ctx.sy, ctx.saved = a._data.shape, b._data.shape, None
@@ -159,6 +191,9 @@ class Add(_Additive):
     def backward(self, g):
         return unbroadcast(self.B, g, self.sx), unbroadcast(self.B, g, self.sy)
 
+    def backward_graph(self, g):
+        return unbroadcast_t(g, self.sx), unbroadcast_t(g, self.sy)
+
 
 class Sub(_Additive):
     """z = x − y;  ∂z/∂x = 1, ∂z/∂y = −1"""
@@ -168,3 +203,6 @@ class Sub(_Additive):
     def backward(self, g):
         gy = self.B.neg(g) if self.needs_grad(1) else None
         return unbroadcast(self.B, g, self.sx), None if gy is None else unbroadcast(self.B, gy, self.sy)
+
+    def backward_graph(self, g):
+        return unbroadcast_t(g, self.sx), unbroadcast_t(-g, self.sy)

@@ -9,7 +9,17 @@ from tinygrad_lite.functional.activation import (  # noqa: F401
 )
 from tinygrad_lite.functional.pointwise import sigmoid, tanh  # noqa: F401
 
+from tinygrad_lite.functional.distance import cdist, cosine_similarity, pairwise_distance  # noqa: F401
+
 from .attention import scaled_dot_product_attention  # noqa: F401
-from .basic import dropout, embedding, flatten, linear, log_softmax, softmax  # noqa: F401
+from .basic import (  # noqa: F401
+    alpha_dropout, dropout, embedding, flatten, gumbel_softmax, linear, log_softmax, normalize, one_hot, prelu,
+    rrelu, softmax, softmin,
+)
 from .layer_norm import layer_norm, rms_norm  # noqa: F401
 from .loss import cross_entropy, l1_loss, mse_loss, nll_loss  # noqa: F401
+from .loss_more import (  # noqa: F401
+    binary_cross_entropy, binary_cross_entropy_with_logits, cosine_embedding_loss, gaussian_nll_loss,
+    hinge_embedding_loss, huber_loss, kl_div, margin_ranking_loss, multi_margin_loss, multilabel_soft_margin_loss,
+    poisson_nll_loss, smooth_l1_loss, soft_margin_loss, triplet_margin_loss,
+)

@@ -88,3 +88,75 @@ def dropout(input, p=0.5, training=True, inplace=False):
 
 def flatten(input, start_dim=0, end_dim=-1):
     return _f.flatten(input, start_dim, end_dim)
+
+
+def one_hot(tensor, num_classes=-1):
+    """int64 (..., C) with out[..., c] = [tensor[...] = c]; C = max + 1 when num_classes = −1"""
+    if tensor.dtype is not _tl.int64:
+        raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
+    if tensor.numel() and builtins.bool((tensor < 0).any()):
+        raise RuntimeError("Class values must be non-negative.")
+    if num_classes == -1:
+        if tensor.numel() == 0:
+            raise RuntimeError("Can not infer total number of classes from empty tensor.")
+        num_classes = builtins.int(tensor.max().item()) + 1
+    elif tensor.numel() and builtins.int(tensor.max().item()) >= num_classes:
+        raise RuntimeError("Class values must be smaller than num_classes.")
+    return (tensor.unsqueeze(-1) == _tl.arange(num_classes, device=tensor.device)).long()
+
+
+def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
+    """x / max(‖x‖_p, eps) along dim"""
+    denom = input.norm(p, dim, keepdim=True).clamp(min=eps)
+    r = input / denom
+    if out is not None:
+        out._data = r._data
+        return out
+    return r
+
+
+def softmin(input, dim=None, _stacklevel=3, dtype=None):
+    """softmax(−x) along dim"""
+    return softmax(-input, dim, dtype=dtype)
+
+
+def gumbel_softmax(logits, tau=1.0, hard=False, eps=1e-10, dim=-1):
+    """softmax((logits + g)/τ) with g ~ Gumbel(0, 1) (g = −log E, E ~ Exp(1)); hard: the one-hot of
+    the argmax in the forward pass, the soft sample's gradient (straight-through)"""
+    gumbels = -_tl.empty_like(logits).exponential_().log()
+    y = _f.softmax((logits + gumbels) / tau, dim)
+    if not hard:
+        return y
+    index = y.argmax(dim, keepdim=True)
+    y_hard = _tl.zeros_like(logits).scatter(dim, index, 1.0)
+    return y_hard - y.detach() + y
+
+
+def prelu(input, weight):
+    """x where x ≥ 0, a·x else; a: one value, or one per channel (dim 1)"""
+    w = weight
+    if w.numel() != 1 and input.dim() >= 2:
+        shape = [1] * input.dim()
+        shape[1] = w.numel()
+        w = w.reshape(*shape)
+    return _tl.where(input >= 0, input, input * w)
+
+
+def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
+    """leaky_relu with slope (lower + upper)/2 in evaluation; a U(lower, upper) slope per element in training"""
+    if not training:
+        return _f.leaky_relu(input, (lower + upper) / 2)
+    a = _tl.empty_like(input).uniform_(lower, upper)
+    return _tl.where(input >= 0, input, input * a)
+
+
+def alpha_dropout(input, p=0.5, training=False, inplace=False):
+    """Dropout that keeps SELU's mean and variance: dropped units become α' = −λα, then an affine
+    correction a·x + b (Klambauer et al. 2017)"""
+    if not training or p == 0:
+        return input
+    alpha_p = -1.7580993408473766
+    keep = (_tl.rand_like(input) >= p).to(input.dtype)
+    a = ((1 - p) * (1 + p * alpha_p ** 2)) ** -0.5
+    b = -a * alpha_p * p
+    return (input * keep + alpha_p * (1 - keep)) * a + b
