@@ -70,10 +70,7 @@ class Batches:
 
 
 def clip_grad_norm(lib, params, max_norm):
-    if hasattr(lib.nn, "utils") and hasattr(lib.nn.utils, "clip_grad_norm_"):
-        return lib.nn.utils.clip_grad_norm_(params, max_norm)
-    from tinygrad_lite.cli.gpt import clip_grad_norm_  # TODO(lead): tinygrad_lite.nn.utils.clip_grad_norm_
-    return clip_grad_norm_(params, max_norm)
+    return lib.nn.utils.clip_grad_norm_(params, max_norm)
 
 
 def run(lib, gpt, init_state, args, log):

@@ -148,6 +148,8 @@ double fma_peak_gflops(int threads, double seconds, int reps) {
   return best / 1e9;
 }
 
+namespace {
+
 // ---- STREAM triad -----------------------------------------------------------------------------
 
 __attribute__((target("avx512f"))) void triad_avx512(float* __restrict a, const float* __restrict b,
@@ -200,6 +202,8 @@ struct Buffer {
   ~Buffer() { std::free(p); }
 };
 
+}  // namespace
+
 double stream_triad_gbps(int64_t n_bytes, int threads, int reps) {
   TL_CHECK(threads >= 1, ValueError, "stream_triad_gbps: expected threads >= 1, got " << threads);
   TL_CHECK(reps >= 1, ValueError, "stream_triad_gbps: expected reps >= 1, got " << reps);
@@ -223,8 +227,5 @@ double stream_triad_gbps(int64_t n_bytes, int threads, int reps) {
   (void)keep;
   return 3.0 * (double)n * sizeof(float) / best / 1e9;
 }
-
-}  // namespace
-
 
 }  // namespace tl

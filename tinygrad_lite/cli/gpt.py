@@ -89,23 +89,6 @@ def lr_at(it, lr, min_lr, warmup_iters, decay_iters):
     return min_lr + 0.5 * (1.0 + math.cos(math.pi * ratio)) * (lr - min_lr)
 
 
-def clip_grad_norm_(parameters, max_norm):
-    """Scale the gradients so that their joint L2 norm is at most max_norm; returns the norm before."""
-    # TODO(lead): use tinygrad_lite.nn.utils.clip_grad_norm_ when merged
-    import tinygrad_lite as tl
-
-    grads = [p.grad for p in parameters if p.grad is not None]
-    if not grads:
-        return 0.0
-    total = math.sqrt(sum(float((g * g).sum()) for g in grads))
-    coef = max_norm / (total + 1e-6)
-    if coef < 1.0:
-        with tl.no_grad():
-            for g in grads:
-                g.mul_(coef)
-    return total
-
-
 def estimate_loss(model, corpus, args, eval_iters):
     """Mean loss over eval_iters random batches of each split (eval mode, no graph)."""
     import tinygrad_lite as tl
@@ -188,7 +171,7 @@ def train(args):
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         if args.grad_clip:
-            clip_grad_norm_(model.parameters(), args.grad_clip)
+            tl.nn.utils.clip_grad_norm_(model.parameters(), args.grad_clip)
         optimizer.step()
         train_time += time.perf_counter() - ts
         if bar:

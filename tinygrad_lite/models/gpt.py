@@ -20,7 +20,6 @@ import os
 from collections import namedtuple
 from dataclasses import asdict, dataclass, fields
 
-import numpy as np
 
 import tinygrad_lite as torch
 import tinygrad_lite.nn as nn
@@ -193,11 +192,11 @@ class GPT(nn.Module):
                 idx_next = logits.argmax(dim=-1, keepdim=True)
             else:
                 logits = logits / temperature
-                if top_k is not None:
-                    v = _kth_largest(logits, min(top_k, logits.size(-1)))  # (B, 1)
-                    logits = torch.where(logits < v, torch.tensor(-float("inf")), logits)
+                if top_k is not None:  # keep the k largest logits of each row
+                    v, _ = torch.topk(logits, min(top_k, logits.size(-1)))  # (B, k)
+                    logits[logits < v[:, [-1]]] = -float("inf")
                 probs = F.softmax(logits, dim=-1)
-                idx_next = _multinomial(probs)  # (B, 1)
+                idx_next = torch.multinomial(probs, num_samples=1)  # (B, 1)
             idx = torch.cat((idx, idx_next), dim=1)
         return idx
 
@@ -231,21 +230,3 @@ class GPT(nn.Module):
             with open(vocab_path) as f:
                 model.vocab = json.load(f)["itos"]
         return model
-
-
-def _kth_largest(x, k):
-    """(B, 1): the k-th largest value of each row of x (B, V)."""
-    # TODO(lead): use tinygrad_lite.topk when merged: v, _ = torch.topk(x, k); v[:, [-1]]
-    a = x.detach().cpu().numpy() if hasattr(x, "cpu") else x.detach().numpy()
-    kth = np.partition(a, a.shape[-1] - k, axis=-1)[:, a.shape[-1] - k : a.shape[-1] - k + 1]
-    return torch.tensor(kth, dtype=x.dtype, device=x.device)
-
-
-def _multinomial(probs):
-    """(B, 1): one index per row drawn with the row's probabilities (the engine's seeded generator)."""
-    # TODO(lead): use tinygrad_lite.multinomial when merged: torch.multinomial(probs, num_samples=1)
-    p = probs.detach().cpu().numpy() if hasattr(probs, "cpu") else probs.detach().numpy()
-    cdf = np.cumsum(p.astype(np.float64), axis=-1)
-    u = torch.rand(p.shape[0], 1, dtype=torch.float64).numpy() * cdf[:, -1:]
-    idx = np.minimum((cdf <= u).sum(axis=-1, keepdims=True), p.shape[-1] - 1)
-    return torch.tensor(idx.astype(np.int64), device=probs.device)
