@@ -14,8 +14,7 @@ from . import train as _train
 from ..server import cli as _server
 from .train import build_net  # noqa: F401  (the seed network, for scripts and tests)
 
-_COMMANDS = (_train, _server)
-_COMMANDS = (_train, _gpt)
+_COMMANDS = (_train, _server, _gpt)
 
 
 def build_parser():
