@@ -26,7 +26,7 @@ class Dropout1d(Dropout):
     scale the rest by 1/(1−p); identity in eval mode."""
 
     def forward(self, input):
-        from .functional.dropout import dropout1d
+        from .functional.channel_dropout import dropout1d
         return dropout1d(input, self.p, self.training, self.inplace)
 
 
@@ -35,5 +35,5 @@ class Dropout2d(Dropout):
     scale the rest by 1/(1−p); identity in eval mode."""
 
     def forward(self, input):
-        from .functional.dropout import dropout2d
+        from .functional.channel_dropout import dropout2d
         return dropout2d(input, self.p, self.training, self.inplace)

@@ -12,7 +12,7 @@ from tinygrad_lite.functional.pointwise import sigmoid, tanh  # noqa: F401
 from .basic import dropout, embedding, flatten, linear, log_softmax, softmax  # noqa: F401
 from .loss import cross_entropy, l1_loss, mse_loss, nll_loss  # noqa: F401
 from .conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d, fold, unfold  # noqa: F401
-from .dropout import dropout1d, dropout2d  # noqa: F401
+from .channel_dropout import dropout1d, dropout2d  # noqa: F401
 from .normalization import batch_norm, group_norm, instance_norm  # noqa: F401
 from .padding import pad  # noqa: F401
 from .pooling import (  # noqa: F401

@@ -1,5 +1,5 @@
-"""torch.nn.functional's channel dropouts: dropout1d, dropout2d (F.dropout itself is in basic.py).
-Whole channels are zeroed: the mask has one Bernoulli draw per (n, c), broadcast over the
+"""torch.nn.functional's channel dropouts: dropout1d, dropout2d (F.dropout itself is in basic.py; this
+file is not named dropout.py, which as a submodule would shadow F.dropout). Whole channels are zeroed: the mask has one Bernoulli draw per (n, c), broadcast over the
 spatial dims, so the backward is the same multiplication (by the autograd of `*`)."""
 import builtins
 
