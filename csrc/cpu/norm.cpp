@@ -63,9 +63,10 @@ struct Run {
     *sg += a[0];
     *sgx += b[0];
   })
-  // y = (x − m)·a + c
-  TL_EW_DEF(affine, (const T* x, T* y, int64_t n, T m, T a, T c), {
-    for (int64_t i = 0; i < n; ++i) y[i] = (x[i] - m) * a + c;
+  // y = ((x − m_hi) − m_lo)·a + c, the mean split in two so that a float32 x loses none of
+  // the double mean's digits (x − m_hi is exact when x is near the mean)
+  TL_EW_DEF(affine, (const T* x, T* y, int64_t n, T m_hi, T m_lo, T a, T c), {
+    for (int64_t i = 0; i < n; ++i) y[i] = ((x[i] - m_hi) - m_lo) * a + c;
   })
   // gx = k1·g + k2·(x − m) + k3
   TL_EW_DEF(dx, (const T* g, const T* x, T* gx, int64_t n, T k1, T k2, T m, T k3), {
@@ -80,8 +81,9 @@ template <typename T> void run_sqdev(const T* x, int64_t n, double m, double* s)
 template <typename T> void run_gsums(const T* g, const T* x, int64_t n, double m, double* sg, double* sgx) {
   TL_SIMD_DISPATCH(Run<T>::gsums, g, x, n, m, sg, sgx);
 }
-template <typename T> void run_affine(const T* x, T* y, int64_t n, T m, T a, T c) {
-  TL_SIMD_DISPATCH(Run<T>::affine, x, y, n, m, a, c);
+template <typename T> void run_affine(const T* x, T* y, int64_t n, double m, T a, T c) {
+  const T hi = (T)m, lo = (T)(m - (double)hi);
+  TL_SIMD_DISPATCH(Run<T>::affine, x, y, n, hi, lo, a, c);
 }
 template <typename T> void run_dx(const T* g, const T* x, T* gx, int64_t n, T k1, T k2, T m, T k3) {
   TL_SIMD_DISPATCH(Run<T>::dx, g, x, gx, n, k1, k2, m, k3);
@@ -172,13 +174,14 @@ std::tuple<Array, Array, Array> batch_norm(const Array& x_, const OptArray& weig
         });
       }
     }
-    std::vector<T> A((size_t)d.C), Bc((size_t)d.C), Mu((size_t)d.C);
+    std::vector<T> A((size_t)d.C), Bc((size_t)d.C);
+    std::vector<double> Mu((size_t)d.C);
     for (int64_t c = 0; c < d.C; ++c) {
       double m = mu[(size_t)c], v = var[(size_t)c];
       if (!use_batch_stats) m = (double)rm[c], v = (double)rv[c];
       const double s = 1.0 / std::sqrt(v + eps);
       mean.data<T>()[c] = (T)m, inv.data<T>()[c] = (T)s;
-      Mu[(size_t)c] = (T)m;
+      Mu[(size_t)c] = m;
       A[(size_t)c] = (T)(s * (wp ? (double)wp[c] : 1.0));
       Bc[(size_t)c] = bp ? bp[c] : T(0);
       if (use_batch_stats && rm && M > 0) {
@@ -190,7 +193,7 @@ std::tuple<Array, Array, Array> batch_norm(const Array& x_, const OptArray& weig
       for (int64_t n = 0; n < d.N; ++n)
         for (int64_t c = 0; c < d.C; ++c) {
           const size_t k = (size_t)c;
-          yp[n * d.C + c] = (xp[n * d.C + c] - Mu[k]) * A[k] + Bc[k];
+          yp[n * d.C + c] = (T)(((double)xp[n * d.C + c] - Mu[k]) * (double)A[k]) + Bc[k];
         }
     } else {
       parallel_for(d.N * d.C, x.numel(), [&](int64_t r0, int64_t r1) {
@@ -302,7 +305,7 @@ std::tuple<Array, Array, Array> group_norm(const Array& x_, const OptArray& weig
         const int64_t c0 = (sl % groups) * Cg;
         for (int64_t c = 0; c < Cg; ++c) {
           const T a = (T)(r * (wp ? (double)wp[c0 + c] : 1.0));
-          run_affine(xs + c * d.L, yp + sl * M + c * d.L, d.L, (T)m, a, bp ? bp[c0 + c] : T(0));
+          run_affine(xs + c * d.L, yp + sl * M + c * d.L, d.L, m, a, bp ? bp[c0 + c] : T(0));
         }
       }
     });

@@ -40,8 +40,9 @@ __global__ void bn_forward_kernel(int64_t N, int64_t C, int64_t L, bool use_batc
       rv[c] = (T)((1.0 - momentum) * (double)rv[c] + momentum * v * (double)M / (double)(M > 1 ? M - 1 : 1));
     }
   }
-  const T a = (T)(inv * (w ? (double)w[c] : 1.0)), bb = b ? b[c] : T(0), mt = (T)m;
-  for (int64_t k = threadIdx.x; k < M; k += blockDim.x) y[at(k)] = (x[at(k)] - mt) * a + bb;
+  // the mean split in two (hi + lo) so that x − μ keeps the double mean's digits (as the CPU kernel)
+  const T a = (T)(inv * (w ? (double)w[c] : 1.0)), bb = b ? b[c] : T(0), hi = (T)m, lo = (T)(m - (double)hi);
+  for (int64_t k = threadIdx.x; k < M; k += blockDim.x) y[at(k)] = ((x[at(k)] - hi) - lo) * a + bb;
 }
 
 template <typename T>
@@ -82,9 +83,10 @@ __global__ void gn_forward_kernel(int64_t C, int64_t L, int64_t G, double eps, c
   }
   const double inv = 1.0 / sqrt((M ? block_sum(q, sh) / (double)M : 0.0) + eps);
   if (threadIdx.x == 0) mean[sl] = (T)m, invstd[sl] = (T)inv;
+  const T hi = (T)m, lo = (T)(m - (double)hi);
   for (int64_t k = threadIdx.x; k < M; k += blockDim.x) {
     const int64_t c = c0 + k / L;
-    y[sl * M + k] = (xs[k] - (T)m) * (T)(inv * (w ? (double)w[c] : 1.0)) + (b ? b[c] : T(0));
+    y[sl * M + k] = ((xs[k] - hi) - lo) * (T)(inv * (w ? (double)w[c] : 1.0)) + (b ? b[c] : T(0));
   }
 }
 

@@ -10,11 +10,11 @@ from .parameter import Parameter
 
 
 class _NormBase(Module):
-    """weight (C,) = 1 and bias (C,) = 0 when affine; buffers running_mean = 0, running_var = 1 and
-    num_batches_tracked = 0 (int64) when track_running_stats."""
+    """weight (C,) = 1 and bias (C,) = 0 when affine (bias=False: no shift); buffers running_mean = 0,
+    running_var = 1 and num_batches_tracked = 0 (int64) when track_running_stats."""
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True, device=None,
-                 dtype=None):
+                 dtype=None, *, bias=True):
         super().__init__()
         self.num_features = num_features
         self.eps = eps
@@ -24,7 +24,10 @@ class _NormBase(Module):
         kw = {k: v for k, v in (("device", device), ("dtype", dtype)) if v is not None}
         if affine:
             self.weight = Parameter(_tl.empty(num_features, **kw))
-            self.bias = Parameter(_tl.empty(num_features, **kw))
+            if bias:
+                self.bias = Parameter(_tl.empty(num_features, **kw))
+            else:
+                self.register_parameter("bias", None)
         else:
             self.register_parameter("weight", None)
             self.register_parameter("bias", None)
@@ -50,11 +53,12 @@ class _NormBase(Module):
         self.reset_running_stats()
         if self.affine:
             init.ones_(self.weight)
-            init.zeros_(self.bias)
+            if self.bias is not None:
+                init.zeros_(self.bias)
 
     def extra_repr(self):
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
-                f"track_running_stats={self.track_running_stats}")
+                f"bias={self.bias is not None}, track_running_stats={self.track_running_stats}")
 
 
 class _BatchNorm(_NormBase):
@@ -98,10 +102,10 @@ class GroupNorm(Module):
     """Per sample and group of C/G channels: y = (x − μ)/√(σ² + ε)·γ_c + β_c, statistics over the group's
     channels and all positions; γ = 1, β = 0 initially (affine)."""
 
-    def __init__(self, num_groups, num_channels, eps=1e-5, affine=True, device=None, dtype=None):
+    def __init__(self, num_groups, num_channels, eps=1e-5, affine=True, device=None, dtype=None, *, bias=True):
         super().__init__()
         if num_channels % num_groups != 0:
-            raise ValueError("num_channels must be divisible by num_groups")
+            raise ValueError(f"num_channels ({num_channels}) must be divisible by num_groups ({num_groups})")
         self.num_groups = num_groups
         self.num_channels = num_channels
         self.eps = eps
@@ -109,7 +113,10 @@ class GroupNorm(Module):
         kw = {k: v for k, v in (("device", device), ("dtype", dtype)) if v is not None}
         if affine:
             self.weight = Parameter(_tl.ones(num_channels, **kw))
-            self.bias = Parameter(_tl.zeros(num_channels, **kw))
+            if bias:
+                self.bias = Parameter(_tl.zeros(num_channels, **kw))
+            else:
+                self.register_parameter("bias", None)
         else:
             self.register_parameter("weight", None)
             self.register_parameter("bias", None)
@@ -117,21 +124,22 @@ class GroupNorm(Module):
     def reset_parameters(self):
         if self.affine:
             init.ones_(self.weight)
-            init.zeros_(self.bias)
+            if self.bias is not None:
+                init.zeros_(self.bias)
 
     def forward(self, input):
         return FN.group_norm(input, self.num_groups, self.weight, self.bias, self.eps, _name=self)
 
     def extra_repr(self):
-        return f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}"
+        return f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, bias={self.bias is not None}"
 
 
 class _InstanceNorm(_NormBase):
     _nd = 2
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=False, track_running_stats=False, device=None,
-                 dtype=None):
-        super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype)
+                 dtype=None, *, bias=True):
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype, bias=bias)
 
     def forward(self, input):
         nd = self._nd
