@@ -24,8 +24,11 @@ def pad(input, pad, mode="constant", value=None):
     if mode != "constant":
         if value not in (None, 0, 0.0):
             raise ValueError(f"{name}: padding mode {mode!r} does not take a value")
-        if len(pads) > 6:
-            raise NotImplementedError(f"{name}: {mode} padding of more than 3 dims is not supported")
+        k = len(pads) // 2
+        if k > 3 or input.dim() not in (k + 1, k + 2):  # torch's rule: a batch and/or channel dim in front
+            raise NotImplementedError(
+                f"{name}: {mode} padding of {k} dim(s) needs a {k + 1}-D or {k + 2}-D input, got input of shape "
+                f"{_shape(input.shape)}")
         if builtins.any(p < 0 for p in pads):
             raise ValueError(f"{name}: {mode} padding must be non-negative, got {tuple(pads)}")
         for d in range(len(pads) // 2):
