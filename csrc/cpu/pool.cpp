@@ -10,6 +10,7 @@
 
 #include "../core/checks.h"
 #include "../core/parallel.h"
+#include "elementwise.h"
 
 namespace tl {
 
@@ -76,6 +77,48 @@ void check_window_args(const std::vector<int64_t>& k, const std::vector<int64_t>
   }
 }
 
+// v replaces the running maximum (torch's rule: strictly greater, or NaN)
+template <typename T>
+inline bool beats(T v, T m) {
+  return v > m || v != v;
+}
+
+// The 2×2, stride-2, unpadded window (every LeNet/VGG pooling layer): four loads and three
+// selects per output, written without branches (random data would mispredict half of them)
+// so the compiler vectorises the row per target. Same result as max_kernel.
+template <typename T>
+struct Max2x2 {
+  TL_EW_DEF(row, (const T* r0, const T* r1, T* y, int64_t* idx, int64_t OW, int64_t base, int64_t W), {
+    for (int64_t j = 0; j < OW; ++j) {
+      const T a = r0[2 * j], b = r0[2 * j + 1], c = r1[2 * j], d = r1[2 * j + 1];
+      int64_t k = base + 2 * j;
+      bool t = (b > a) | (b != b);
+      T m = t ? b : a;
+      k = t ? k + 1 : k;
+      t = (c > m) | (c != c);
+      m = t ? c : m;
+      k = t ? base + W + 2 * j : k;
+      t = (d > m) | (d != d);
+      m = t ? d : m;
+      k = t ? base + W + 2 * j + 1 : k;
+      y[j] = m;
+      idx[j] = k;
+    }
+  })
+};
+
+template <typename T>
+void max_2x2_kernel(const T* x, T* y, int64_t* idx, int64_t P, int64_t H, int64_t W, int64_t OH, int64_t OW) {
+  parallel_for(P, P * OH * OW * 4, [&](int64_t p0, int64_t p1) {
+    for (int64_t pl = p0; pl < p1; ++pl)
+      for (int64_t i = 0; i < OH; ++i) {
+        const T* r0 = x + pl * H * W + 2 * i * W;
+        const int64_t o = (pl * OH + i) * OW;
+        TL_SIMD_DISPATCH(Max2x2<T>::row, r0, r0 + W, y + o, idx + o, OW, 2 * i * W, W);
+      }
+  });
+}
+
 // y[o] = max over the window (first maximum, NaN wins), idx[o] = h·W + w of it.
 template <typename T>
 void max_kernel(const T* x, T* y, int64_t* idx, int64_t P, int64_t H, int64_t W, const std::vector<Win>& wh,
@@ -93,7 +136,7 @@ void max_kernel(const T* x, T* y, int64_t* idx, int64_t P, int64_t H, int64_t W,
           for (int64_t h = a.begin; h < a.end; h += a.step)
             for (int64_t w = b.begin; w < b.end; w += b.step) {
               const T v = xs[h * W + w];
-              if (v > mv || std::isnan(v)) mv = v, mi = h * W + w;
+              if (beats(v, mv)) mv = v, mi = h * W + w;
             }
           y[(pl * OH + i) * OW + j] = mv;
           idx[(pl * OH + i) * OW + j] = mi;
@@ -183,9 +226,15 @@ std::pair<Array, Array> max_pool2d(const Array& x_, const std::vector<int64_t>& 
   const int64_t OH = pool_output_size(H, k[0], s[0], p[0], d[0], ceil_mode, op);
   const int64_t OW = pool_output_size(W, k[1], s[1], p[1], d[1], ceil_mode, op);
   Array y = Array::empty(with_hw(x.shape, OH, OW), x.dtype), idx = Array::empty(y.shape, DType::Int64);
+  const bool two_by_two = k[0] == 2 && k[1] == 2 && s[0] == 2 && s[1] == 2 && p[0] == 0 && p[1] == 0 &&
+                          d[0] == 1 && d[1] == 1 && 2 * OH <= H && 2 * OW <= W;
   TL_DISPATCH_FLOATING(x.dtype, op, [&] {
-    max_kernel<scalar_t>(x.data<scalar_t>(), y.data<scalar_t>(), idx.data<int64_t>(), planes(x.shape), H, W,
-                         windows(H, OH, k[0], s[0], p[0], d[0]), windows(W, OW, k[1], s[1], p[1], d[1]));
+    if (two_by_two)
+      max_2x2_kernel<scalar_t>(x.data<scalar_t>(), y.data<scalar_t>(), idx.data<int64_t>(), planes(x.shape), H, W,
+                               OH, OW);
+    else
+      max_kernel<scalar_t>(x.data<scalar_t>(), y.data<scalar_t>(), idx.data<int64_t>(), planes(x.shape), H, W,
+                           windows(H, OH, k[0], s[0], p[0], d[0]), windows(W, OW, k[1], s[1], p[1], d[1]));
   });
   return {y, idx};
 }
