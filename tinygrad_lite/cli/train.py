@@ -2,7 +2,8 @@
 
     tinygrad-lite train [--model mlp|lenet|resnet] [--dataset auto|mnist|digits] [--data-dir DIR]
                         [--epochs N] [--batch-size B] [--lr LR] [--optimizer sgd|adam|adamw]
-                        [--momentum M] [--seed S] [--threads T] [--out DIR] [--quiet]
+                        [--momentum M] [--weight-decay WD] [--lr-schedule constant|cosine]
+                        [--seed S] [--threads T] [--out DIR] [--quiet]
 
 trains an image classifier — the seed network (models/mlp.py: Linear(in, 128) → ReLU →
 Linear(128, 10) on flattened images, the default), LeNet-5 with batch normalisation
@@ -21,8 +22,10 @@ TEST_ONLY_TRAIN = 8000  # with only the official test set: train on 0..7999, eva
 
 
 def add_parser(sub):
-    t = sub.add_parser("train", help="train the seed MLP on MNIST or the offline digits set",
+    t = sub.add_parser("train", help="train the seed MLP, LeNet-5 or a small ResNet on MNIST or the offline digits set",
                        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    t.add_argument("--model", choices=list(MODELS), default="mlp",
+                   help="mlp: the seed network; lenet: LeNet-5 + BatchNorm (28x28 or 32x32 images); resnet: a small ResNet")
     t.add_argument("--dataset", choices=["auto", "mnist", "digits"], default="auto",
                    help="auto: MNIST if present or downloadable, else scikit-learn's offline 8x8 digits")
     t.add_argument("--data-dir", default="./data",
@@ -32,6 +35,10 @@ def add_parser(sub):
     t.add_argument("--lr", type=float, default=None, help="default: 0.01 for sgd, 0.001 for adam/adamw")
     t.add_argument("--optimizer", choices=["sgd", "adam", "adamw"], default="sgd")
     t.add_argument("--momentum", type=float, default=0.0, help="SGD momentum")
+    t.add_argument("--lr-schedule", choices=["constant", "cosine"], default="constant",
+                   help="cosine: lr·(1 + cos(π·epoch/epochs))/2 at the start of each epoch")
+    t.add_argument("--lr-schedule", choices=["constant", "cosine"], default="constant",
+                   help="cosine: lr·(1 + cos(π·epoch/epochs))/2 at the start of each epoch")
     t.add_argument("--weight-decay", type=float, default=None,
                    help="default: 0 for sgd/adam, 0.01 for adamw")
     t.add_argument("--hidden", type=int, default=128, help="hidden units")
@@ -223,7 +230,11 @@ def train(args):
     show_bar = not args.quiet and sys.stderr.isatty()
     history = []
     t_start = time.perf_counter()
+    base_lrs = [g["lr"] for g in optimizer.param_groups]
     for epoch in range(args.epochs):
+        if args.lr_schedule == "cosine":
+            for g, lr in zip(optimizer.param_groups, base_lrs):
+                g["lr"] = lr * 0.5 * (1 + math.cos(math.pi * epoch / args.epochs))
         t0 = time.perf_counter()
         running_loss = 0.0
         batches = trainloader
