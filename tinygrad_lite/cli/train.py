@@ -37,8 +37,6 @@ def add_parser(sub):
     t.add_argument("--momentum", type=float, default=0.0, help="SGD momentum")
     t.add_argument("--lr-schedule", choices=["constant", "cosine"], default="constant",
                    help="cosine: lr·(1 + cos(π·epoch/epochs))/2 at the start of each epoch")
-    t.add_argument("--lr-schedule", choices=["constant", "cosine"], default="constant",
-                   help="cosine: lr·(1 + cos(π·epoch/epochs))/2 at the start of each epoch")
     t.add_argument("--weight-decay", type=float, default=None,
                    help="default: 0 for sgd/adam, 0.01 for adamw")
     t.add_argument("--hidden", type=int, default=128, help="hidden units")
