@@ -41,6 +41,8 @@ CONV2D = [
     ((2, 5, 6, 7), (3, 5, 1, 1), 1, 0, 1, 1),            # 1x1: cols = x
     ((1, 3, 5, 5), (2, 3, 5, 5), 1, 0, 1, 1),            # kernel = input
     ((3, 2, 20, 40), (3, 2, 3, 3), (3, 2), 1, 1, 1),     # rows wider than a vector block, stride 2
+    ((2, 16, 30, 30), (4, 16, 5, 5), 1, 1, 1, 1),        # columns over the L2 budget: bands of output rows
+    ((9, 4, 6, 6), (6, 2, 3, 3), 1, 1, 1, 2),            # several samples per GEMM block, groups
 ]
 
 

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <vector>
 
 #include "../core/checks.h"
 #include "../core/parallel.h"
@@ -87,20 +88,20 @@ inline void valid_range(int64_t off, int64_t s, int64_t W, int64_t OW, int64_t& 
 }
 
 // ---------------------------------------------------------------------------------------
-// im2col / col2im of one sample's channels [0, Cn): x (Cn, H, W) ↔ cols (Cn·KH·KW, OH·OW).
+// im2col / col2im of output rows [i0, i1) of one sample's channels [0, Cn):
+//   x (Cn, H, W) ↔ cols (Cn·KH·KW rows, ldc apart; columns (i − i0)·OW + j).
 
 template <typename T>
-void im2col_plane(const ConvGeom& g, int64_t Cn, const T* x, T* cols) {
-  const int64_t L = g.L();
+void im2col_rows(const ConvGeom& g, int64_t Cn, const T* x, int64_t i0, int64_t i1, T* cols, int64_t ldc) {
   for (int64_t c = 0; c < Cn; ++c)
     for (int64_t p = 0; p < g.KH; ++p)
       for (int64_t q = 0; q < g.KW; ++q) {
-        T* row = cols + ((c * g.KH + p) * g.KW + q) * L;
+        T* row = cols + ((c * g.KH + p) * g.KW + q) * ldc;
         const int64_t off = q * g.dw - g.pw;
         int64_t j0, j1;
         valid_range(off, g.sw, g.W, g.OW, j0, j1);
-        for (int64_t i = 0; i < g.OH; ++i) {
-          T* r = row + i * g.OW;
+        for (int64_t i = i0; i < i1; ++i) {
+          T* r = row + (i - i0) * g.OW;
           const int64_t ih = i * g.sh - g.ph + p * g.dh;
           if (ih < 0 || ih >= g.H) {
             std::fill(r, r + g.OW, T(0));
@@ -117,21 +118,20 @@ void im2col_plane(const ConvGeom& g, int64_t Cn, const T* x, T* cols) {
       }
 }
 
-// x (Cn, H, W) += col2im(cols); x must be zeroed (or hold what to add to) beforehand.
+// x (Cn, H, W) += col2im of the rows' columns; x holds what to add to beforehand.
 template <typename T>
-void col2im_plane(const ConvGeom& g, int64_t Cn, const T* cols, T* x) {
-  const int64_t L = g.L();
+void col2im_rows(const ConvGeom& g, int64_t Cn, const T* cols, int64_t ldc, int64_t i0, int64_t i1, T* x) {
   for (int64_t c = 0; c < Cn; ++c)
     for (int64_t p = 0; p < g.KH; ++p)
       for (int64_t q = 0; q < g.KW; ++q) {
-        const T* row = cols + ((c * g.KH + p) * g.KW + q) * L;
+        const T* row = cols + ((c * g.KH + p) * g.KW + q) * ldc;
         const int64_t off = q * g.dw - g.pw;
         int64_t j0, j1;
         valid_range(off, g.sw, g.W, g.OW, j0, j1);
-        for (int64_t i = 0; i < g.OH; ++i) {
+        for (int64_t i = i0; i < i1; ++i) {
           const int64_t ih = i * g.sh - g.ph + p * g.dh;
           if (ih < 0 || ih >= g.H) continue;
-          const T* r = row + i * g.OW;
+          const T* r = row + (i - i0) * g.OW;
           T* xr = x + (c * g.H + ih) * g.W + off;
           if (g.sw == 1)
             for (int64_t j = j0; j < j1; ++j) xr[j] += r[j];
@@ -141,33 +141,91 @@ void col2im_plane(const ConvGeom& g, int64_t Cn, const T* cols, T* x) {
       }
 }
 
+template <typename T>
+void im2col_plane(const ConvGeom& g, int64_t Cn, const T* x, T* cols) {
+  im2col_rows(g, Cn, x, 0, g.OH, cols, g.L());
+}
+
+template <typename T>
+void col2im_plane(const ConvGeom& g, int64_t Cn, const T* cols, T* x) {
+  col2im_rows(g, Cn, cols, g.L(), 0, g.OH, x);
+}
+
 // ---------------------------------------------------------------------------------------
-// The GEMM algorithm. Per sample n and group gi (W_gi: (Og, K) rows of w):
+// The GEMM algorithm. W_gi: (Og, K) rows of w for group gi; cols(x): im2col of a group.
 //   forward          y[n, gi] (Og, L)  = W_gi · cols(x[n, gi]) (+ b)
 //   backward input   cols (K, L)       = W_giᵀ · g[n, gi];  gx[n, gi] = col2im(cols)
 //   backward weight  gw_gi (Og, K)    += g[n, gi] · cols(x[n, gi])ᵀ
+// The columns are built a block at a time, sized to stay in L2 (kColsBudget): several whole
+// samples side by side when one sample's columns are small (the GEMM then runs on nb·L
+// columns at once — LeNet's second layer has L = 100), or a band of output rows of one
+// sample when they are large (the cols of a 16→32 5×5 layer at 32×32 are 1.6 MB).
+// Blocks of several samples go through a (Og, nb·L) staging buffer, since y's rows of
+// consecutive samples are not one stride apart.
+
+constexpr int64_t kColsBudget = 256 << 10;
+
+struct Block {
+  int64_t n0, nb, i0, i1;  // samples [n0, n0 + nb), output rows [i0, i1) (all rows when nb > 1)
+};
+
+// The blocks covering samples [n0, n1).
+std::vector<Block> plan_blocks(const ConvGeom& g, int64_t n0, int64_t n1, size_t elem) {
+  std::vector<Block> out;
+  const int64_t per_sample = g.K() * g.L() * (int64_t)elem;
+  if (g.pointwise() || per_sample > kColsBudget / 2) {  // one sample at a time, in bands of rows
+    const int64_t rows = g.pointwise() ? g.OH
+                                       : std::max<int64_t>(1, kColsBudget / (g.K() * g.OW * (int64_t)elem));
+    for (int64_t n = n0; n < n1; ++n)
+      for (int64_t i = 0; i < g.OH; i += rows) out.push_back({n, 1, i, std::min(g.OH, i + rows)});
+    return out;
+  }
+  const int64_t nb = std::max<int64_t>(1, kColsBudget / per_sample);
+  for (int64_t n = n0; n < n1; n += nb) out.push_back({n, std::min(nb, n1 - n), 0, g.OH});
+  return out;
+}
+
+// cols of block b for group gi: (K, nb·Lb) with Lb = (i1 − i0)·OW, sample s at column s·Lb.
+template <typename T>
+void block_cols(const ConvGeom& g, const Block& b, int64_t gi, const T* x, T* cols) {
+  const int64_t Lb = (b.i1 - b.i0) * g.OW, ld = b.nb * Lb;
+  for (int64_t s = 0; s < b.nb; ++s)
+    im2col_rows(g, g.Cg(), x + ((b.n0 + s) * g.C + gi * g.Cg()) * g.H * g.W, b.i0, b.i1, cols + s * Lb, ld);
+}
 
 template <typename T>
 void gemm_forward(const ConvGeom& g, const T* x, const T* w, const T* b, T* y) {
   const int64_t K = g.K(), L = g.L(), Cg = g.Cg(), Og = g.Og();
-  const bool pw = g.pointwise();
   for_samples(g.N, 2.0 * g.N * g.O * L * K, [&](int64_t n0, int64_t n1, int threads) {
-    Scratch<T> cols(pw ? 0 : K * L);
-    for (int64_t n = n0; n < n1; ++n)
+    const std::vector<Block> blocks = plan_blocks(g, n0, n1, sizeof(T));
+    int64_t most = 0;
+    for (const Block& bl : blocks) most = std::max(most, bl.nb * (bl.i1 - bl.i0) * g.OW);
+    Scratch<T> cols(g.pointwise() ? 0 : K * most), stage(Og * most);
+    for (const Block& bl : blocks)
       for (int64_t gi = 0; gi < g.G; ++gi) {
-        const T* xg = x + (n * g.C + gi * Cg) * g.H * g.W;
-        T* yg = y + (n * g.O + gi * Og) * L;
-        T beta = T(0);
-        if (b) {
-          for (int64_t o = 0; o < Og; ++o) std::fill(yg + o * L, yg + (o + 1) * L, b[gi * Og + o]);
-          beta = T(1);
+        const int64_t Lb = (bl.i1 - bl.i0) * g.OW, N = bl.nb * Lb;
+        const T* wg = w + gi * Og * K;
+        const T* B = cols.p;
+        if (g.pointwise()) B = x + (bl.n0 * g.C + gi * Cg) * g.H * g.W;
+        else block_cols(g, bl, gi, x, cols.p);
+        if (bl.nb == 1) {  // straight into y, rows L apart
+          T* yg = y + (bl.n0 * g.O + gi * Og) * L + bl.i0 * g.OW;
+          T beta = T(0);
+          if (b) {
+            for (int64_t o = 0; o < Og; ++o) std::fill(yg + o * L, yg + o * L + Lb, b[gi * Og + o]);
+            beta = T(1);
+          }
+          gemm<T>(Og, N, K, T(1), wg, K, 1, B, N, 1, beta, yg, L, 1, threads);
+          continue;
         }
-        const T* B = xg;
-        if (!pw) {
-          im2col_plane(g, Cg, xg, cols.p);
-          B = cols.p;
-        }
-        gemm<T>(Og, L, K, T(1), w + gi * Og * K, K, 1, B, L, 1, beta, yg, L, 1, threads);
+        gemm<T>(Og, N, K, T(1), wg, K, 1, B, N, 1, T(0), stage.p, N, 1, threads);
+        for (int64_t s = 0; s < bl.nb; ++s)
+          for (int64_t o = 0; o < Og; ++o) {
+            const T* src = stage.p + o * N + s * L;
+            T* dst = y + ((bl.n0 + s) * g.O + gi * Og + o) * L;
+            const T bias = b ? b[gi * Og + o] : T(0);
+            for (int64_t l = 0; l < L; ++l) dst[l] = src[l] + bias;
+          }
       }
   });
 }
@@ -175,21 +233,34 @@ void gemm_forward(const ConvGeom& g, const T* x, const T* w, const T* b, T* y) {
 template <typename T>
 void gemm_backward_input(const ConvGeom& g, const T* gy, const T* w, T* gx) {
   const int64_t K = g.K(), L = g.L(), Cg = g.Cg(), Og = g.Og(), HW = g.H * g.W;
-  const bool pw = g.pointwise();
   for_samples(g.N, 2.0 * g.N * g.O * L * K, [&](int64_t n0, int64_t n1, int threads) {
-    Scratch<T> cols(pw ? 0 : K * L);
-    for (int64_t n = n0; n < n1; ++n)
+    const std::vector<Block> blocks = plan_blocks(g, n0, n1, sizeof(T));
+    int64_t most = 0;
+    for (const Block& bl : blocks) most = std::max(most, bl.nb * (bl.i1 - bl.i0) * g.OW);
+    Scratch<T> cols(g.pointwise() ? 0 : K * most), stage(Og * most);
+    for (const Block& bl : blocks)
       for (int64_t gi = 0; gi < g.G; ++gi) {
-        const T* gg = gy + (n * g.O + gi * Og) * L;
-        T* gxg = gx + (n * g.C + gi * Cg) * HW;
+        const int64_t Lb = (bl.i1 - bl.i0) * g.OW, N = bl.nb * Lb;
         const T* wg = w + gi * Og * K;  // Aᵀ: A(k, o) = wg[o·K + k]
-        if (pw) {
-          gemm<T>(K, L, Og, T(1), wg, 1, K, gg, L, 1, T(0), gxg, L, 1, threads);
+        T* gx0 = gx + (bl.n0 * g.C + gi * Cg) * HW;
+        if (g.pointwise()) {
+          gemm<T>(K, L, Og, T(1), wg, 1, K, gy + (bl.n0 * g.O + gi * Og) * L, L, 1, T(0), gx0, L, 1, threads);
           continue;
         }
-        gemm<T>(K, L, Og, T(1), wg, 1, K, gg, L, 1, T(0), cols.p, L, 1, threads);
-        std::fill(gxg, gxg + Cg * HW, T(0));
-        col2im_plane(g, Cg, cols.p, gxg);
+        const T* B = gy + (bl.n0 * g.O + gi * Og) * L + bl.i0 * g.OW;  // rows L apart
+        int64_t ldb = L;
+        if (bl.nb > 1) {  // gather the block's gradient rows side by side: (Og, nb·L)
+          for (int64_t o = 0; o < Og; ++o)
+            for (int64_t s = 0; s < bl.nb; ++s)
+              std::memcpy(stage.p + o * N + s * L, gy + ((bl.n0 + s) * g.O + gi * Og + o) * L, (size_t)L * sizeof(T));
+          B = stage.p, ldb = N;
+        }
+        gemm<T>(K, N, Og, T(1), wg, 1, K, B, ldb, 1, T(0), cols.p, N, 1, threads);
+        for (int64_t s = 0; s < bl.nb; ++s) {
+          T* gxs = gx + ((bl.n0 + s) * g.C + gi * Cg) * HW;
+          if (bl.i0 == 0) std::fill(gxs, gxs + Cg * HW, T(0));  // a sample's first band
+          col2im_rows(g, Cg, cols.p + s * Lb, N, bl.i0, bl.i1, gxs);
+        }
       }
   });
 }
@@ -197,7 +268,6 @@ void gemm_backward_input(const ConvGeom& g, const T* gy, const T* w, T* gx) {
 template <typename T>
 void gemm_backward_weight(const ConvGeom& g, const T* x, const T* gy, T* gw) {
   const int64_t K = g.K(), L = g.L(), Cg = g.Cg(), Og = g.Og(), HW = g.H * g.W;
-  const bool pw = g.pointwise();
   const int nt = get_num_threads();
   const int64_t chunks = (nt > 1 && g.N > 1 && 2.0 * g.N * g.O * L * K >= 2e6) ? std::min<int64_t>(g.N, nt) : 1;
   // chunk 0 accumulates into gw, the others into their own (O, K) partial sums
@@ -205,22 +275,30 @@ void gemm_backward_weight(const ConvGeom& g, const T* x, const T* gy, T* gw) {
   auto run = [&](int64_t c, int threads) {
     T* acc = c == 0 ? gw : partial.p + (c - 1) * g.O * K;
     const int64_t n0 = g.N * c / chunks, n1 = g.N * (c + 1) / chunks;
-    if (n0 == n1) std::fill(acc, acc + g.O * K, T(0));
-    Scratch<T> cols(pw ? 0 : K * L);
-    for (int64_t n = n0; n < n1; ++n)
+    std::fill(acc, acc + g.O * K, T(0));
+    const std::vector<Block> blocks = plan_blocks(g, n0, n1, sizeof(T));
+    int64_t most = 0;
+    for (const Block& bl : blocks) most = std::max(most, bl.nb * (bl.i1 - bl.i0) * g.OW);
+    Scratch<T> cols(g.pointwise() ? 0 : K * most), stage(Og * most);
+    for (const Block& bl : blocks)
       for (int64_t gi = 0; gi < g.G; ++gi) {
-        const T* xg = x + (n * g.C + gi * Cg) * HW;
-        const T* gg = gy + (n * g.O + gi * Og) * L;
-        const T* B = xg;  // Bᵀ: B(l, k) = cols[k·L + l]
-        if (!pw) {
-          im2col_plane(g, Cg, xg, cols.p);
-          B = cols.p;
+        const int64_t Lb = (bl.i1 - bl.i0) * g.OW, N = bl.nb * Lb;
+        const T* B = cols.p;  // Bᵀ: B(l, k) = cols[k·N + l]
+        int64_t ldb = N;
+        if (g.pointwise()) B = x + (bl.n0 * g.C + gi * Cg) * HW, ldb = L;
+        else block_cols(g, bl, gi, x, cols.p);
+        const T* A = gy + (bl.n0 * g.O + gi * Og) * L + bl.i0 * g.OW;  // rows L apart
+        int64_t lda = L;
+        if (bl.nb > 1) {
+          for (int64_t o = 0; o < Og; ++o)
+            for (int64_t s = 0; s < bl.nb; ++s)
+              std::memcpy(stage.p + o * N + s * L, gy + ((bl.n0 + s) * g.O + gi * Og + o) * L, (size_t)L * sizeof(T));
+          A = stage.p, lda = N;
         }
-        gemm<T>(Og, K, L, T(1), gg, L, 1, B, 1, L, n == n0 ? T(0) : T(1), acc + gi * Og * K, K, 1, threads);
+        gemm<T>(Og, K, N, T(1), A, lda, 1, B, 1, ldb, T(1), acc + gi * Og * K, K, 1, threads);
       }
   };
   if (chunks == 1) {
-    if (g.N == 0) std::fill(gw, gw + g.O * K, T(0));
     run(0, nt);
     return;
   }
