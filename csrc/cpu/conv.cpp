@@ -164,23 +164,26 @@ void col2im_plane(const ConvGeom& g, int64_t Cn, const T* cols, T* x) {
 // consecutive samples are not one stride apart.
 
 constexpr int64_t kColsBudget = 256 << 10;
+// The weight gradient reduces over the columns: longer blocks make fewer, deeper products.
+constexpr int64_t kWeightColsBudget = 2 << 20;
 
 struct Block {
   int64_t n0, nb, i0, i1;  // samples [n0, n0 + nb), output rows [i0, i1) (all rows when nb > 1)
 };
 
-// The blocks covering samples [n0, n1).
-std::vector<Block> plan_blocks(const ConvGeom& g, int64_t n0, int64_t n1, size_t elem) {
+// The blocks covering samples [n0, n1), each with at most `budget` bytes of columns.
+std::vector<Block> plan_blocks(const ConvGeom& g, int64_t n0, int64_t n1, size_t elem,
+                               int64_t budget = kColsBudget) {
   std::vector<Block> out;
   const int64_t per_sample = g.K() * g.L() * (int64_t)elem;
-  if (g.pointwise() || per_sample > kColsBudget / 2) {  // one sample at a time, in bands of rows
+  if (g.pointwise() || per_sample > budget / 2) {  // one sample at a time, in bands of rows
     const int64_t rows = g.pointwise() ? g.OH
-                                       : std::max<int64_t>(1, kColsBudget / (g.K() * g.OW * (int64_t)elem));
+                                       : std::max<int64_t>(1, budget / (g.K() * g.OW * (int64_t)elem));
     for (int64_t n = n0; n < n1; ++n)
       for (int64_t i = 0; i < g.OH; i += rows) out.push_back({n, 1, i, std::min(g.OH, i + rows)});
     return out;
   }
-  const int64_t nb = std::max<int64_t>(1, kColsBudget / per_sample);
+  const int64_t nb = std::max<int64_t>(1, budget / per_sample);
   for (int64_t n = n0; n < n1; n += nb) out.push_back({n, std::min(nb, n1 - n), 0, g.OH});
   return out;
 }
@@ -276,7 +279,7 @@ void gemm_backward_weight(const ConvGeom& g, const T* x, const T* gy, T* gw) {
     T* acc = c == 0 ? gw : partial.p + (c - 1) * g.O * K;
     const int64_t n0 = g.N * c / chunks, n1 = g.N * (c + 1) / chunks;
     std::fill(acc, acc + g.O * K, T(0));
-    const std::vector<Block> blocks = plan_blocks(g, n0, n1, sizeof(T));
+    const std::vector<Block> blocks = plan_blocks(g, n0, n1, sizeof(T), kWeightColsBudget);
     int64_t most = 0;
     for (const Block& bl : blocks) most = std::max(most, bl.nb * (bl.i1 - bl.i0) * g.OW);
     Scratch<T> cols(g.pointwise() ? 0 : K * most), stage(Og * most);
