@@ -21,7 +21,7 @@ static void bind_conv(py::module_& m) {
   m.def("col2im", &col2im, py::arg("cols"), py::arg("output_size"), py::arg("kernel_size"), py::arg("dilation"),
         py::arg("padding"), py::arg("stride"), "F.fold: (N, C·kH·kW, L) → (N, C, H, W), overlaps summed");
   m.def("conv2d_set_algorithm", &conv::set_algorithm, py::arg("mode"),
-        "CPU only: 0 pick by shape, 1 always im2col + GEMM, 2 always the direct kernels");
+        "CPU only: 0 pick by shape, 1 im2col + GEMM, 2 direct along rows, 3 direct across output channels");
   m.def("conv2d_get_algorithm", &conv::get_algorithm);
 }
 TL_REGISTER_BINDINGS(bind_conv)

@@ -344,10 +344,12 @@ Array conv2d(const Array& x_, const Array& w_, const std::optional<Array>& bias,
   if (g.N == 0) return y;
   TL_DISPATCH_FLOATING(x.dtype, op, [&] {
     const scalar_t* bp = b ? b->data<scalar_t>() : nullptr;
-    if (conv::use_direct(g, conv::Pass::Forward))
-      conv::direct_forward<scalar_t>(g, x.data<scalar_t>(), w.data<scalar_t>(), bp, y.data<scalar_t>());
-    else
-      gemm_forward<scalar_t>(g, x.data<scalar_t>(), w.data<scalar_t>(), bp, y.data<scalar_t>());
+    const scalar_t *xp = x.data<scalar_t>(), *wp = w.data<scalar_t>();
+    switch (conv::choose(g, conv::Pass::Forward)) {
+      case conv::Algo::Direct: conv::direct_forward<scalar_t>(g, xp, wp, bp, y.data<scalar_t>()); break;
+      case conv::Algo::Channels: conv::channels_forward<scalar_t>(g, xp, wp, bp, y.data<scalar_t>()); break;
+      default: gemm_forward<scalar_t>(g, xp, wp, bp, y.data<scalar_t>());
+    }
   });
   return y;
 }
@@ -372,10 +374,19 @@ Array conv2d_backward_input(const Array& g_, const Array& w_, const std::vector<
   Array gx = Array::empty(xs, gy.dtype);
   if (g.N == 0) return gx;
   TL_DISPATCH_FLOATING(gy.dtype, op, [&] {
-    if (conv::use_direct(g, conv::Pass::BackwardInput))
-      conv::direct_backward_input<scalar_t>(g, gy.data<scalar_t>(), w.data<scalar_t>(), gx.data<scalar_t>());
-    else
-      gemm_backward_input<scalar_t>(g, gy.data<scalar_t>(), w.data<scalar_t>(), gx.data<scalar_t>());
+    const scalar_t *gp = gy.data<scalar_t>(), *wp = w.data<scalar_t>();
+    switch (conv::choose(g, conv::Pass::BackwardInput)) {
+      case conv::Algo::Direct: conv::direct_backward_input<scalar_t>(g, gp, wp, gx.data<scalar_t>()); break;
+      case conv::Algo::Channels: {  // the transposed convolution, vectorised across input channels
+        ConvGeom t;
+        conv::transposed_geom(g, t);
+        Scratch<scalar_t> wt(g.O * g.K());
+        conv::flip_weights(g, wp, wt.p);
+        conv::channels_forward<scalar_t>(t, gp, wt.p, nullptr, gx.data<scalar_t>());
+        break;
+      }
+      default: gemm_backward_input<scalar_t>(g, gp, wp, gx.data<scalar_t>());
+    }
   });
   return gx;
 }
@@ -400,10 +411,16 @@ Array conv2d_backward_weight(const Array& x_, const Array& g_, const std::vector
   Array x = x_.contiguous(), gy = g_.contiguous();
   Array gw = Array::empty(ws, x.dtype);
   TL_DISPATCH_FLOATING(x.dtype, op, [&] {
-    if (conv::use_direct(g, conv::Pass::BackwardWeight))
-      conv::direct_backward_weight<scalar_t>(g, x.data<scalar_t>(), gy.data<scalar_t>(), gw.data<scalar_t>());
-    else
-      gemm_backward_weight<scalar_t>(g, x.data<scalar_t>(), gy.data<scalar_t>(), gw.data<scalar_t>());
+    const scalar_t *xp = x.data<scalar_t>(), *gp = gy.data<scalar_t>();
+    if (g.N == 0) {
+      std::fill(gw.data<scalar_t>(), gw.data<scalar_t>() + gw.numel(), scalar_t(0));
+      return;
+    }
+    switch (conv::choose(g, conv::Pass::BackwardWeight)) {
+      case conv::Algo::Direct: conv::direct_backward_weight<scalar_t>(g, xp, gp, gw.data<scalar_t>()); break;
+      case conv::Algo::Channels: conv::channels_backward_weight<scalar_t>(g, xp, gp, gw.data<scalar_t>()); break;
+      default: gemm_backward_weight<scalar_t>(g, xp, gp, gw.data<scalar_t>());
+    }
   });
   return gw;
 }

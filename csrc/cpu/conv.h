@@ -105,13 +105,23 @@ void for_samples(int64_t N, double flop, const F& fn) {
 }
 
 
-// Would the direct kernels beat im2col + GEMM for this pass of this geometry? (measured; see
-// conv_direct.cpp)
+// The algorithm for one pass of one geometry, picked by shape (measured; see conv_direct.cpp):
+//   Gemm      im2col + GEMM (conv.cpp)
+//   Direct    vectors along an output row (conv_direct.cpp)
+//   Channels  vectors across output channels (conv_channels.cpp)
 enum class Pass { Forward, BackwardInput, BackwardWeight };
-bool use_direct(const ConvGeom& g, Pass pass);
-// Force an algorithm (tests and benchmarks run both): 0 by shape, 1 im2col + GEMM, 2 direct.
+enum class Algo { Gemm = 1, Direct = 2, Channels = 3 };
+Algo choose(const ConvGeom& g, Pass pass);
+// Force an algorithm (tests and benchmarks run each): 0 by shape, else an Algo. A forced
+// algorithm that cannot run a geometry (Channels with KW > 7) falls back to the GEMM.
 void set_algorithm(int mode);
 int get_algorithm();
+
+// With unit stride, ∂L/∂x is a convolution of g (see conv_direct.cpp): its geometry, or false.
+bool transposed_geom(const ConvGeom& g, ConvGeom& t);
+// w (O, Cg, KH, KW) → wt (C, Og, KH, KW): flipped in both axes, channel axes swapped per group.
+template <typename T>
+void flip_weights(const ConvGeom& g, const T* w, T* wt);
 
 // The direct kernels over contiguous x, w, g; outputs contiguous. T = float or double.
 template <typename T>
@@ -120,6 +130,11 @@ template <typename T>
 void direct_backward_input(const ConvGeom& g, const T* gy, const T* w, T* gx);
 template <typename T>
 void direct_backward_weight(const ConvGeom& g, const T* x, const T* gy, T* gw);
+bool channels_ok(const ConvGeom& g);  // KW in {1, 3, 5, 7}
+template <typename T>
+void channels_forward(const ConvGeom& g, const T* x, const T* w, const T* b, T* y);
+template <typename T>
+void channels_backward_weight(const ConvGeom& g, const T* x, const T* gy, T* gw);
 
 }  // namespace conv
 

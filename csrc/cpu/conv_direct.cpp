@@ -215,6 +215,8 @@ int64_t padded_planes(const ConvGeom& g) { return g.Cg() * (g.H + 2 * g.ph) * (g
 
 double flop(const ConvGeom& g) { return 2.0 * g.N * g.O * g.L() * g.K(); }
 
+}  // namespace
+
 // With unit stride, ∂L/∂x is itself a convolution of g: "full" padding dh·(KH−1) − ph, the
 // kernel flipped in both axes and its two channel axes swapped within each group:
 //   gx[n, gi·Cg + c, y, x] = Σ_{o,p,q} w[gi·Og + o, c, KH−1−p, KW−1−q] · gp[n, gi·Og + o, y + p·dh, x + q·dw]
@@ -227,27 +229,55 @@ bool transposed_geom(const ConvGeom& g, ConvGeom& t) {
   return true;
 }
 
-}  // namespace
+template <typename T>
+void flip_weights(const ConvGeom& g, const T* w, T* wt) {
+  const int64_t Cg = g.Cg(), Og = g.Og();
+  for (int64_t gi = 0; gi < g.G; ++gi)
+    for (int64_t o = 0; o < Og; ++o)
+      for (int64_t c = 0; c < Cg; ++c)
+        for (int64_t p = 0; p < g.KH; ++p)
+          for (int64_t q = 0; q < g.KW; ++q)
+            wt[(((gi * Cg + c) * Og + o) * g.KH + p) * g.KW + q] =
+                w[(((gi * Og + o) * Cg + c) * g.KH + (g.KH - 1 - p)) * g.KW + (g.KW - 1 - q)];
+}
+template void flip_weights<float>(const ConvGeom&, const float*, float*);
+template void flip_weights<double>(const ConvGeom&, const double*, double*);
 
 void set_algorithm(int mode) {
-  TL_CHECK(mode >= 0 && mode <= 2, ValueError, "conv2d algorithm must be 0 (auto), 1 (gemm) or 2 (direct), got " << mode);
+  TL_CHECK(mode >= 0 && mode <= 3, ValueError,
+           "conv2d algorithm must be 0 (auto), 1 (gemm), 2 (direct) or 3 (channels), got " << mode);
   g_algorithm = mode;
 }
 
 int get_algorithm() { return g_algorithm; }
 
-// Measured (benchmarks/cases_conv.py, 2-vCPU Zen 4; figures in the README): the direct
-// kernels win the forward pass when a group's columns are short (Cg·KH·KW <= 32: LeNet's
-// first layer, RGB stems, depthwise), and both backward passes of depthwise layers; the
-// im2col + GEMM path wins everywhere else (the GEMM's register tiles reuse each load more).
-bool use_direct(const ConvGeom& g, Pass pass) {
-  if (g_algorithm) return g_algorithm == 2;
-  switch (pass) {
-    case Pass::Forward: return g.K() <= 32 || g.Cg() == 1;
-    case Pass::BackwardInput: return g.Cg() == 1 && g.Og() == 1;
-    case Pass::BackwardWeight: return g.Cg() == 1;
+// Measured (benchmarks/cases_cnn.py, 2-vCPU Zen 4; figures in the README):
+//   Direct wins the forward pass when a group's columns are short (Cg·KH·KW <= 32: LeNet's
+//     first layer, RGB stems, depthwise) and both backward passes of depthwise layers;
+//   Channels wins the forward pass and the weight gradient of layers with at least 8 output
+//     channels per group and a 1/3/5/7-wide kernel; for ∂L/∂x it runs the transposed
+//     convolution when the stride is 1 and the input has at least 8 channels per group;
+//   im2col + GEMM takes the rest (strided ∂L/∂x, few channels, wide kernels).
+Algo choose(const ConvGeom& g, Pass pass) {
+  const bool ch = channels_ok(g);
+  ConvGeom t;
+  if (g_algorithm) {
+    const Algo a = (Algo)g_algorithm;
+    if (a == Algo::Channels && (!ch || (pass == Pass::BackwardInput && !transposed_geom(g, t)))) return Algo::Gemm;
+    return a;
   }
-  return false;
+  switch (pass) {
+    case Pass::Forward:
+      if (g.K() <= 32 || g.Cg() == 1) return Algo::Direct;
+      return ch && g.Og() >= 8 ? Algo::Channels : Algo::Gemm;
+    case Pass::BackwardInput:
+      if (g.Cg() == 1 && g.Og() == 1) return Algo::Direct;
+      return ch && g.Cg() >= 8 && transposed_geom(g, t) ? Algo::Channels : Algo::Gemm;
+    case Pass::BackwardWeight:
+      if (g.Cg() == 1) return Algo::Direct;
+      return ch && g.Og() >= 8 ? Algo::Channels : Algo::Gemm;
+  }
+  return Algo::Gemm;
 }
 
 template <typename T>
@@ -262,15 +292,8 @@ template <typename T>
 void direct_backward_input(const ConvGeom& g, const T* gy, const T* w, T* gx) {
   ConvGeom t;
   if (transposed_geom(g, t)) {
-    const int64_t Cg = g.Cg(), Og = g.Og();
     Scratch<T> wt(g.O * g.K());  // (C, Og, KH, KW)
-    for (int64_t gi = 0; gi < g.G; ++gi)
-      for (int64_t o = 0; o < Og; ++o)
-        for (int64_t c = 0; c < Cg; ++c)
-          for (int64_t p = 0; p < g.KH; ++p)
-            for (int64_t q = 0; q < g.KW; ++q)
-              wt.p[(((gi * Cg + c) * Og + o) * g.KH + p) * g.KW + q] =
-                  w[(((gi * Og + o) * Cg + c) * g.KH + (g.KH - 1 - p)) * g.KW + (g.KW - 1 - q)];
+    flip_weights(g, w, wt.p);
     direct_forward<T>(t, gy, wt.p, nullptr, gx);
     return;
   }
