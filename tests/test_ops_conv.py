@@ -1,5 +1,6 @@
 """Convolutions (conv1d, conv2d, conv_transpose1d/2d, unfold, fold) against torch and by float64
-finite differences; both CPU algorithms (im2col + GEMM, direct) on every shape; the modules'
+finite differences; every CPU algorithm (im2col + GEMM, direct along rows, direct across output
+channels) on every shape; the modules'
 signatures, initialisation, reprs and padding modes; bad input.
 
 Tolerances, float32 against torch: forward atol 1e-4 rtol 1e-4 (sums of up to a few hundred
@@ -20,9 +21,9 @@ TF = torch.nn.functional
 FWD = dict(atol=1e-4, rtol=1e-4, grad_atol=2e-4, grad_rtol=1e-4)
 
 
-@pytest.fixture(params=[0, 1, 2], ids=["auto", "gemm", "direct"])
+@pytest.fixture(params=[0, 1, 2, 3], ids=["auto", "gemm", "direct", "channels"])
 def algorithm(request):
-    """The CPU conv algorithm: by shape, always im2col + GEMM, always direct."""
+    """The CPU conv algorithm: by shape, im2col + GEMM, direct along rows, direct across channels."""
     old = C.conv2d_get_algorithm()
     C.conv2d_set_algorithm(request.param)
     yield request.param

@@ -41,7 +41,14 @@ TL_INLINE Vec<T> vload(const T* p) {
   return v;
 }
 
-constexpr int PB = 8;  // output pixels per register block (PB accumulators + one weight vector)
+// Output pixels per register block: PB accumulators + one weight vector. PB is picked per call
+// to divide the output width when it can (10 → 5, 28 → 7), so no block computes wasted lanes.
+constexpr int PB = 8;  // the most; the slack below is sized for it
+inline int pick_pb(int64_t OW) {
+  for (int pb : {8, 7, 6, 5})
+    if (OW % pb == 0) return pb;
+  return OW < 8 ? (int)OW : 8;
+}
 
 inline int64_t blocks_of(int64_t n, int64_t b) { return (n + b - 1) / b; }
 
@@ -59,7 +66,7 @@ TL_INLINE void pad_planes_cv(const ConvGeom& g, int64_t Cn, const T* x, T* xp) {
 
 // One sample: y (O, OH, OW) from x (C, H, W); wp packed weights, bp bias padded per group
 // block (or null), xp scratch planes, tile scratch (PB·JB).
-template <typename T>
+template <typename T, int P>
 TL_INLINE void forward_sample(const ConvGeom& g, const T* x, const T* wp, const T* bp, T* y, T* xp) {
   constexpr int J = JB<T>;
   using V = Vec<T>;
@@ -73,9 +80,9 @@ TL_INLINE void forward_sample(const ConvGeom& g, const T* x, const T* wp, const 
       const V bias = bp ? vload(bp + (gi * nob + ob) * J) : V{};
       const int64_t lanes = std::min<int64_t>(J, Og - ob * J);
       for (int64_t i = 0; i < g.OH; ++i)
-        for (int64_t j0 = 0; j0 < g.OW; j0 += PB) {
-          V acc[PB];
-          for (int jj = 0; jj < PB; ++jj) acc[jj] = bias;
+        for (int64_t j0 = 0; j0 < g.OW; j0 += P) {
+          V acc[P];
+          for (int jj = 0; jj < P; ++jj) acc[jj] = bias;
           for (int64_t c = 0; c < Cg; ++c)
             for (int64_t p = 0; p < g.KH; ++p) {
               const T* xr = xp + (c * Hp + i * g.sh + p * g.dh) * Wp + j0 * g.sw;
@@ -83,11 +90,11 @@ TL_INLINE void forward_sample(const ConvGeom& g, const T* x, const T* wp, const 
               for (int64_t q = 0; q < g.KW; ++q) {
                 const V wv = vload(wr + q * J);
                 const T* xq = xr + q * g.dw;
-                for (int jj = 0; jj < PB; ++jj) acc[jj] += wv * xq[jj * g.sw];
+                for (int jj = 0; jj < P; ++jj) acc[jj] += wv * xq[jj * g.sw];
               }
             }
-          for (int jj = 0; jj < PB; ++jj) std::memcpy(tile + jj * J, &acc[jj], sizeof(V));
-          const int64_t n = std::min<int64_t>(PB, g.OW - j0);
+          for (int jj = 0; jj < P; ++jj) std::memcpy(tile + jj * J, &acc[jj], sizeof(V));
+          const int64_t n = std::min<int64_t>(P, g.OW - j0);
           for (int64_t l = 0; l < lanes; ++l) {
             T* yr = y + (gi * Og + ob * J + l) * L + i * g.OW + j0;
             for (int64_t jj = 0; jj < n; ++jj) yr[jj] = tile[jj * J + l];
@@ -116,25 +123,34 @@ TL_INLINE void backward_weight_sample(const ConvGeom& g, const T* x, const T* gy
     for (int64_t ob = 0; ob < nob; ++ob) {
       const T* gb = gT + ob * L * J;
       T* ab = acc + (gi * nob + ob) * taps * J;
-      for (int64_t c = 0; c < Cg; ++c)
+      // two input channels per pass: 2·KW accumulators in flight share each gradient load
+      for (int64_t c = 0; c < Cg; c += 2) {
+        const bool pair = c + 1 < Cg;
         for (int64_t p = 0; p < g.KH; ++p) {
-          V s[KW];
-          for (int q = 0; q < KW; ++q) s[q] = V{};
+          V s0[KW], s1[KW];
+          for (int q = 0; q < KW; ++q) s0[q] = s1[q] = V{};
           for (int64_t i = 0; i < g.OH; ++i) {
-            const T* xr = xp + (c * Hp + i * g.sh + p * g.dh) * Wp;
+            const T* x0 = xp + (c * Hp + i * g.sh + p * g.dh) * Wp;
+            const T* x1 = pair ? x0 + Hp * Wp : x0;
             const T* gr = gb + i * g.OW * J;
             for (int64_t j = 0; j < g.OW; ++j) {
               const V gv = vload(gr + j * J);
-              const T* xj = xr + j * g.sw;
-              for (int q = 0; q < KW; ++q) s[q] += gv * xj[q * g.dw];
+              const T *a = x0 + j * g.sw, *b = x1 + j * g.sw;
+              for (int q = 0; q < KW; ++q) {
+                s0[q] += gv * a[q * g.dw];
+                s1[q] += gv * b[q * g.dw];
+              }
             }
           }
-          T* a = ab + (c * g.KH + p) * KW * J;
-          for (int q = 0; q < KW; ++q) {
-            V v = vload(a + q * J) + s[q];
-            std::memcpy(a + q * J, &v, sizeof(V));
+          for (int h = 0; h < (pair ? 2 : 1); ++h) {
+            T* a = ab + ((c + h) * g.KH + p) * KW * J;
+            for (int q = 0; q < KW; ++q) {
+              V v = vload(a + q * J) + (h ? s1[q] : s0[q]);
+              std::memcpy(a + q * J, &v, sizeof(V));
+            }
           }
         }
+      }
     }
   }
 }
@@ -142,7 +158,21 @@ TL_INLINE void backward_weight_sample(const ConvGeom& g, const T* x, const T* gy
 template <typename T>
 struct Channels {
   TL_EW_DEF(forward, (const ConvGeom& g, const T* x, const T* wp, const T* bp, T* y, T* xp, int64_t n0, int64_t n1), {
-    for (int64_t n = n0; n < n1; ++n) forward_sample<T>(g, x + n * g.C * g.H * g.W, wp, bp, y + n * g.O * g.L(), xp);
+    const int pb = pick_pb(g.OW);
+    for (int64_t n = n0; n < n1; ++n) {
+      const T* xs = x + n * g.C * g.H * g.W;
+      T* ys = y + n * g.O * g.L();
+      switch (pb) {
+        case 7: forward_sample<T, 7>(g, xs, wp, bp, ys, xp); break;
+        case 6: forward_sample<T, 6>(g, xs, wp, bp, ys, xp); break;
+        case 5: forward_sample<T, 5>(g, xs, wp, bp, ys, xp); break;
+        case 4: forward_sample<T, 4>(g, xs, wp, bp, ys, xp); break;
+        case 3: forward_sample<T, 3>(g, xs, wp, bp, ys, xp); break;
+        case 2: forward_sample<T, 2>(g, xs, wp, bp, ys, xp); break;
+        case 1: forward_sample<T, 1>(g, xs, wp, bp, ys, xp); break;
+        default: forward_sample<T, 8>(g, xs, wp, bp, ys, xp); break;
+      }
+    }
   })
   TL_EW_DEF(backward_weight, (const ConvGeom& g, const T* x, const T* gy, T* acc, T* xp, T* gT, int64_t n0,
                                int64_t n1), {

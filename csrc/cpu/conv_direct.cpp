@@ -253,11 +253,13 @@ int get_algorithm() { return g_algorithm; }
 
 // Measured (benchmarks/cases_cnn.py, 2-vCPU Zen 4; figures in the README):
 //   Direct wins the forward pass when a group's columns are short (Cg·KH·KW <= 32: LeNet's
-//     first layer, RGB stems, depthwise) and both backward passes of depthwise layers;
+//     first layer, RGB stems, depthwise), and the backward passes of one-channel groups
+//     (depthwise; the weight gradient of a first layer);
 //   Channels wins the forward pass and the weight gradient of layers with at least 8 output
-//     channels per group and a 1/3/5/7-wide kernel; for ∂L/∂x it runs the transposed
-//     convolution when the stride is 1 and the input has at least 8 channels per group;
-//   im2col + GEMM takes the rest (strided ∂L/∂x, few channels, wide kernels).
+//     channels per group; for ∂L/∂x (the transposed convolution, stride 1) when it fills its
+//     vectors (16 input channels per group) and its columns are not long (O/G·KH·KW <= 256);
+//   im2col + GEMM takes the rest (strided ∂L/∂x, few channels, long columns, 2-, 4-, 6-wide
+//     or wider kernels).
 Algo choose(const ConvGeom& g, Pass pass) {
   const bool ch = channels_ok(g);
   ConvGeom t;
@@ -272,7 +274,8 @@ Algo choose(const ConvGeom& g, Pass pass) {
       return ch && g.Og() >= 8 ? Algo::Channels : Algo::Gemm;
     case Pass::BackwardInput:
       if (g.Cg() == 1 && g.Og() == 1) return Algo::Direct;
-      return ch && g.Cg() >= 8 && transposed_geom(g, t) ? Algo::Channels : Algo::Gemm;
+      return ch && g.Cg() >= 16 && g.Og() * g.KH * g.KW <= 256 && transposed_geom(g, t) ? Algo::Channels
+                                                                                        : Algo::Gemm;
     case Pass::BackwardWeight:
       if (g.Cg() == 1) return Algo::Direct;
       return ch && g.Og() >= 8 ? Algo::Channels : Algo::Gemm;
