@@ -50,11 +50,11 @@ for name, c, size, o, k, groups in CONVS:
     for n in (1, 64):
         oh = size + 2 * ((k - 1) // 2) - k + 1
         fwd = 2.0 * n * o * oh * oh * (c // groups) * k * k
-        heavy = n == 64 and fwd > 2e8
+        heavy = n == 64 and not name.startswith("LeNet")  # --quick (the smoke test) keeps batch 1 and LeNet's layers
         case(f"conv2d {name} b{n}", "conv", flops=fwd, targets=[ratio_at_most(1.5)], heavy=heavy)(
             _conv_case(name, n, c, size, o, k, groups, False))
         case(f"conv2d fwd+bwd {name} b{n}", "conv", flops=fwd * (3 if c > 1 else 2), targets=[ratio_at_most(1.5)],
-             heavy=heavy or n == 64 and fwd > 5e7)(_conv_case(name, n, c, size, o, k, groups, True))
+             heavy=heavy)(_conv_case(name, n, c, size, o, k, groups, True))
 
 
 def _same(fn, shapes):
@@ -124,4 +124,4 @@ def small_resnet(lib):
 training_step_case("LeNet-5+BN step b64", lenet, lambda: (randn(64, 1, 28, 28), randint(10, 64)),
                    targets=[ratio_at_most(1.0, threads=(1,))])
 training_step_case("small ResNet step b64 28x28", small_resnet, lambda: (randn(64, 1, 28, 28), randint(10, 64)),
-                   targets=[ratio_at_most(1.0, threads=(1,))])
+                   targets=[ratio_at_most(1.5, threads=(1,))], heavy=True)
