@@ -256,8 +256,10 @@ int get_algorithm() { return g_algorithm; }
 //     first layer, RGB stems, depthwise), and the backward passes of one-channel groups
 //     (depthwise; the weight gradient of a first layer);
 //   Channels wins the forward pass and the weight gradient of layers with at least 8 output
-//     channels per group; for ∂L/∂x (the transposed convolution, stride 1) when it fills its
-//     vectors (16 input channels per group) and its columns are not long (O/G·KH·KW <= 256);
+//     channels per group and short columns (Cg·KH·KW <= 256: LeNet's second layer, 16→16 3×3;
+//     at 64→64 3×3 its broadcasts come from 64 planes and the GEMM's tiles win); for ∂L/∂x
+//     (the transposed convolution, stride 1) when it fills its vectors (16 input channels per
+//     group) and its columns are short (O/G·KH·KW <= 256);
 //   im2col + GEMM takes the rest (strided ∂L/∂x, few channels, long columns, 2-, 4-, 6-wide
 //     or wider kernels).
 Algo choose(const ConvGeom& g, Pass pass) {
@@ -271,14 +273,14 @@ Algo choose(const ConvGeom& g, Pass pass) {
   switch (pass) {
     case Pass::Forward:
       if (g.K() <= 32 || g.Cg() == 1) return Algo::Direct;
-      return ch && g.Og() >= 8 ? Algo::Channels : Algo::Gemm;
+      return ch && g.Og() >= 8 && g.K() <= 256 ? Algo::Channels : Algo::Gemm;
     case Pass::BackwardInput:
       if (g.Cg() == 1 && g.Og() == 1) return Algo::Direct;
       return ch && g.Cg() >= 16 && g.Og() * g.KH * g.KW <= 256 && transposed_geom(g, t) ? Algo::Channels
                                                                                         : Algo::Gemm;
     case Pass::BackwardWeight:
       if (g.Cg() == 1) return Algo::Direct;
-      return ch && g.Og() >= 8 ? Algo::Channels : Algo::Gemm;
+      return ch && g.Og() >= 8 && g.K() <= 256 ? Algo::Channels : Algo::Gemm;
   }
   return Algo::Gemm;
 }

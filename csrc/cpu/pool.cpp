@@ -332,6 +332,27 @@ Array avg_pool2d_backward(const Array& g_, const std::vector<int64_t>& input_hw,
   return gx;
 }
 
+namespace {
+// Global average pooling (output 1×1, ResNet's head): each plane's mean, summed in vectorisable
+// blocks of 16 partial sums.
+template <typename T>
+struct PlaneMean {
+  TL_EW_DEF(run, (const T* x, T* y, int64_t P, int64_t n), {
+    for (int64_t pl = 0; pl < P; ++pl) {
+      const T* xs = x + pl * n;
+      T acc[16] = {};
+      int64_t i = 0;
+      for (; i + 16 <= n; i += 16)
+        for (int j = 0; j < 16; ++j) acc[j] += xs[i + j];
+      T s = 0;
+      for (; i < n; ++i) s += xs[i];
+      for (int j = 0; j < 16; ++j) s += acc[j];
+      y[pl] = s / (T)n;
+    }
+  })
+};
+}  // namespace
+
 Array adaptive_avg_pool2d(const Array& x_, const std::vector<int64_t>& output_hw) {
   const char* op = "adaptive_avg_pool2d";
   check_planes(x_, op);
@@ -342,6 +363,10 @@ Array adaptive_avg_pool2d(const Array& x_, const std::vector<int64_t>& output_hw
   TL_CHECK(H > 0 && W > 0, ValueError, op << ": input " << shape_str(x.shape) << " has an empty spatial size");
   Array y = Array::empty(with_hw(x.shape, o[0], o[1]), x.dtype);
   TL_DISPATCH_FLOATING(x.dtype, op, [&] {
+    if (o[0] == 1 && o[1] == 1) {
+      TL_SIMD_DISPATCH(PlaneMean<scalar_t>::run, x.data<scalar_t>(), y.data<scalar_t>(), planes(x.shape), H * W);
+      return;
+    }
     avg_kernel<scalar_t, false>(x.data<scalar_t>(), y.data<scalar_t>(), planes(x.shape), H, W,
                                 adaptive_windows(H, o[0]), adaptive_windows(W, o[1]), false, 0);
   });

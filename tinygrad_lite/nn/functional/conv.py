@@ -36,44 +36,46 @@ def _same_padding(kernel, dilation, stride, name):
 
 
 def _check_conv(name, input, weight, bias, groups, stride, padding, dilation, nd, transposed=False):
-    """Shapes and hyper-parameters of a convolution; raises naming `name` and the shapes."""
-    if input.dim() not in (nd + 1, nd + 2):
+    """Shapes and hyper-parameters of a convolution; raises naming `name` and the shapes. Written
+    with plain loops: it runs on every call of every convolution layer."""
+    xs, ws = input._data.shape, weight._data.shape
+    if len(xs) != nd + 1 and len(xs) != nd + 2:
         raise RuntimeError(f"{name}: expected a {nd + 1}-D (unbatched) or {nd + 2}-D (batched) input, got input of "
-                           f"shape {_shape(input.shape)}")
-    if weight.dim() != nd + 2:
-        raise RuntimeError(f"{name}: expected a {nd + 2}-D weight, got weight of shape {_shape(weight.shape)}")
-    if not input.is_floating_point() or input.dtype is not weight.dtype:
+                           f"shape {_shape(xs)}")
+    if len(ws) != nd + 2:
+        raise RuntimeError(f"{name}: expected a {nd + 2}-D weight, got weight of shape {_shape(ws)}")
+    if input.dtype is not weight.dtype or not input.is_floating_point():
         raise TypeError(f"{name}: expected floating input and weight of one dtype, got {input.dtype} and {weight.dtype}")
     if not isinstance(groups, builtins.int) or groups < 1:
         raise ValueError(f"{name}: groups must be a positive integer, got {groups!r}")
-    if builtins.any(s < 1 for s in stride):
-        raise ValueError(f"{name}: stride must be positive, got {stride}")
-    if builtins.any(d < 1 for d in dilation):
-        raise ValueError(f"{name}: dilation must be positive, got {dilation}")
-    if builtins.any(p < 0 for p in padding):
-        raise RuntimeError(f"{name}: negative padding {padding} is not supported")
-    c = input.shape[-nd - 1]
-    want = weight.shape[0] if transposed else weight.shape[1] * groups
-    if c != want or (transposed and weight.shape[0] % groups):
+    for s, d, p in zip(stride, dilation, padding):
+        if s < 1 or d < 1:
+            raise ValueError(f"{name}: stride {stride} and dilation {dilation} must be positive")
+        if p < 0:
+            raise RuntimeError(f"{name}: negative padding {padding} is not supported")
+    c = xs[-nd - 1]
+    want = ws[0] if transposed else ws[1] * groups
+    if c != want or (transposed and ws[0] % groups):
         raise RuntimeError(
-            f"{name}: given groups={groups} and weight of shape {_shape(weight.shape)}, expected input of shape "
-            f"{_shape(input.shape)} to have {want} channels, but it has {c}")
-    out_c = weight.shape[1] * groups if transposed else weight.shape[0]
+            f"{name}: given groups={groups} and weight of shape {_shape(ws)}, expected input of shape "
+            f"{_shape(xs)} to have {want} channels, but it has {c}")
+    out_c = ws[1] * groups if transposed else ws[0]
     if not transposed and out_c % groups:
-        raise RuntimeError(f"{name}: weight of shape {_shape(weight.shape)}: out_channels {out_c} is not divisible by "
+        raise RuntimeError(f"{name}: weight of shape {_shape(ws)}: out_channels {out_c} is not divisible by "
                            f"groups={groups}")
-    if bias is not None and (bias.dim() != 1 or bias.shape[0] != out_c):
+    if bias is not None and bias._data.shape != (out_c,):
         raise RuntimeError(f"{name}: bias of shape {_shape(bias.shape)} does not match {out_c} output channels")
-    if builtins.any(s == 0 for s in input.shape[-nd:]):
-        raise RuntimeError(f"{name}: input of shape {_shape(input.shape)} has an empty spatial size")
-    if not transposed:
-        k = weight.shape[2:]
-        padded = [s + 2 * p for s, p in zip(input.shape[-nd:], padding)]
-        eff = [d * (kk - 1) + 1 for kk, d in zip(k, dilation)]
-        if builtins.any(e > s for e, s in zip(eff, padded)):
+    spatial = xs[-nd:]
+    for i in range(nd):
+        if spatial[i] == 0:
+            raise RuntimeError(f"{name}: input of shape {_shape(xs)} has an empty spatial size")
+        if not transposed and dilation[i] * (ws[2 + i] - 1) + 1 > spatial[i] + 2 * padding[i]:
+            k = ws[2:]
+            padded = [h + 2 * p for h, p in zip(spatial, padding)]
+            eff = [d * (kk - 1) + 1 for kk, d in zip(k, dilation)]
             raise RuntimeError(
                 f"{name}: kernel size {_shape(k)} (dilated {_shape(eff)}) is larger than the padded input "
-                f"{_shape(padded)} (input of shape {_shape(input.shape)}, padding {_shape(padding)})")
+                f"{_shape(padded)} (input of shape {_shape(xs)}, padding {_shape(padding)})")
 
 
 def _batched(input, nd):
