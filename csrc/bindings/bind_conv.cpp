@@ -23,6 +23,9 @@ static void bind_conv(py::module_& m) {
   m.def("conv2d_set_algorithm", &conv::set_algorithm, py::arg("mode"),
         "CPU only: 0 pick by shape, 1 im2col + GEMM, 2 direct along rows, 3 direct across output channels");
   m.def("conv2d_get_algorithm", &conv::get_algorithm);
+  m.def("conv2d_algorithm_for", &conv2d_algorithm_for, py::arg("x_shape"), py::arg("w_shape"), py::arg("stride"),
+        py::arg("padding"), py::arg("dilation"), py::arg("groups"), py::arg("pass_"),
+        "CPU only: the algorithm a pass (0 forward, 1 input grad, 2 weight grad) takes: 1 gemm, 2 direct, 3 channels");
 }
 TL_REGISTER_BINDINGS(bind_conv)
 

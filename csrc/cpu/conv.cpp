@@ -425,6 +425,14 @@ Array conv2d_backward_weight(const Array& x_, const Array& g_, const std::vector
   return gw;
 }
 
+int conv2d_algorithm_for(const Shape& x_shape, const Shape& w_shape, const std::vector<int64_t>& stride,
+                         const std::vector<int64_t>& padding, const std::vector<int64_t>& dilation, int64_t groups,
+                         int64_t pass) {
+  TL_CHECK(pass >= 0 && pass <= 2, ValueError, "conv2d_algorithm_for: pass must be 0, 1 or 2, got " << pass);
+  ConvGeom g = make_geom(x_shape, w_shape, stride, padding, dilation, groups, "conv2d_algorithm_for");
+  return (int)conv::choose(g, (conv::Pass)pass);
+}
+
 namespace {
 // unfold/fold see a (N, C, H, W) image and a kernel with no weight: a geometry with O = C.
 ConvGeom fold_geom(const Shape& xs, const std::vector<int64_t>& kernel, const std::vector<int64_t>& dilation,

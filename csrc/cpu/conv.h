@@ -75,6 +75,12 @@ Array col2im(const Array& cols, const std::vector<int64_t>& output_hw, const std
              const std::vector<int64_t>& dilation, const std::vector<int64_t>& padding,
              const std::vector<int64_t>& stride);
 
+// The CPU algorithm conv2d's pass (0 forward, 1 ∂L/∂x, 2 ∂L/∂w) takes for these shapes: 1 im2col
+// + GEMM, 2 direct along rows, 3 direct across output channels (benchmarks report it).
+int conv2d_algorithm_for(const Shape& x_shape, const Shape& w_shape, const std::vector<int64_t>& stride,
+                         const std::vector<int64_t>& padding, const std::vector<int64_t>& dilation, int64_t groups,
+                         int64_t pass);
+
 // ---- internal: shared by conv.cpp and conv_direct.cpp ----
 namespace conv {
 
