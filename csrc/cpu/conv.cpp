@@ -101,19 +101,21 @@ void im2col_rows(const ConvGeom& g, int64_t Cn, const T* x, int64_t i0, int64_t 
         int64_t j0, j1;
         valid_range(off, g.sw, g.W, g.OW, j0, j1);
         for (int64_t i = i0; i < i1; ++i) {
+          // plain loops, not memcpy/fill: rows are often 10–30 elements, where a call costs
+          // as much as the copy
           T* r = row + (i - i0) * g.OW;
           const int64_t ih = i * g.sh - g.ph + p * g.dh;
           if (ih < 0 || ih >= g.H) {
-            std::fill(r, r + g.OW, T(0));
+            for (int64_t j = 0; j < g.OW; ++j) r[j] = T(0);
             continue;
           }
           const T* xr = x + (c * g.H + ih) * g.W + off;
-          std::fill(r, r + j0, T(0));
+          for (int64_t j = 0; j < j0; ++j) r[j] = T(0);
           if (g.sw == 1)
-            std::memcpy(r + j0, xr + j0, (size_t)(j1 - j0) * sizeof(T));
+            for (int64_t j = j0; j < j1; ++j) r[j] = xr[j];
           else
             for (int64_t j = j0; j < j1; ++j) r[j] = xr[j * g.sw];
-          std::fill(r + j1, r + g.OW, T(0));
+          for (int64_t j = j1; j < g.OW; ++j) r[j] = T(0);
         }
       }
 }

@@ -256,8 +256,9 @@ int get_algorithm() { return g_algorithm; }
 //     first layer, RGB stems, depthwise), and the backward passes of one-channel groups
 //     (depthwise; the weight gradient of a first layer);
 //   Channels wins the forward pass and the weight gradient of layers with at least 8 output
-//     channels per group and short columns (Cg·KH·KW <= 256: LeNet's second layer, 16→16 3×3;
-//     at 64→64 3×3 its broadcasts come from 64 planes and the GEMM's tiles win); for ∂L/∂x
+//     channels per group and short columns (Cg·KH·KW <= 256 forward, <= 512 for the weight
+//     gradient: LeNet's second layer, 16→16 3×3, 16→32 5×5's ∂L/∂w; at 64→64 3×3 its broadcasts
+//     come from 64 planes and the GEMM's register tiles win); for ∂L/∂x
 //     (the transposed convolution, stride 1) when it fills its vectors (16 input channels per
 //     group) and its columns are short (O/G·KH·KW <= 256);
 //   im2col + GEMM takes the rest (strided ∂L/∂x, few channels, long columns, 2-, 4-, 6-wide
@@ -280,7 +281,7 @@ Algo choose(const ConvGeom& g, Pass pass) {
                                                                                         : Algo::Gemm;
     case Pass::BackwardWeight:
       if (g.Cg() == 1) return Algo::Direct;
-      return ch && g.Og() >= 8 && g.K() <= 256 ? Algo::Channels : Algo::Gemm;
+      return ch && g.Og() >= 8 && g.K() <= 512 ? Algo::Channels : Algo::Gemm;
   }
   return Algo::Gemm;
 }
