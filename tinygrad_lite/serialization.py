@@ -20,7 +20,7 @@ _ORDER_KEY = "tinygrad_lite.order"  # safetensors sorts names; this keeps state_
 
 def _to_numpy(t):
     arr = t.detach().cpu().numpy() if hasattr(t, "cpu") else t.detach().numpy()
-    return np.ascontiguousarray(arr)
+    return np.require(arr, requirements="C")  # not ascontiguousarray: it turns a 0-d tensor into shape (1,)
 
 
 def _encode(obj, tensors, path):

@@ -203,6 +203,47 @@ int tl_adam_step(int dtype, int64_t n, void* param, const void* grad, void* exp_
 int tl_quant_matmul(int qtype, const void* w, int64_t N, int64_t K, const float* x, int64_t M, float* y);
 /* out (n, K) = the rows ids[0..n) of W dequantised; ids (device int64) already checked in [0, N) */
 int tl_quant_rows(int qtype, const void* w, int64_t N, int64_t K, const int64_t* ids, int64_t n, float* out);
+
+/* ---- conv.cu ---- geom[14] = N, C, H, W, KH, KW, OH, OW, sh, sw, ph, pw, dh, dw; contiguous
+ * x (N, C, H, W) and cols (N, C·KH·KW, OH·OW); the products go through tl_matmul ---- */
+int tl_im2col(int dtype, const int64_t* geom, const void* x, void* cols);
+int tl_col2im(int dtype, const int64_t* geom, const void* cols, void* x);
+
+/* ---- pool.cu ---- contiguous planes (P, H, W) → (P, OH, OW); geom[13] = P, H, W, OH, OW,
+ * kh, kw, sh, sw, ph, pw, dh, dw (adaptive: only the first five are read); idx int64 h·W + w ---- */
+int tl_max_pool2d(int dtype, const int64_t* geom, const void* x, void* y, int64_t* idx);
+int tl_adaptive_max_pool2d(int dtype, const int64_t* geom, const void* x, void* y, int64_t* idx);
+int tl_avg_pool2d(int dtype, const int64_t* geom, int count_include_pad, int64_t divisor, const void* x, void* y);
+int tl_avg_pool2d_backward(int dtype, const int64_t* geom, int count_include_pad, int64_t divisor, const void* g,
+                           void* gx);
+int tl_adaptive_avg_pool2d(int dtype, const int64_t* geom, const void* x, void* y);
+int tl_adaptive_avg_pool2d_backward(int dtype, const int64_t* geom, const void* g, void* gx);
+/* planes of L values (g, x, idx) scattered into zeroed planes of HW values: += (backward), = (unpool) */
+int tl_max_pool2d_backward(int dtype, int64_t P, int64_t L, int64_t HW, const void* g, const int64_t* idx, void* gx);
+int tl_max_unpool2d(int dtype, int64_t P, int64_t L, int64_t HW, const void* x, const int64_t* idx, void* y);
+
+/* ---- norm.cu ---- x, g, y contiguous (N, C, L); weight, bias, running stats (C,) or NULL;
+ * batch norm mean/invstd (C,), group norm mean/invstd (N, G) ---- */
+int tl_batch_norm(int dtype, int64_t N, int64_t C, int64_t L, const void* x, const void* weight, const void* bias,
+                  void* running_mean, void* running_var, int use_batch_stats, double momentum, double eps, void* y,
+                  void* mean, void* invstd);
+int tl_batch_norm_backward(int dtype, int64_t N, int64_t C, int64_t L, const void* x, const void* g,
+                           const void* weight, const void* mean, const void* invstd, int use_batch_stats, void* gx,
+                           void* gw, void* gb);
+int tl_group_norm(int dtype, int64_t N, int64_t C, int64_t L, int64_t G, const void* x, const void* weight,
+                  const void* bias, double eps, void* y, void* mean, void* invstd);
+int tl_group_norm_backward(int dtype, int64_t N, int64_t C, int64_t L, int64_t G, const void* x, const void* g,
+                           const void* weight, const void* mean, const void* invstd, void* gx, void* gw, void* gb);
+
+/* ---- resample.cu ---- pad: x contiguous seen as (outer, A, B, C), geom[10] = outer, A, B, C,
+ * OA, OB, OC, leftA, leftB, leftC; mode 0 constant, 1 reflect, 2 replicate, 3 circular.
+ * upsample: planes (P, H, W) ↔ (P, OH, OW); mode 0 nearest, 1 bilinear; scale <= 0: from sizes ---- */
+int tl_pad(int dtype, const int64_t* geom, int mode, double value, const void* x, void* y);
+int tl_pad_backward(int dtype, const int64_t* geom, int mode, const void* g, void* gx);
+int tl_upsample2d(int dtype, int64_t P, int64_t H, int64_t W, int64_t OH, int64_t OW, int mode, int align_corners,
+                  double scale_h, double scale_w, const void* x, void* y);
+int tl_upsample2d_backward(int dtype, int64_t P, int64_t H, int64_t W, int64_t OH, int64_t OW, int mode,
+                           int align_corners, double scale_h, double scale_w, const void* g, void* gx);
 /* CDEF-END */
 
 #ifdef __cplusplus

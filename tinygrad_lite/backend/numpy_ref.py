@@ -127,11 +127,11 @@ def mul_(a, b):
 
 
 def add_scalar_(a, s):
-    _n(a)[...] += s
+    np.add(_n(a), s, out=_n(a), casting="unsafe")  # an int64 counter += 1.0 stays int64, as in the core
 
 
 def mul_scalar_(a, s):
-    _n(a)[...] *= s
+    np.multiply(_n(a), s, out=_n(a), casting="unsafe")
 
 
 def fill_(a, s):
@@ -508,3 +508,7 @@ def adam_step_(param, grad, exp_avg, exp_avg_sq, lr, beta1, beta2, eps, weight_d
     m += (1 - beta1) * (g - m)
     v[...] = beta2 * v + (1 - beta2) * g * g
     p -= lr / (1 - beta1 ** step) * m / (np.sqrt(v) / np.sqrt(1 - beta2 ** step) + eps)
+
+
+# convolutional-network kernels (conv, pooling, normalisation, padding, interpolation)
+from .numpy_cnn import *  # noqa: E402,F401,F403

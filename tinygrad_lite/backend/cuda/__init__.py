@@ -23,7 +23,9 @@ stream; to_host() (and ops that need a count or an index check) synchronize.
 Layout: _loader (loading libtl_cuda.so, dtype codes, error codes -> exceptions), _util (shared
 checks and cffi argument packing), _memory (allocation, transfers, copies, layout),
 _elementwise (elementwise ops, full, arange), _reduce, _matmul (matmul, linear), _nn (softmax,
-cross-entropy), _layer_norm, _attention (attention, embedding backward), _index, _random, _sort, _optim. This package re-exports their public names.
+cross-entropy), _layer_norm, _attention (attention, embedding backward), _index, _random, _sort, _optim,
+and for convolutional networks _conv (im2col/col2im + matmul), _pool, _norm, _resample. This package
+re-exports their public names.
 """
 from __future__ import annotations
 
@@ -51,5 +53,10 @@ from ._random import (dropout, initial_seed, manual_seed, multinomial, normal_, 
                       randint, randn, randperm, uniform_)
 from ._sort import cumprod, cumprod_backward, cumsum, sort, topk  # noqa: F401
 from ._reduce import argmax, argmin, max, mean, min, sum, var  # noqa: F401,A004
+from ._conv import col2im, conv2d, conv2d_backward_input, conv2d_backward_weight, im2col  # noqa: F401
+from ._norm import batch_norm, batch_norm_backward, group_norm, group_norm_backward  # noqa: F401
+from ._pool import (adaptive_avg_pool2d, adaptive_avg_pool2d_backward, adaptive_max_pool2d,  # noqa: F401
+                    avg_pool2d, avg_pool2d_backward, max_pool2d, max_pool2d_backward, max_unpool2d)
+from ._resample import pad, pad_backward, upsample2d, upsample2d_backward  # noqa: F401
 
 globals().update(_POINTWISE)

@@ -23,3 +23,12 @@ from .loss_more import (  # noqa: F401
     hinge_embedding_loss, huber_loss, kl_div, margin_ranking_loss, multi_margin_loss, multilabel_soft_margin_loss,
     poisson_nll_loss, smooth_l1_loss, soft_margin_loss, triplet_margin_loss,
 )
+from .conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d, fold, unfold  # noqa: F401
+from .channel_dropout import dropout1d, dropout2d  # noqa: F401
+from .normalization import batch_norm, group_norm, instance_norm  # noqa: F401
+from .padding import pad  # noqa: F401
+from .pooling import (  # noqa: F401
+    adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_pool1d, adaptive_max_pool2d, avg_pool1d, avg_pool2d,
+    max_pool1d, max_pool2d, max_unpool1d, max_unpool2d,
+)
+from .vision import interpolate, pixel_shuffle, pixel_unshuffle, upsample  # noqa: F401
