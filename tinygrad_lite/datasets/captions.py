@@ -8,7 +8,7 @@
 
 The caption grammar (≤ 10 words):
     single:  a [inverted] [thick|thin] [large|small] DIGIT [slanted left|slanted right] [on the left|on the right]
-    pair:    a DIGIT next to a DIGIT
+    pair:    a DIGIT next to a DIGIT      (two digits, each shrunk to 14×14, side by side)
 DIGIT is the word ("seven") or the figure ("7"), chosen at random per caption. An attribute is named
 only when its measurement is clearly off the middle (THRESHOLDS), so "a seven" means an ordinary
 seven: middle thickness, middle height, upright, centred.
@@ -160,6 +160,14 @@ def _affine(images, scale, shear, shift_x):
     return map_coordinates(images, coords, order=1, mode="constant", cval=0.0).astype(np.float32)
 
 
+def resize(images, size):
+    """images (N, H, W) → (N, size, size), bilinear (scipy.ndimage.zoom, order 1)."""
+    from scipy.ndimage import zoom
+
+    n, h, w = images.shape
+    return np.clip(zoom(images, (1, size / h, size / w), order=1), 0.0, 1.0).astype(np.float32)
+
+
 def augment(images, labels, rng, p_pair=0.15, p_invert=0.08):
     """Random variations of the digits. images (N, 28, 28) in [0, 1] → (images (N, 28, 28) float32,
     pairs (N, 2) int64: the two labels of a side-by-side image, −1 for single digits).
@@ -179,16 +187,16 @@ def augment(images, labels, rng, p_pair=0.15, p_invert=0.08):
     thick, thin = r < 0.2, (r >= 0.2) & (r < 0.4)
     out[thick] = grey_dilation(out[thick], size=(1, 2, 2))
     out[thin] = grey_erosion(out[thin], footprint=np.array([[[0, 1], [1, 1]]], bool))
-    # two digits, each 2×2-average-pooled to 14×14, side by side in the middle rows
+    # two digits side by side in the middle rows: each one's central 20×20 box (where MNIST centres
+    # its digits) resized to 14×14, so a digit spans 3.5 × 3.5 tokens of the 7×7 grid
     pairs = np.full((n, 2), -1, dtype=np.int64)
     p = np.flatnonzero(rng.random(n) < p_pair)
     q = rng.integers(0, n, len(p))
-    half = lambda ims: ims.reshape(-1, 14, 2, 14, 2).mean((2, 4))  # noqa: E731  (M, 28, 28) → (M, 14, 14)
     canvas = np.zeros((len(p), 28, 28), np.float32)
-    canvas[:, 7:21, 0:14], canvas[:, 7:21, 14:28] = half(images[p]), half(images[q])
-    out[p], pairs[p, 0], pairs[p, 1] = canvas * 1.3, labels[p], labels[q]
+    canvas[:, 7:21, 0:14], canvas[:, 7:21, 14:28] = resize(images[p, 4:24, 4:24], 14), resize(images[q, 4:24, 4:24], 14)
+    out[p], pairs[p, 0], pairs[p, 1] = canvas, labels[p], labels[q]
     out = np.clip(out, 0.0, 1.0)
-    inv = rng.random(n) < p_invert
+    inv = (rng.random(n) < p_invert) & (pairs[:, 0] < 0)  # the pair grammar has no colours
     out[inv] = 1.0 - out[inv]
     return out, pairs
 

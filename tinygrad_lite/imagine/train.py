@@ -33,15 +33,16 @@ SAMPLE_PROMPTS = ["a zero", "a one", "a two", "a three", "a four", "a five", "a 
 @dataclass
 class TrainConfig:
     max_images: int = 60000      # training images used (each augmented once)
+    vq_images: int = 40000       # of which the VQ-VAE trains on the first vq_images (all are tokenized)
     seed: int = 0
     vq_epochs: int = 1
     vq_batch_size: int = 128
-    vq_lr: float = 2e-3
+    vq_lr: float = 3e-3
     vq_hidden: int = 32
     codebook_size: int = 128
-    dalle_epochs: int = 2
+    dalle_epochs: int = 3
     dalle_batch_size: int = 64
-    dalle_lr: float = 1e-3
+    dalle_lr: float = 2e-3
     dalle_min_lr: float = 1e-4
     warmup_iters: int = 50
     weight_decay: float = 0.1
@@ -49,7 +50,7 @@ class TrainConfig:
     n_layer: int = 4
     n_head: int = 4
     n_embd: int = 128
-    clip_epochs: int = 1
+    clip_epochs: int = 5
     clip_batch_size: int = 256
     clip_lr: float = 1e-3
     rerank: int = 4
@@ -260,15 +261,21 @@ def train_pipeline(images, labels, out_dir, cfg=None, quiet=False, log=print):
     os.makedirs(out_dir, exist_ok=True)
     rng = np.random.default_rng(cfg.seed)
     torch.manual_seed(cfg.seed)
-    seconds, curves = {}, {}
+    seconds, cpu, curves = {}, {}, {}
     t_all = t = time.perf_counter()
+    c = time.process_time()
+
+    def lap(stage):  # wall and CPU seconds of the stage that ends now
+        nonlocal t, c
+        seconds[stage], cpu[stage] = time.perf_counter() - t, time.process_time() - c
+        t, c = time.perf_counter(), time.process_time()
 
     n = min(cfg.max_images, len(images))
     pick = rng.permutation(len(images))[:n]
     imgs, captions, _ = captioned(images[pick], labels[pick], rng)
     tokenizer = DALLETransformer(DALLEConfig(n_layer=0)).tokenizer
     text = np.array([tokenizer.encode(c, DALLEConfig.text_len) for c in captions], dtype=np.int64)
-    seconds["data"] = time.perf_counter() - t
+    lap("data")
     log(f"data: {n} captioned images in {seconds['data']:.1f} s, e.g. {captions[:3]}")
 
     def vq_epoch(epoch, vq):
@@ -276,12 +283,10 @@ def train_pipeline(images, labels, out_dir, cfg=None, quiet=False, log=print):
             rec = vq.decode(vq.encode(_images(imgs[:16])))[:, 0].numpy()
         save_grid(os.path.join(out_dir, f"vqvae-epoch{epoch + 1}.png"), [("images", imgs[:16]), ("decoded", rec)])
 
-    t = time.perf_counter()
-    vqvae, curves["vqvae recon (BCE)"] = train_vqvae(imgs, cfg, rng, quiet, vq_epoch)
-    seconds["vqvae"] = time.perf_counter() - t
-    t = time.perf_counter()
+    vqvae, curves["vqvae recon (BCE)"] = train_vqvae(imgs[:cfg.vq_images], cfg, rng, quiet, vq_epoch)
+    lap("vqvae")
     codes = tokenize(vqvae, imgs)
-    seconds["tokenize"] = time.perf_counter() - t
+    lap("tokenize")
     used = len(np.unique(codes))
     log(f"vqvae: {seconds['vqvae']:.1f} s, recon BCE {np.mean(curves['vqvae recon (BCE)'][-50:]):.4f}, "
         f"{used}/{cfg.codebook_size} codes used; tokenized in {seconds['tokenize']:.1f} s")
@@ -292,23 +297,22 @@ def train_pipeline(images, labels, out_dir, cfg=None, quiet=False, log=print):
         save_grid(os.path.join(out_dir, f"samples-epoch{epoch + 1}.png"), rows, title=f"epoch {epoch + 1}")
         save_losses(os.path.join(out_dir, "loss.png"), curves | {"transformer CE": losses})
 
-    t = time.perf_counter()
     transformer, curves["transformer CE"] = train_transformer(text, codes, cfg, rng, quiet, dalle_epoch)
-    seconds["transformer"] = time.perf_counter() - t
+    lap("transformer")
     log(f"transformer: {seconds['transformer']:.1f} s, CE {np.mean(curves['transformer CE'][-50:]):.3f}")
 
-    t = time.perf_counter()
     clip, curves["clip contrastive"] = train_clip(imgs, text, cfg, rng, tokenizer, quiet)
-    seconds["clip"] = time.perf_counter() - t
+    lap("clip")
     log(f"clip: {seconds['clip']:.1f} s, loss {np.mean(curves['clip contrastive'][-20:]):.3f}")
 
     pipe = DALLE(transformer, vqvae, clip, rerank=cfg.rerank, temperature=cfg.temperature, top_k=cfg.top_k or None)
     pipe.save_pretrained(out_dir)
-    seconds["total"] = time.perf_counter() - t_all
+    lap("save")
+    seconds["total"], cpu["total"] = time.perf_counter() - t_all, sum(cpu.values())
     save_losses(os.path.join(out_dir, "loss.png"), curves)
-    metrics = {"config": asdict(cfg), "seconds": seconds, "codes_used": used,
+    metrics = {"config": asdict(cfg), "seconds": seconds, "cpu_seconds": cpu, "codes_used": used,
                "final": {k: float(np.mean(v[-50:])) for k, v in curves.items()}, "threads": torch.get_num_threads()}
     with open(os.path.join(out_dir, "metrics.json"), "w") as f:
         json.dump(metrics, f, indent=2)
-    log(f"total {seconds['total']:.1f} s; wrote {out_dir}")
+    log(f"total {seconds['total']:.1f} s wall, {cpu['total']:.1f} s CPU; wrote {out_dir}")
     return pipe, metrics
