@@ -23,7 +23,7 @@ def bar(width, height=20, x0=12, shear=0.0, size=28):
     im = np.zeros((size, size), np.float32)
     top = (size - height) // 2
     for r in range(top, top + height):
-        x = int(round(x0 + shear * (size / 2 - r)))
+        x = round(x0 + shear * (size / 2 - r))
         im[r, max(0, x):x + width] = 1.0
     return im
 
@@ -155,7 +155,7 @@ def trained(tmp_path_factory):
     cfg = TrainConfig(max_images=256, vq_batch_size=64, vq_hidden=8, codebook_size=16, dalle_batch_size=32,
                       dalle_epochs=1, n_layer=1, n_head=2, n_embd=16, clip_batch_size=64, rerank=2,
                       samples_per_prompt=2, warmup_iters=2)
-    pipe, metrics = train_pipeline(images[:512], labels[:512], str(out), cfg, quiet=True, log=lambda *a: None)
+    _, metrics = train_pipeline(images[:512], labels[:512], str(out), cfg, quiet=True, log=lambda *a: None)
     return out, metrics
 
 

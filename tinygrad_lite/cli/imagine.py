@@ -71,6 +71,7 @@ def _find_mnist(path):
 
 def train(a):
     import tinygrad_lite as torch
+
     from ..imagine.train import TrainConfig, load_mnist, train_pipeline
 
     if a.threads:
@@ -85,8 +86,9 @@ def train(a):
 
 def sample(prompt, a):
     import numpy as np
-    import tinygrad_lite as torch
     from PIL import Image as PILImage
+
+    import tinygrad_lite as torch
 
     from ..engines import load_checkpoint
     from ..imagine.train import image_grid

@@ -43,7 +43,7 @@ def measure(images):
     x = np.asarray(images, dtype=np.float32)
     if x.ndim != 3:
         raise ValueError(f"measure: expected images of shape (N, H, W), got {x.shape}")
-    n, h, w = x.shape
+    _, h, w = x.shape
     border = np.concatenate([x[:, 0, :], x[:, -1, :], x[:, :, 0], x[:, :, -1]], axis=1)  # (N, 2H+2W)
     inverted = border.mean(1) > 0.5
     u = np.where(inverted[:, None, None], 1.0 - x, x)  # the ink, bright on dark
@@ -164,7 +164,7 @@ def resize(images, size):
     """images (N, H, W) → (N, size, size), bilinear (scipy.ndimage.zoom, order 1)."""
     from scipy.ndimage import zoom
 
-    n, h, w = images.shape
+    _, h, w = images.shape
     return np.clip(zoom(images, (1, size / h, size / w), order=1), 0.0, 1.0).astype(np.float32)
 
 

@@ -95,8 +95,8 @@ def train_vqvae(images, cfg, rng, quiet=True, on_epoch=None):
     model = VQVAE(VQVAEConfig(hidden=cfg.vq_hidden, num_embeddings=cfg.codebook_size))
     opt = torch.optim.Adam(model.parameters(), lr=cfg.vq_lr)
     K, losses = cfg.codebook_size, []
-    steps = cfg.vq_epochs * (len(images) // cfg.vq_batch_size)
-    bar = Progress(steps, "vqvae", quiet)
+    per_epoch = len(images) // cfg.vq_batch_size
+    bar = Progress(cfg.vq_epochs * per_epoch, "vqvae", quiet)
     counts = torch.zeros(K)
     for epoch in range(cfg.vq_epochs):
         model.train()
@@ -107,7 +107,8 @@ def train_vqvae(images, cfg, rng, quiet=True, on_epoch=None):
             out.loss.backward()
             opt.step()
             counts += torch.bincount(out.ids.reshape(-1), minlength=K).float()
-            if step % 50 == 49 and (epoch, step) != (cfg.vq_epochs - 1, steps - 1):  # restart codes unused for 50 steps
+            last = epoch == cfg.vq_epochs - 1 and step == per_epoch - 1
+            if step % 50 == 49 and not last:  # restart the codes no image used in the last 50 steps
                 with torch.no_grad():
                     z = model._flat(model.encoder(x))
                 model.restart_dead_codes(z, counts)
@@ -209,12 +210,14 @@ def save_grid(path, rows, scale=3, title=None):
     import matplotlib.pyplot as plt
 
     grid = image_grid(rows)
-    h, w = grid.shape
-    fig = plt.figure(figsize=((w * scale + 220) / 100, (h * scale + (30 if title else 0)) / 100), dpi=100)
-    ax = fig.add_axes([220 / (w * scale + 220), 0, 1 - 220 / (w * scale + 220), h * scale / (h * scale + (30 if title else 0))])
+    h, w = grid.shape[0] * scale, grid.shape[1] * scale  # the grid's size on the figure, pixels
+    left, top = 220, 30 if title else 0  # room for the prompts and the title, pixels
+    fig = plt.figure(figsize=((w + left) / 100, (h + top) / 100), dpi=100)
+    ax = fig.add_axes([left / (w + left), 0, w / (w + left), h / (h + top)])
     ax.imshow(grid, cmap="gray", vmin=0, vmax=1, interpolation="nearest")
     ax.set_xticks([])
-    ax.set_yticks([2 + 28 / 2 + i * 30 for i in range(len(rows))])
+    S = rows[0][1].shape[-1]
+    ax.set_yticks([2 + S / 2 + i * (S + 2) for i in range(len(rows))])  # row centres (image_grid's pad 2)
     ax.set_yticklabels([r[0] for r in rows], fontsize=10)
     ax.tick_params(length=0)
     if title:

@@ -20,8 +20,8 @@ Dead codes (unused for a while) restart at random encoder outputs (Jukebox), so 
 """
 import json
 import os
-from dataclasses import asdict, dataclass, fields
 from collections import namedtuple
+from dataclasses import asdict, dataclass, fields
 
 import tinygrad_lite as torch
 import tinygrad_lite.nn as nn
