@@ -30,7 +30,7 @@ import tinygrad_lite.nn.functional as F
 from ..datasets.captions import WORDS, normalize
 from .gpt import Block, GPTConfig, GPTOutput
 
-PAD, SPECIAL = "<pad>", ["<pad>"]
+SPECIAL = ["<pad>"]  # id 0 pads captions to text_len
 
 
 @dataclass
