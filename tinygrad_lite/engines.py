@@ -31,6 +31,7 @@ _BUILTIN_ENGINES = {
 _BUILTIN_DIRECTORY_LOADERS = {
     "byte-bigram": "tinygrad_lite.models.bigram:ByteBigramLM.from_pretrained",
     ".gguf": "tinygrad_lite.models.llama:load_gguf",
+    "dalle": "tinygrad_lite.models.dalle:DALLE.from_pretrained",
 }
 
 
