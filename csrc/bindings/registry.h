@@ -24,17 +24,7 @@ struct BindRegistrar {
   explicit BindRegistrar(BindFn fn) { bind_registry().push_back(fn); }
 };
 
-// Kernels take plain doubles for scalars; the dtype of the result follows the arrays.
-inline void check_same_device(const Array& a, const Array& b, const char* op) {
-  TL_CHECK(a.device() == b.device(), RuntimeError,
-           op << ": expected all tensors to be on the same device, got " << a.device().str() << " and "
-              << b.device().str());
-}
-
-inline void check_cpu(const Array& a, const char* op) {
-  TL_CHECK(a.device().type == Device::CPU, RuntimeError,
-           op << ": the CPU kernel got a tensor on " << a.device().str());
-}
+// check_cpu / check_same_device live in core/array.h: kernels use them without pybind11.
 
 }  // namespace tl
 

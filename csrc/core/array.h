@@ -43,8 +43,18 @@ struct Storage {
   ~Storage();
 };
 
+// Sizes are int64 and every size computation is checked: a product or sum that does not
+// fit in 64 bits throws RuntimeError (torch: "Storage size calculation overflowed"),
+// never wraps into a small allocation that a kernel then overruns.
+//   numel(shape)         = Π shape[d]                 (0 if any d is 0, even if the rest overflow)
+//   contiguous_strides   = suffix products of max(shape[d], 1)   ("Stride calculation overflowed")
+//   nbytes(shape, dtype) = numel · itemsize ≤ INT64_MAX
 Shape contiguous_strides(const Shape& shape);
 int64_t shape_numel(const Shape& shape);
+size_t shape_nbytes(const Shape& shape, DType dtype);
+// a·b and a+b, or RuntimeError "<what> overflowed ..." when the result needs more than 64 bits.
+int64_t checked_mul(int64_t a, int64_t b, const char* what);
+int64_t checked_add(int64_t a, int64_t b, const char* what);
 // Broadcast two shapes by numpy's rule (align right; sizes equal or one of them 1).
 Shape broadcast_shapes(const Shape& a, const Shape& b, const char* op);
 // Map a possibly negative axis into [0, ndim); IndexError naming the op otherwise.
@@ -91,6 +101,18 @@ struct Array {
   // this[...] = src, broadcasting src to this->shape and converting its dtype (in place).
   void copy_from(const Array& src);
 };
+
+// Device checks for kernels (RuntimeError naming the op and the devices).
+inline void check_same_device(const Array& a, const Array& b, const char* op) {
+  TL_CHECK(a.device() == b.device(), RuntimeError,
+           op << ": expected all tensors to be on the same device, got " << a.device().str() << " and "
+              << b.device().str());
+}
+
+inline void check_cpu(const Array& a, const char* op) {
+  TL_CHECK(a.device().type == Device::CPU, RuntimeError,
+           op << ": the CPU kernel got a tensor on " << a.device().str());
+}
 
 // Resolve a shape that may hold one -1 against numel; ValueError naming `op` if impossible.
 Shape infer_shape(const Shape& shape, int64_t numel, const char* op);

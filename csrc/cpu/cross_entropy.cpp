@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <vector>
 
-#include "../bindings/registry.h"
 #include "../core/parallel.h"
 #include "simd.h"
 

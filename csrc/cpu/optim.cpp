@@ -4,7 +4,6 @@
 
 #include <cmath>
 
-#include "../bindings/registry.h"
 #include "../core/parallel.h"
 #include "simd.h"
 

@@ -7,7 +7,6 @@
 #include <type_traits>
 #include <vector>
 
-#include "../bindings/registry.h"
 #include "../core/parallel.h"
 
 namespace tl {

@@ -9,7 +9,6 @@
 #include <vector>
 
 #include "../core/parallel.h"
-#include "../bindings/registry.h"
 #include "simd.h"
 
 namespace tl {
