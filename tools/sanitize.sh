@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Run the test suite (or the pytest arguments given) under AddressSanitizer + UndefinedBehaviorSanitizer.
+#
+#   tools/sanitize.sh                       # the whole suite
+#   tools/sanitize.sh tests/test_ops_index.py -k gather
+#   TL_SANITIZE=undefined tools/sanitize.sh # another -fsanitize list
+#
+# 1. Builds tinygrad_lite._C in place with TL_SANITIZE (setup.py: -fsanitize=..., -O1 -g,
+#    -fno-omit-frame-pointer, -fno-wrapv, and the exact-size uncached allocator TL_ALLOC_EXACT,
+#    so a read or write one element past a tensor lands in ASan's redzone).
+# 2. Runs pytest with libasan preloaded (the Python interpreter is not instrumented, so the ASan
+#    runtime must come first), leak detection off (CPython keeps objects until exit), ASan
+#    halting on its first error; UBSan reports every finding and goes on. Reports are written to
+#    build/sanitize/{asan,ubsan}.<pid> (pytest would swallow them from stderr) and summarised
+#    at the end, with their stacks.
+# 3. Rebuilds the normal extension (a relink from the object cache, seconds).
+# Exit status: non-zero if pytest failed or any sanitizer report was written.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+SAN=${TL_SANITIZE:-address,undefined}
+OUT=build/sanitize
+mkdir -p "$OUT"
+rm -f "$OUT"/asan.* "$OUT"/ubsan.*
+
+echo "== building _C with -fsanitize=$SAN"
+TL_CUDA=0 TL_SANITIZE="$SAN" python setup.py build_ext --inplace >"$OUT/build.log" 2>&1 \
+  || { tail -30 "$OUT/build.log"; exit 2; }
+
+PRELOAD=""
+if [[ "$SAN" == *address* ]]; then
+  PRELOAD=$(${CXX:-g++} -print-file-name=libasan.so)
+fi
+export ASAN_OPTIONS="detect_leaks=0:halt_on_error=1:abort_on_error=0:print_stacktrace=1:log_path=$PWD/$OUT/asan:strict_string_checks=0:detect_stack_use_after_return=0:${ASAN_OPTIONS_EXTRA:-}"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=0:log_path=$PWD/$OUT/ubsan:${UBSAN_OPTIONS_EXTRA:-}"
+export TL_ALLOC_EXACT=1
+
+echo "== pytest under sanitizers (LD_PRELOAD=$PRELOAD)"
+LD_PRELOAD="$PRELOAD" python -m pytest -q -p no:cacheprovider "${@:-tests}"
+rc=$?
+
+echo "== restoring the normal build"
+TL_CUDA=0 python setup.py build_ext --inplace >"$OUT/restore.log" 2>&1 || { tail -30 "$OUT/restore.log"; rc=2; }
+
+reports=$(ls "$OUT"/asan.* "$OUT"/ubsan.* 2>/dev/null)
+if [[ -n "$reports" ]]; then
+  echo "== sanitizer reports:"
+  for f in $reports; do echo "--- $f"; head -60 "$f"; done
+  echo "== distinct UBSan findings:"
+  cat "$OUT"/ubsan.* 2>/dev/null | grep -E "runtime error" | sed -E 's/^[^ ]*\/csrc/csrc/' | sort | uniq -c | sort -rn
+  [[ $rc -eq 0 ]] && rc=1
+else
+  echo "== no sanitizer reports"
+fi
+exit $rc
