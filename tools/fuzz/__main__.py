@@ -1,6 +1,7 @@
 """python -m tools.fuzz [--cases N] [--seed S] [--workers W] [--timeout T] [--out DIR] [--replay ID]"""
 import argparse
 import json
+import os
 import sys
 import time
 
@@ -19,7 +20,10 @@ def main(argv=None):
     ap.add_argument("--out", default="build/fuzz", help="directory for fuzz.json and fuzz.md")
     ap.add_argument("--replay", type=int, help="run one case and print both outcomes")
     ap.add_argument("--no-minimise", action="store_true")
+    ap.add_argument("--ours-path", help="import tinygrad_lite from this checkout (e.g. to fuzz main's build)")
     a = ap.parse_args(argv)
+    if a.ours_path:
+        os.environ["TL_FUZZ_OURS_PATH"] = os.path.abspath(a.ours_path)
 
     if a.replay is not None:
         case = make_case(a.seed, a.replay)

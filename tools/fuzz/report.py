@@ -6,7 +6,7 @@ import os
 import re
 
 CLASSES = ["crash", "hang", "wrong", "accepted-bad", "rejected-good", "unclear-error", "clean-error", "equal",
-           "torch-crash", "torch-hang"]
+           "torch-crash", "torch-hang", "harness-error", "not-run"]
 
 
 def render_arg(v):

@@ -104,17 +104,31 @@ def run_cases(cases, workers=2, timeout=10.0, progress=None):
         todo.put(c)
     results, lock = {}, threading.Lock()
 
+    def fresh():
+        for attempt in range(3):
+            try:
+                return Worker()
+            except Exception:  # noqa: BLE001 - a loaded machine may time a start out: try again
+                if attempt == 2:
+                    raise
+        return None
+
     def loop():
-        w = Worker()
+        w = fresh()
         try:
             while True:
                 try:
                     c = todo.get_nowait()
                 except queue.Empty:
                     return
-                r = w.run(c, timeout)
+                try:
+                    r = w.run(c, timeout)
+                except Exception as e:  # noqa: BLE001 - a protocol failure is the harness's, not a verdict
+                    r = {"id": c["id"], "class": "harness-error", "torch": "", "ours": "", "reason": repr(e)[:300]}
+                    w.close()
+                    w.p.kill()
                 if not w.alive:
-                    w = Worker()
+                    w = fresh()
                 with lock:
                     results[c["id"]] = r
                     if progress:
@@ -127,6 +141,8 @@ def run_cases(cases, workers=2, timeout=10.0, progress=None):
         t.start()
     for t in threads:
         t.join()
+    for c in cases:  # a worker that could not be restarted leaves cases behind: say so
+        results.setdefault(c["id"], {"id": c["id"], "class": "not-run", "torch": "", "ours": "", "reason": ""})
     return results
 
 

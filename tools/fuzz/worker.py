@@ -68,6 +68,9 @@ class Lib:
             torch.set_num_threads(1)
             self.m, self.F, self.nn = torch, torch.nn.functional, torch.nn
         else:
+            other = os.environ.get("TL_FUZZ_OURS_PATH")  # fuzz another checkout's build (--ours-path)
+            if other:
+                sys.path.insert(0, other)
             import tinygrad_lite as tl
 
             tl.set_num_threads(1)
