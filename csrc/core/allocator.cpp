@@ -7,10 +7,10 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <deque>
 #include <list>
 #include <mutex>
 #include <unordered_map>
+#include <vector>
 
 #include "errors.h"
 
@@ -87,7 +87,10 @@ struct Cache {
   // Free blocks, oldest first; each bucket lists its blocks (iterators into `lru`) oldest first,
   // and allocation reuses a bucket's newest block (still warm in cache).
   std::list<Block> lru;
-  std::unordered_map<size_t, std::deque<std::list<Block>::iterator>> buckets;
+  std::list<Block> spare;  // list nodes kept for reuse: caching a block never calls malloc
+  // Empty buckets are kept (a training loop's sizes go 0 → 1 → 0 blocks every step: no
+  // allocation for that) and swept when they outnumber the cached blocks.
+  std::unordered_map<size_t, std::vector<std::list<Block>::iterator>> buckets;
   size_t cached = 0, live = 0, peak = 0;
   size_t window_peak = 0, prev_window_peak = 0;
   uint64_t window_count = 0;
@@ -121,16 +124,30 @@ struct Cache {
   void drop_oldest() {
     Block b = lru.front();
     auto& q = buckets[b.size];
-    q.pop_front();  // the oldest block of a bucket is the first in it
-    if (q.empty()) buckets.erase(b.size);
-    lru.pop_front();
+    q.erase(q.begin());  // the oldest block of a bucket is the first in it
+    spare.splice(spare.end(), lru, lru.begin());
     cached -= b.size;
     sys_free(b.ptr, b.size);
+  }
+
+  // Remember a freed block as the newest in the cache.
+  void push(size_t n, void* ptr) {
+    if (spare.empty()) lru.push_back({n, ptr});
+    else {
+      lru.splice(lru.end(), spare, spare.begin());
+      lru.back() = {n, ptr};
+    }
+    buckets[n].push_back(std::prev(lru.end()));
+    cached += n;
+    if (buckets.size() > 2 * lru.size() + 256) {
+      for (auto it = buckets.begin(); it != buckets.end();) it = it->second.empty() ? buckets.erase(it) : std::next(it);
+    }
   }
 
   void drop_all() {
     for (const Block& b : lru) sys_free(b.ptr, b.size);
     lru.clear();
+    spare.clear();
     buckets.clear();
     cached = 0;
   }
@@ -160,12 +177,11 @@ void* host_alloc(size_t nbytes) {
   {
     std::lock_guard<std::mutex> lock(c.mu);
     auto it = c.buckets.find(n);
-    if (it != c.buckets.end()) {
+    if (it != c.buckets.end() && !it->second.empty()) {
       auto node = it->second.back();
       it->second.pop_back();
-      if (it->second.empty()) c.buckets.erase(it);
       void* p = node->ptr;
-      c.lru.erase(node);
+      c.spare.splice(c.spare.end(), c.lru, node);
       c.cached -= n;
       c.note_alloc(n);
       return p;
@@ -196,9 +212,7 @@ void host_free(void* ptr, size_t nbytes) {
     const size_t limit = c.limit();
     if (n <= limit) {
       while (c.cached + n > limit) c.drop_oldest();
-      c.lru.push_back({n, ptr});
-      c.buckets[n].push_back(std::prev(c.lru.end()));
-      c.cached += n;
+      c.push(n, ptr);
       return;
     }
   }
