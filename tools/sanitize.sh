@@ -28,7 +28,9 @@ TL_CUDA=0 TL_SANITIZE="$SAN" python setup.py build_ext --inplace >"$OUT/build.lo
 
 PRELOAD=""
 if [[ "$SAN" == *address* ]]; then
-  PRELOAD=$(${CXX:-g++} -print-file-name=libasan.so)
+  # libstdc++ too: the interpreter does not link it, and ASan's __cxa_throw interceptor must find
+  # the real one when it starts (else "CHECK failed: real___cxa_throw" at the first C++ throw)
+  PRELOAD="$(${CXX:-g++} -print-file-name=libasan.so) $(${CXX:-g++} -print-file-name=libstdc++.so)"
 fi
 export ASAN_OPTIONS="detect_leaks=0:halt_on_error=1:abort_on_error=0:print_stacktrace=1:log_path=$PWD/$OUT/asan:strict_string_checks=0:detect_stack_use_after_return=0:${ASAN_OPTIONS_EXTRA:-}"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=0:log_path=$PWD/$OUT/ubsan:${UBSAN_OPTIONS_EXTRA:-}"
