@@ -24,6 +24,13 @@ inline std::string py_repr(pybind11::handle h) {
 // Returns false (and leaves *out alone) when the value does not fit; throws TypeError when the
 // object is not an integer at all.
 inline bool int64_from(pybind11::handle h, int64_t* out, const char* op, const char* what) {
+  if (PyLong_CheckExact(h.ptr())) {  // the common case, without a new reference
+    int overflow = 0;
+    long long v = PyLong_AsLongLongAndOverflow(h.ptr(), &overflow);
+    if (overflow != 0) return false;
+    *out = (int64_t)v;
+    return true;
+  }
   PyObject* idx = PyNumber_Index(h.ptr());
   if (!idx) {
     PyErr_Clear();
@@ -57,16 +64,24 @@ inline int64_t clamped_int(pybind11::handle h, const char* op, const char* what)
 
 // A shape: a sequence of integers (a bare int is a 1-d shape), each in int64.
 inline Shape shape_arg(pybind11::handle h, const char* op) {
-  const bool seq = PySequence_Check(h.ptr()) && !PyUnicode_Check(h.ptr()) && !PyBytes_Check(h.ptr());
-  pybind11::list items;
-  if (seq) items = pybind11::list(pybind11::reinterpret_borrow<pybind11::object>(h));
-  else items.append(h);
   Shape s;
-  for (pybind11::handle item : items) {
+  const bool seq = PySequence_Check(h.ptr()) && !PyUnicode_Check(h.ptr()) && !PyBytes_Check(h.ptr());
+  if (!seq) {  // a bare integer: a 1-d shape
     int64_t v = 0;
-    TL_CHECK(int64_from(item, &v, op, "size"), TypeError,
+    TL_CHECK(int64_from(h, &v, op, "size"), TypeError, op << ": size " << py_repr(h) << " does not fit in int64");
+    return {v};
+  }
+  // PySequence_Fast: a list or tuple as it is (no copy), anything else iterated once into a list
+  PyObject* fast = PySequence_Fast(h.ptr(), "size must be a sequence");
+  if (!fast) throw pybind11::error_already_set();
+  pybind11::object keep = pybind11::reinterpret_steal<pybind11::object>(fast);
+  const Py_ssize_t n = PySequence_Fast_GET_SIZE(fast);
+  PyObject** items = PySequence_Fast_ITEMS(fast);
+  s.resize(n);
+  for (Py_ssize_t i = 0; i < n; ++i) {
+    pybind11::handle item(items[i]);
+    TL_CHECK(int64_from(item, &s[i], op, "size"), TypeError,
              op << ": size " << py_repr(item) << " in " << py_repr(h) << " does not fit in int64");
-    s.push_back(v);
   }
   return s;
 }
