@@ -7,6 +7,7 @@
 #include "../core/allocator.h"
 #include "../core/array.h"
 #include "../core/parallel.h"
+#include "../cpu/simd.h"
 #include "args.h"
 #include "registry.h"
 
@@ -239,6 +240,25 @@ PYBIND11_MODULE(_C, m) {
     d["exact"] = s.exact;
     return d;
   }, "host allocator: live, peak, cached, limit (the cache's current bound), system bytes; exact mode");
+
+  // SIMD path selection (csrc/cpu/simd.h); bound here rather than in a file of its own: every
+  // binding unit costs ~5 s of compile time for pybind11 alone.
+  {
+    using namespace tl;
+    m.def("simd_level", [] { return std::string(simd_name(simd_level())); },
+          "the SIMD path the kernels use now: 'avx512', 'avx2' or 'portable'");
+    m.def("simd_max_level", [] { return std::string(simd_name(simd_max_level())); });
+    m.def("set_simd_level", [](const std::string& name) {
+      SimdLevel l = name == "avx512" ? SimdLevel::AVX512
+                    : name == "avx2" ? SimdLevel::AVX2
+                    : name == "portable" ? SimdLevel::Portable
+                                         : (throw ValueError("set_simd_level: expected 'avx512', 'avx2' or "
+                                                             "'portable', got '" + name + "'"),
+                                            SimdLevel::Portable);
+      set_simd_level(l);
+      return std::string(simd_name(simd_level()));
+    });
+  }
 
   for (tl::BindFn fn : tl::bind_registry()) fn(m);
 }
