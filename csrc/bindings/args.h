@@ -62,6 +62,14 @@ inline int64_t clamped_int(pybind11::handle h, const char* op, const char* what)
              : INT64_MAX;
 }
 
+// A dimension index: an int outside int64 is out of range like any other (IndexError, as
+// normalize_axis says for in-range ints).
+inline int64_t dim_arg(pybind11::handle h, const char* op) {
+  int64_t v = 0;
+  TL_CHECK(int64_from(h, &v, op, "dimension"), IndexError, op << ": dimension " << py_repr(h) << " out of range");
+  return v;
+}
+
 // A shape: a sequence of integers (a bare int is a 1-d shape), each in int64.
 inline Shape shape_arg(pybind11::handle h, const char* op) {
   Shape s;

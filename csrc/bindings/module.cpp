@@ -182,19 +182,27 @@ PYBIND11_MODULE(_C, m) {
            py::arg("shape"), py::arg("strides"), py::arg("offset"))
       .def("view", [](const Array& a, py::handle s) { return a.view(tl::shape_arg(s, "view")); })
       .def("reshape", [](const Array& a, py::handle s) { return a.reshape(tl::shape_arg(s, "reshape")); })
-      .def("permute", &Array::permute)
-      .def("transpose", &Array::transpose)
+      .def("permute",
+           [](const Array& a, py::handle dims) {
+             Shape d = tl::shape_arg(dims, "permute");  // a list of ints, each in int64
+             return a.permute(d);
+           })
+      .def("transpose",
+           [](const Array& a, py::handle d0, py::handle d1) {
+             return a.transpose(tl::dim_arg(d0, "transpose"), tl::dim_arg(d1, "transpose"));
+           })
       .def("expand", [](const Array& a, py::handle s) { return a.expand(tl::shape_arg(s, "expand")); })
-      .def("unsqueeze", &Array::unsqueeze)
-      .def("squeeze", &Array::squeeze)
+      .def("unsqueeze", [](const Array& a, py::handle d) { return a.unsqueeze(tl::dim_arg(d, "unsqueeze")); })
+      .def("squeeze", [](const Array& a, py::handle d) { return a.squeeze(tl::dim_arg(d, "squeeze")); })
       // Slice bounds outside int64 are clamped like any other out-of-range bound (x[2**63:] is empty).
       .def("slice",
-           [](const Array& a, int64_t dim, py::handle start, py::handle stop, py::handle step) {
-             return a.slice(dim, tl::clamped_int(start, "slice", "start"), tl::clamped_int(stop, "slice", "stop"),
+           [](const Array& a, py::handle dim, py::handle start, py::handle stop, py::handle step) {
+             return a.slice(tl::dim_arg(dim, "slice"), tl::clamped_int(start, "slice", "start"), tl::clamped_int(stop, "slice", "stop"),
                             tl::clamped_int(step, "slice", "step"));
            })
       .def("select",
-           [](const Array& a, int64_t dim, py::handle index) {
+           [](const Array& a, py::handle dim_obj, py::handle index) {
+             const int64_t dim = tl::dim_arg(dim_obj, "select");
              int64_t i = 0;
              TL_CHECK(tl::int64_from(index, &i, "select", "index"), IndexError,
                       "index " << tl::py_repr(index) << " is out of bounds for dimension " << dim);
