@@ -7,7 +7,6 @@
 #include "../core/allocator.h"
 #include "../core/array.h"
 #include "../core/parallel.h"
-#include "../cpu/simd.h"
 #include "args.h"
 #include "registry.h"
 
@@ -172,6 +171,10 @@ PYBIND11_MODULE(_C, m) {
       .def_property_readonly("nbytes", [](const Array& a) { return a.storage->nbytes; })
       .def_property_readonly("data_ptr", [](const Array& a) { return (uintptr_t)a.raw(); })
       .def_property_readonly("storage_ptr", [](const Array& a) { return (uintptr_t)a.storage->data; })
+      .def_property("write_epoch", [](const Array& a) { return a.storage->write_epoch; },
+                    [](Array& a, int64_t e) { a.storage->write_epoch = e; })
+      .def_property("graph_epoch", [](const Array& a) { return a.storage->graph_epoch; },
+                    [](Array& a, int64_t e) { a.storage->graph_epoch = e; })
       .def("is_contiguous", &Array::is_contiguous)
       .def("numpy", &to_numpy)
       .def("as_strided",
@@ -216,7 +219,7 @@ PYBIND11_MODULE(_C, m) {
   m.def("empty", [](py::handle shape, int code) { return Array::empty(tl::shape_arg(shape, "empty"), dtype_arg(code)); },
         py::arg("shape"), py::arg("dtype"));
   // Data-touching layout ops as functions too: the backend interface is the same names
-  // on every device (see KERNELS.md).
+  // on every device (see backend/interface.py).
   m.def("contiguous", [](const Array& a) { return a.contiguous(); });
   m.def("clone", [](const Array& a) { return a.clone(); });
   m.def("astype", [](const Array& a, int code) { return a.astype(dtype_arg(code)); });
@@ -248,25 +251,6 @@ PYBIND11_MODULE(_C, m) {
     d["exact"] = s.exact;
     return d;
   }, "host allocator: live, peak, cached, limit (the cache's current bound), system bytes; exact mode");
-
-  // SIMD path selection (csrc/cpu/simd.h); bound here rather than in a file of its own: every
-  // binding unit costs ~5 s of compile time for pybind11 alone.
-  {
-    using namespace tl;
-    m.def("simd_level", [] { return std::string(simd_name(simd_level())); },
-          "the SIMD path the kernels use now: 'avx512', 'avx2' or 'portable'");
-    m.def("simd_max_level", [] { return std::string(simd_name(simd_max_level())); });
-    m.def("set_simd_level", [](const std::string& name) {
-      SimdLevel l = name == "avx512" ? SimdLevel::AVX512
-                    : name == "avx2" ? SimdLevel::AVX2
-                    : name == "portable" ? SimdLevel::Portable
-                                         : (throw ValueError("set_simd_level: expected 'avx512', 'avx2' or "
-                                                             "'portable', got '" + name + "'"),
-                                            SimdLevel::Portable);
-      set_simd_level(l);
-      return std::string(simd_name(simd_level()));
-    });
-  }
 
   for (tl::BindFn fn : tl::bind_registry()) fn(m);
 }

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "../core/array.h"
+#include "../core/checks.h"
 
 namespace tl {
 
@@ -24,7 +25,17 @@ struct BindRegistrar {
   explicit BindRegistrar(BindFn fn) { bind_registry().push_back(fn); }
 };
 
-// check_cpu / check_same_device live in core/array.h: kernels use them without pybind11.
+// Run f() without the GIL when the work is large (n elements): for small inputs releasing and
+// re-taking the GIL would cost more than the kernel.
+constexpr int64_t kNoGilElems = 1 << 16;
+template <class F>
+auto nogil_if_large(int64_t n, F&& f) -> decltype(f()) {
+  if (n >= kNoGilElems) {
+    pybind11::gil_scoped_release release;
+    return f();
+  }
+  return f();
+}
 
 }  // namespace tl
 

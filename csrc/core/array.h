@@ -37,6 +37,10 @@ struct Storage {
   // When set, `owner` keeps foreign memory alive (a numpy array shared by from_numpy)
   // and neither deleter nor host_free runs: dropping the owner releases it.
   std::shared_ptr<void> owner;
+  // The autograd in-place write counter (tinygrad_lite/autograd/versions.py) at the last
+  // in-place write to these bytes, and at the last one autograd recorded in the graph.
+  int64_t write_epoch = 0;
+  int64_t graph_epoch = 0;
   Storage() = default;
   Storage(const Storage&) = delete;
   Storage& operator=(const Storage&) = delete;
@@ -101,18 +105,6 @@ struct Array {
   // this[...] = src, broadcasting src to this->shape and converting its dtype (in place).
   void copy_from(const Array& src);
 };
-
-// Device checks for kernels (RuntimeError naming the op and the devices).
-inline void check_same_device(const Array& a, const Array& b, const char* op) {
-  TL_CHECK(a.device() == b.device(), RuntimeError,
-           op << ": expected all tensors to be on the same device, got " << a.device().str() << " and "
-              << b.device().str());
-}
-
-inline void check_cpu(const Array& a, const char* op) {
-  TL_CHECK(a.device().type == Device::CPU, RuntimeError,
-           op << ": the CPU kernel got a tensor on " << a.device().str());
-}
 
 // Resolve a shape that may hold one -1 against numel; ValueError naming `op` if impossible.
 Shape infer_shape(const Shape& shape, int64_t numel, const char* op);

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "../core/checks.h"
 #include "../core/parallel.h"
 #include "simd.h"
 

@@ -3,6 +3,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "../core/errors.h"
+
 namespace tl {
 
 namespace {
@@ -53,5 +55,6 @@ const char* simd_name(SimdLevel level) {
     default: return "portable";
   }
 }
+
 
 }  // namespace tl

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "../core/parallel.h"
+#include "../core/checks.h"
 #include "simd.h"
 
 namespace tl {

@@ -1,0 +1,1 @@
+"""Readers of weight files: GGUF (gguf.py) and its quantised block formats (quants.py)."""

@@ -1,0 +1,1 @@
+"""Tokenizers: byte-level BPE from a GGUF file (bpe.py)."""
