@@ -11,9 +11,15 @@ Build speed (issue 17):
 - Object cache: pip builds in a fresh temporary directory every time, so file times cannot tell
   what is up to date. Each object is stored under build/objcache/ (TL_BUILD_CACHE to move it),
   keyed by a hash of the compiler and its version, every flag, the source and each local header
-  it includes (transitively), Python's and pybind11's versions. A second `pip install -e .[test]`,
-  `pip wheel .` or `setup.py build_ext` after the first links without compiling anything; an
-  edited header recompiles exactly the units that include it. ccache, when installed, is used too.
+  it includes (transitively, read from the #include lines), Python's and pybind11's versions.
+  Beside it, the compiler's own dependency list (-MMD): the digest of every repository file the
+  preprocessor opened. An object is reused only when each of those files is unchanged, so a
+  header reached in a way the #include scan misses (an -I path, a macro, a .def table) still
+  recompiles every unit that includes it; an object without that list is never reused. A second
+  `pip install -e .[test]`, `pip wheel .` or `setup.py build_ext` after the first links without
+  compiling anything; an edited header recompiles exactly the units that include it (a header
+  only touched, its bytes the same, recompiles nothing: the object would be the same). ccache,
+  when installed, is used too.
 - `python -m build --wheel` (or `pip wheel . -w dist`) gives a wheel that installs without a compiler.
 
 Sanitizers: TL_SANITIZE=address,undefined (any -fsanitize list) builds with -O1 -g
@@ -111,13 +117,28 @@ def compiler_identity(argv0):
     return _version_memo[argv0]
 
 
+def _empty_include(arg):
+    """An -I directory that holds nothing cannot change an object."""
+    if not arg.startswith("-I"):
+        return False
+    d = arg[2:]
+    try:
+        return not os.path.isdir(d) or not any(os.scandir(d))
+    except OSError:
+        return True
+
+
 def object_key(cmd, src):
-    """Hash of everything that decides the object file's bytes. pybind11's include directory is
-    replaced by its version: pip's isolated build puts it in a new temporary directory each time."""
+    """Hash of everything that decides the object file's bytes. Temporary paths are replaced by
+    what they stand for: pip's isolated build puts pybind11 in a new directory each time (its
+    version is in the key), `python -m build` builds in a new venv each time (its include
+    directory holds only pybind11's headers)."""
     import pybind11
 
     inc = pybind11.get_include()
-    cmd = [a.replace(inc, "<pybind11>") for a in cmd]
+    cmd = [a.replace(inc, "<pybind11>") for a in cmd if not _empty_include(a)]
+    if sys.prefix != sys.base_prefix:  # running in a (build) venv
+        cmd = [a.replace(sys.prefix, "<venv>") for a in cmd]
     h = hashlib.sha256()
     for part in (compiler_identity(cmd[0]), "\0".join(cmd), sys.version, pybind11.__version__,
                  os.path.relpath(src, ROOT), _file_digest(src)):
@@ -126,6 +147,100 @@ def object_key(cmd, src):
     for hdr in sorted(local_headers(src)):
         h.update(os.path.relpath(hdr, ROOT).encode() + b"\0" + _file_digest(hdr).encode() + b"\0")
     return h.hexdigest()[:32]
+
+
+# ---- the compiler's dependency list beside each cached object ------------------------------
+
+def depfile_paths(depfile):
+    """The prerequisites of a make rule written by -MMD (`obj: src hdr ...`, lines continued by
+    a backslash, spaces in names escaped)."""
+    with open(depfile, encoding="utf-8", errors="replace") as f:
+        text = f.read().replace("\\\n", " ")
+    _, _, prereqs = text.partition(": ")
+    words, cur, i = [], "", 0
+    while i < len(prereqs):
+        c = prereqs[i]
+        if c == "\\" and i + 1 < len(prereqs) and prereqs[i + 1] in " #":
+            cur += prereqs[i + 1]
+            i += 2
+            continue
+        if c.isspace():
+            if cur:
+                words.append(cur)
+            cur = ""
+        else:
+            cur += c
+        i += 1
+    if cur:
+        words.append(cur)
+    return words
+
+
+def dependency_manifest(depfile, base=None):
+    """{path relative to the repository: sha256} for every repository file in the depfile.
+    Files outside the repository (the C++ library, Python's and pybind11's headers) are covered
+    by the versions in the object key; pip's temporary copies of them must not miss the cache."""
+    out = {}
+    for p in depfile_paths(depfile):
+        full = os.path.normpath(os.path.join(base or os.getcwd(), p))  # relative to the compiler's cwd
+        rel = os.path.relpath(full, base or ROOT)
+        if rel.startswith(".." + os.sep) or rel == ".." or os.path.isabs(rel):
+            continue
+        out[rel.replace(os.sep, "/")] = _digest_now(full)
+    return out
+
+
+def _digest_now(path):
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+def manifest_current(manifest_path, base=None, _memo={}):  # noqa: B006 - digests of one build
+    """True when the manifest exists and every file it lists has the digest it lists."""
+    base = base or ROOT
+    try:
+        with open(manifest_path) as f:
+            deps = json.load(f)
+    except (OSError, ValueError):
+        return False
+    if not isinstance(deps, dict) or not deps:
+        return False
+    for rel, digest in deps.items():
+        full = os.path.join(base, rel)
+        try:
+            st = os.stat(full)
+        except OSError:
+            return False
+        memo_key = (full, st.st_mtime_ns, st.st_size)
+        if memo_key not in _memo:
+            _memo[memo_key] = _digest_now(full)
+        if _memo[memo_key] != digest:
+            return False
+    return True
+
+
+def fetch_cached(store, key, obj, base=None):
+    """Copy the cached object for `key` to `obj` if its dependencies are unchanged."""
+    cached = os.path.join(store, key + ".o")
+    if not (os.path.exists(cached) and manifest_current(os.path.join(store, key + ".deps.json"), base)):
+        return False
+    shutil.copyfile(cached, obj)
+    os.utime(cached)  # recently used: kept by the pruning
+    return True
+
+
+def store_object(store, key, obj, depfile, base=None):
+    """Put a freshly compiled object and its dependency manifest in the cache (each atomically:
+    a concurrent build never reads half a file; the manifest first, so an object is never seen
+    without one)."""
+    tag = f"{os.getpid()}.{threading.get_ident()}.tmp"
+    manifest = os.path.join(store, key + ".deps.json")
+    with open(f"{manifest}.{tag}", "w") as f:
+        json.dump(dependency_manifest(depfile, base), f, indent=0, sort_keys=True)
+    os.replace(f"{manifest}.{tag}", manifest)
+    cached = os.path.join(store, key + ".o")
+    shutil.copyfile(obj, f"{cached}.{tag}")
+    os.replace(f"{cached}.{tag}", cached)
 
 
 def cache_dir():
@@ -203,19 +318,16 @@ def cached_parallel_compile(compiler, sources, output_dir=None, macros=None, inc
     def one(item):
         obj, src, ext_, key = item
         rel = os.path.relpath(src, ROOT)
-        cached = os.path.join(store, key + ".o")
         t0 = time.time()
         os.makedirs(os.path.dirname(obj) or ".", exist_ok=True)
-        if os.path.exists(cached):
-            shutil.copyfile(cached, obj)
-            os.utime(cached)  # recently used: kept by the pruning below
+        if fetch_cached(store, key, obj):
             progress.unit(rel, time.time() - t0, "cached")
             return rel, None
-        compiler._compile(obj, src, ext_, cc_args, extra_postargs, pp_opts)
+        depfile = obj + ".d"
+        compiler._compile(obj, src, ext_, cc_args, list(extra_postargs) + ["-MMD", "-MF", depfile], pp_opts)
         dt = time.time() - t0
-        tmp = f"{cached}.{os.getpid()}.{threading.get_ident()}.tmp"
-        shutil.copyfile(obj, tmp)
-        os.replace(tmp, cached)  # atomic: a concurrent build never sees half an object
+        if _digest_now(src) == _file_digest(src):  # edited while compiling: the key no longer says what was built
+            store_object(store, key, obj, depfile)
         progress.unit(rel, dt, "compiled")
         return rel, dt
 
@@ -247,10 +359,11 @@ def _prune(store, keep):
     """Keep the `keep` most recently used objects."""
     objs = sorted(glob.glob(os.path.join(store, "*.o")), key=os.path.getmtime, reverse=True)
     for old in objs[keep:]:
-        try:
-            os.remove(old)
-        except OSError:
-            pass
+        for path in (old, old[:-2] + ".deps.json"):
+            try:
+                os.remove(path)
+            except OSError:
+                pass
 
 
 # ---- CUDA -------------------------------------------------------------------------------------
