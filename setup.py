@@ -300,7 +300,10 @@ def cached_parallel_compile(compiler, sources, output_dir=None, macros=None, inc
     except (OSError, ValueError):
         last = {}
     ccache = shutil.which("ccache") if os.environ.get("TL_CCACHE", "1") != "0" else None
-    base = list(compiler.compiler_so)
+    # setuptools >= 72 compiles C++ with compiler_so_cxx (g++, $CXX), older ones with compiler_so:
+    # the key names the compiler that runs, and ccache wraps that one
+    attr = "compiler_so_cxx" if getattr(compiler, "compiler_so_cxx", None) else "compiler_so"
+    base = list(getattr(compiler, attr))
 
     work = []
     for obj in objects:
@@ -313,7 +316,7 @@ def cached_parallel_compile(compiler, sources, output_dir=None, macros=None, inc
 
     progress = Progress(len(work))
     if ccache:
-        compiler.compiler_so = [ccache] + base
+        setattr(compiler, attr, [ccache] + base)
 
     def one(item):
         obj, src, ext_, key = item
@@ -342,7 +345,7 @@ def cached_parallel_compile(compiler, sources, output_dir=None, macros=None, inc
                 if dt is not None:
                     last[rel] = round(dt, 2)
     finally:
-        compiler.compiler_so = base
+        setattr(compiler, attr, base)
     progress.say(f"tinygrad_lite: C++ units done in {time.time() - t0:.1f}s; linking")
     progress.close()
     try:

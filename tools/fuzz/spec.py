@@ -289,6 +289,139 @@ def _functional(g, name):
     raise KeyError(name)
 
 
+def _hyper(g, sane):
+    """A convolution / pooling hyper-parameter: mostly sane, sometimes zero, negative or huge."""
+    return g.pick(sane * 6 + [0, -1, 2**40, 2**62, 2**63, [1, 2, 3], 1.5])
+
+
+def _image(g, ndim=4):
+    """An (N, C, H, W) input (sometimes the wrong rank or empty)."""
+    shape = [g.r.randint(1, 2), g.r.randint(1, 4), g.r.randint(1, 7), g.r.randint(1, 7)]
+    if g.chance(0.1):
+        shape = g.shape()
+    elif g.chance(0.05):
+        shape[0] = 0
+    return g.tensor(dtype=g.pick(FLOATS * 4 + ["int64"]), shape=shape[-ndim:] if ndim < 4 else shape)
+
+
+def _cnn(g, name):
+    """main's CNN kernels: conv2d / conv1d / conv_transpose2d, pooling, interpolation, norms."""
+    if name in ("conv2d", "conv_transpose2d", "conv1d"):
+        nd = 3 if name == "conv1d" else 4
+        x = _image(g, nd)
+        xs = x["T"]["shape"]
+        c = xs[1] if len(xs) > 1 else 1
+        groups = g.pick([1, 1, 1, 2, 0, -1]) if g.chance(0.3) else 1
+        k = [g.r.randint(1, 3) for _ in range(nd - 2)]
+        if name == "conv_transpose2d":
+            wshape = [c, g.r.randint(1, 3)] + k
+        else:
+            wshape = [g.r.randint(1, 4) * max(groups, 1), max(c // max(groups, 1), 1)] + k
+        if g.chance(0.1):
+            wshape = g.shape()
+        w = g.tensor(dtype=x["T"]["dtype"], shape=wshape)
+        kw = {}
+        for key, sane in (("stride", [1, 2]), ("padding", [0, 1]), ("dilation", [1, 2])):
+            if g.chance(0.4):
+                kw[key] = _hyper(g, sane)
+        if groups != 1:
+            kw["groups"] = groups
+        args = [x, w] + ([g.tensor(dtype=x["T"]["dtype"], shape=[wshape[0] if name != "conv_transpose2d" else wshape[1]])]
+                         if g.chance(0.3) else [])
+        return "F", name, args, kw
+    if name in ("max_pool2d", "avg_pool2d"):
+        x = _image(g)
+        kw = {"kernel_size": _hyper(g, [1, 2, 3])}
+        if g.chance(0.5):
+            kw["stride"] = _hyper(g, [1, 2])
+        if g.chance(0.4):
+            kw["padding"] = _hyper(g, [0, 1])
+        if g.chance(0.3):
+            kw["ceil_mode"] = g.pick([True, False])
+        if name == "max_pool2d" and g.chance(0.2):
+            kw["dilation"] = _hyper(g, [1, 2])
+        return "F", name, [x], kw
+    if name in ("adaptive_avg_pool2d", "adaptive_max_pool2d"):
+        return "F", name, [_image(g), g.pick([1, 2, 3, [2, 3], 0, -1, 2**40, [1, 2, 3]])], {}
+    if name == "interpolate":
+        x = _image(g)
+        kw = {"mode": g.pick(["nearest", "nearest", "bilinear", "bogus"])}
+        if g.chance(0.5):
+            kw["size"] = g.pick([[4, 5], 3, [1, 1], 0, -2, [2**40, 2], [2, 3, 4]])
+        else:
+            kw["scale_factor"] = g.pick([2, 0.5, 1.5, 3.0, 0, -1, 1e-30, 2**40, {"F": "nan"}, {"F": "inf"}])
+        if kw["mode"] == "bilinear" and g.chance(0.5):
+            kw["align_corners"] = g.pick([True, False])
+        return "F", name, [x], kw
+    if name in ("layer_norm", "group_norm", "batch_norm", "instance_norm"):
+        x = _image(g) if g.chance(0.7) else g.tensor(dtype=g.pick(FLOATS))
+        xs = x["T"]["shape"]
+        if name == "layer_norm":
+            ns = g.pick([xs[-1:], xs[-2:], [3], [], [0], [2**62]]) if xs else g.pick([[1], []])
+            args = [x, ns]
+            if g.chance(0.5):
+                args += [g.tensor(dtype=x["T"]["dtype"], shape=ns if g.chance(0.8) else [7])]
+            return "F", name, args, {"eps": g.pick([1e-5, 0.0, -1.0])} if g.chance(0.2) else {}
+        c = xs[1] if len(xs) > 1 else 1
+        if name == "group_norm":
+            return "F", name, [x, g.pick([1, c, 2, 0, -1, 3])], {}
+        if name == "batch_norm":
+            rm = g.tensor(dtype=x["T"]["dtype"], shape=[c if g.chance(0.9) else c + 1], view="contig")
+            rv = g.tensor(dtype=x["T"]["dtype"], shape=[c], fill="uniform", view="contig")
+            return "F", name, [x, rm, rv], {"training": g.pick([True, False])}
+        return "F", name, [x], {}
+    if name == "pad":
+        x = g.tensor(dtype=g.pick(FLOATS + ["int64"]), min_ndim=1)
+        pads = g.pick([[1, 1], [0, 2, 1, 0], [1], [-1, 0], [2**40, 0], [1, 1, 1, 1, 1, 1, 1, 1], [-5, -5]])
+        return "F", name, [x, pads], {"mode": g.pick(["constant", "constant", "reflect", "replicate", "bogus"])}
+    if name == "pixel_shuffle":
+        return "F", name, [_image(g), g.pick([1, 2, 3, 0, -1, 2**40])], {}
+    raise KeyError(name)
+
+
+def _sort_scan(g, name):
+    """main's sort / scan / selection kernels."""
+    t = g.tensor(dtype=g.pick(FLOATS * 2 + ["int64", "bool"]))
+    nd = len(t["T"]["shape"])
+    if name == "topk":
+        n = t["T"]["shape"][-1] if nd else 1
+        kw = {"largest": g.pick([True, False])} if g.chance(0.3) else {}
+        if g.chance(0.5):
+            kw["dim"] = g.dim(t)
+        return "fn", name, [t, g.pick([0, 1, n, n + 1, -1, 2**62, 2**63] + [min(n, 2)] * 3)], kw
+    if name in ("sort", "argsort"):
+        kw = {"dim": g.dim(t)} if g.chance(0.6) else {}
+        if g.chance(0.4):
+            kw["descending"] = g.pick([True, False])
+        if name == "sort" and g.chance(0.3):
+            kw["stable"] = True
+        return "fn", name, [t], kw
+    if name in ("cumsum", "cumprod"):
+        return "fn", name, [t, g.dim(t)], {}
+    if name == "kthvalue":
+        n = t["T"]["shape"][-1] if nd else 1
+        return "fn", name, [t, g.pick([1, n, 0, n + 1, -1, 2**63])], {}
+    raise KeyError(name)
+
+
+def _attention(g, name):
+    """scaled_dot_product_attention: q (..., L, E), k (..., S, E), v (..., S, Ev)."""
+    b, h, L, S, E = g.r.randint(1, 2), g.r.randint(1, 3), g.r.randint(1, 5), g.r.randint(1, 5), g.r.randint(1, 8)
+    dt = g.pick(FLOATS * 3 + ["int64"])
+    q = g.tensor(dtype=dt, shape=[b, h, L, E], fill=g.pick(["normal", "normal", "special", "zeros"]))
+    k = g.tensor(dtype=dt, shape=[b, h, S, E if g.chance(0.9) else E + 1])
+    v = g.tensor(dtype=dt, shape=[b, h if g.chance(0.9) else h + 1, S, g.r.randint(1, 6)])
+    kw = {}
+    if g.chance(0.4):
+        kw["is_causal"] = True
+    elif g.chance(0.3):
+        kw["attn_mask"] = g.tensor(dtype=g.pick(["bool", dt]), shape=g.pick([[L, S], [1, S], [S, L], [b, h, L, S]]),
+                                   view="contig")
+    if g.chance(0.2):
+        kw["scale"] = g.pick([0.5, 0.0, -1.0, {"F": "inf"}])
+    return "F", name, [q, k, v], kw
+
+
 def _creation(g, name):
     if name in ("zeros", "ones", "empty", "rand", "randn"):
         size = g.size_arg()
@@ -383,6 +516,13 @@ for _n in ["matmul", "mm", "bmm", "dot"]:
 for _n in ["softmax", "log_softmax", "cross_entropy", "nll_loss", "mse_loss", "l1_loss", "linear", "embedding",
            "gelu", "dropout"]:
     TABLE.append((_n, _functional, 2))
+for _n in ["conv2d", "conv1d", "conv_transpose2d", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d",
+           "adaptive_max_pool2d", "interpolate", "layer_norm", "group_norm", "batch_norm", "instance_norm", "pad",
+           "pixel_shuffle"]:
+    TABLE.append((_n, _cnn, 2 if _n in ("conv2d", "max_pool2d", "interpolate") else 1))
+for _n in ["topk", "sort", "argsort", "cumsum", "cumprod", "kthvalue"]:
+    TABLE.append((_n, _sort_scan, 1))
+TABLE.append(("scaled_dot_product_attention", _attention, 2))
 for _n in ["zeros", "ones", "empty", "rand", "randn", "full", "arange", "linspace", "eye", "randint", "tensor",
            "from_numpy", "zeros_like", "ones_like", "full_like"]:
     TABLE.append((_n, _creation, 3 if _n in ("tensor", "from_numpy", "full", "arange") else 2))
