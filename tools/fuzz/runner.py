@@ -67,11 +67,21 @@ class Worker:
             return self._dead("torch-crash", case)
         first = self._read(timeout)
         if first is None:
-            return self._dead("torch-hang" if self.p.poll() is None else "torch-crash", case)
+            return self._dead("torch-hang" if self._still_running() else "torch-crash", case)
         done = self._read(timeout)
         if done is None:
-            return self._dead("hang" if self.p.poll() is None else "crash", case, torch=first.get("status"))
+            return self._dead("hang" if self._still_running() else "crash", case, torch=first.get("status"))
         return done
+
+    def _still_running(self):
+        """After no answer: is the worker alive (a hang) or dying (a crash)? A crashed worker's
+        stdout reaches EOF a moment before the process can be reaped (and faulthandler is still
+        writing its traceback): give it a few seconds to exit before calling it a hang."""
+        try:
+            self.p.wait(timeout=5.0)
+        except subprocess.TimeoutExpired:
+            return True
+        return False
 
     def _dead(self, cls, case, torch=None):
         if self.p.poll() is None:
