@@ -76,3 +76,12 @@ def test_pad_huge_and_empty():
     x = tl.randn(2, 3, requires_grad=True)  # every element cut away: the gradient is zeros
     F.pad(x, (-3, 0)).sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), np.zeros((2, 3), np.float32))
+
+
+@pytest.mark.parametrize("index", [True, False, (0, True), (Ellipsis, True)])
+def test_bool_scalar_index_assignment(index):
+    a = np.arange(6.0).reshape(2, 3)
+    ours, ref = tl.tensor(a), torch.tensor(a)
+    ours[index] = -0.5
+    ref[index] = -0.5
+    same(ours, ref)

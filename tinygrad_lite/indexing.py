@@ -154,6 +154,14 @@ def setitem(x, index, value):
     if x.requires_grad and x.is_leaf and is_grad_enabled():
         raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
     index_t = index if isinstance(index, tuple) else (index,)
+    if builtins.sum(1 for i in index_t if _scalar_bool(i)) == 1 and not builtins.any(
+            _is_advanced(i) for i in index_t if not _scalar_bool(i)):
+        # a bool scalar is a new dim of size 1 (True: the rest of the index, written through a
+        # None) or 0 (False: nothing is written)
+        k = next(k for k, i in enumerate(index_t) if _scalar_bool(i))
+        if not builtins.bool(index_t[k].item() if isinstance(index_t[k], Tensor) else index_t[k]):
+            return
+        index_t = index_t[:k] + (None,) + index_t[k + 1 :]
     _check_masks(x, index_t)
     recording = is_grad_enabled() and (x.requires_grad or (isinstance(value, Tensor) and value.requires_grad))
     advanced = builtins.any(_is_advanced(i) for i in index_t)
