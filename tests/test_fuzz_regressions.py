@@ -85,3 +85,11 @@ def test_bool_scalar_index_assignment(index):
     ours[index] = -0.5
     ref[index] = -0.5
     same(ours, ref)
+
+
+@pytest.mark.parametrize("op", ["__rtruediv__", "__rsub__"])
+def test_reflected_operator_with_a_tensor(op):
+    """x.__rsub__(t) is t - x (it used to fail with an AttributeError)."""
+    a, b = np.array([[2, 3]]), np.array([[1.5, -2.0]])
+    for x, y in ((a, b), (b, a), (b, b)):
+        same(getattr(tl.tensor(x), op)(tl.tensor(y)), getattr(torch.tensor(x), op)(torch.tensor(y)))
