@@ -93,3 +93,9 @@ def test_reflected_operator_with_a_tensor(op):
     a, b = np.array([[2, 3]]), np.array([[1.5, -2.0]])
     for x, y in ((a, b), (b, a), (b, b)):
         same(getattr(tl.tensor(x), op)(tl.tensor(y)), getattr(torch.tensor(x), op)(torch.tensor(y)))
+
+
+def test_split_empty_dim_and_bad_dim():
+    assert [tuple(p.shape) for p in tl.zeros(0, 2).split(1)] == [tuple(p.shape) for p in torch.zeros(0, 2).split(1)]
+    with pytest.raises(IndexError, match="split: dimension out of range"):
+        tl.zeros(2, 3, 4).split(1, dim=5)

@@ -137,6 +137,9 @@ def split(tensor, split_size_or_sections, dim=0):
     """Views of consecutive pieces along dim: of size split_size (the last may be smaller), or
     of the listed sizes (which must add up to the dim's size)"""
     x = tensor
+    nd = builtins.max(x.ndim, 1)
+    if not isinstance(dim, builtins.int) or not -nd <= dim < nd:
+        raise IndexError(f"split: dimension out of range (expected to be in range of [{-nd}, {nd - 1}], but got {dim})")
     n = x.shape[dim]
     if isinstance(split_size_or_sections, builtins.int):
         size = split_size_or_sections
@@ -144,7 +147,7 @@ def split(tensor, split_size_or_sections, dim=0):
             raise RuntimeError(f"split: split_size can only be 0 if dimension size is 0, but got split_size={size} "
                                f"for a dimension of size {n}" if size >= 0 else
                                f"split expects split_size be non-negative, but got split_size={size}")
-        sizes = [builtins.min(size, n - i) for i in range(0, n, size)] if size else [0]
+        sizes = ([builtins.min(size, n - i) for i in range(0, n, size)] if size else []) or [0]  # empty dim: one piece
     else:
         sizes = [builtins.int(v) for v in split_size_or_sections]
         if builtins.any(v < 0 for v in sizes) or builtins.sum(sizes) != n:
