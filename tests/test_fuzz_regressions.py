@@ -99,3 +99,12 @@ def test_split_empty_dim_and_bad_dim():
     assert [tuple(p.shape) for p in tl.zeros(0, 2).split(1)] == [tuple(p.shape) for p in torch.zeros(0, 2).split(1)]
     with pytest.raises(IndexError, match="split: dimension out of range"):
         tl.zeros(2, 3, 4).split(1, dim=5)
+
+
+def test_chunk_of_an_empty_dim_with_a_huge_count_is_refused():
+    """It used to build 2**63 empty views (a hang)."""
+    assert len(tl.zeros(0).chunk(3)) == len(torch.zeros(0).chunk(3))
+    with pytest.raises(ValueError):
+        tl.zeros(0).chunk(2**63)
+    with pytest.raises(RuntimeError):
+        tl.zeros(0).chunk(2**62)

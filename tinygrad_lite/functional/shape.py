@@ -167,8 +167,14 @@ def chunk(input, chunks, dim=0):
     """At most `chunks` views along dim, each of ⌈n/chunks⌉ (the last smaller; fewer when n is small)"""
     if not isinstance(chunks, builtins.int) or chunks <= 0:
         raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
+    if chunks >= 2**63:
+        raise ValueError(f"chunk: chunks={chunks} does not fit in int64")
     n = input.shape[dim]
     if n == 0:
+        # torch returns `chunks` empty views; a count no memory could hold is refused up front
+        # (it used to run for ever building 2**62 views)
+        if chunks > 2**31:
+            raise RuntimeError(f"chunk: {chunks} empty pieces of an empty dim cannot be created")
         return tuple(input.narrow(dim, 0, 0) for _ in range(chunks))
     return split(input, -(-n // chunks), dim)
 
