@@ -122,8 +122,11 @@ def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devi
 
 
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
+    """start + i·(end − start)/(steps − 1) for i < steps; one step is [start] whatever end is (torch;
+    numpy's 0·NaN step would give NaN for a NaN or infinite end)."""
     dt = dtype or _dt.get_default_dtype()
-    return tensor(np.linspace(_num(start), _num(end), steps), dtype=dt, device=device, requires_grad=requires_grad)
+    values = [_num(start)] if isinstance(steps, int) and steps == 1 else np.linspace(_num(start), _num(end), steps)
+    return tensor(np.asarray(values, dtype=np.float64), dtype=dt, device=device, requires_grad=requires_grad)
 
 
 def logspace(start, end, steps, base=10.0, dtype=None, device=None, requires_grad=False):

@@ -49,8 +49,34 @@ def _wrap_negative(idx, n):
     return idx
 
 
+def _scalar_bool(i):
+    return isinstance(i, (builtins.bool, np.bool_)) or (isinstance(i, Tensor) and i.ndim == 0 and i.dtype is _dt.bool_)
+
+
+def _bool_scalar_index(x, index):
+    """torch: a bool scalar in an index is a new dim of size 1 (True) or 0 (False), where it
+    stands: x[True] is x[None], x[False] is x[None][:0]. (One bool, among basic indices.)"""
+    k = next(k for k, i in enumerate(index) if _scalar_bool(i))
+    flag = builtins.bool(index[k].item() if isinstance(index[k], Tensor) else index[k])
+    rest = index[:k] + (None,) + index[k + 1 :]
+    y = getitem(x, rest)
+    if flag:
+        return y
+    consumed = builtins.sum(1 for i in rest if i is not None and i is not Ellipsis)
+    pos = 0
+    for i in index[:k]:
+        if i is Ellipsis:
+            pos += x.ndim - consumed
+        elif i is None or isinstance(i, slice):
+            pos += 1
+    return S.BasicIndex.apply(y, index=(slice(None),) * pos + (slice(0, 0),))
+
+
 def getitem(x, index):
     index = index if isinstance(index, tuple) else (index,)
+    if builtins.sum(1 for i in index if _scalar_bool(i)) == 1 and not builtins.any(
+            _is_advanced(i) for i in index if not _scalar_bool(i)):
+        return _bool_scalar_index(x, index)
     if not builtins.any(_is_advanced(i) for i in index):
         return S.BasicIndex.apply(x, index=_basic_only(index))
     adv = [k for k, i in enumerate(index) if _is_advanced(i)]
@@ -128,6 +154,14 @@ def setitem(x, index, value):
     if x.requires_grad and x.is_leaf and is_grad_enabled():
         raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
     index_t = index if isinstance(index, tuple) else (index,)
+    if builtins.sum(1 for i in index_t if _scalar_bool(i)) == 1 and not builtins.any(
+            _is_advanced(i) for i in index_t if not _scalar_bool(i)):
+        # a bool scalar is a new dim of size 1 (True: the rest of the index, written through a
+        # None) or 0 (False: nothing is written)
+        k = next(k for k, i in enumerate(index_t) if _scalar_bool(i))
+        if not builtins.bool(index_t[k].item() if isinstance(index_t[k], Tensor) else index_t[k]):
+            return
+        index_t = index_t[:k] + (None,) + index_t[k + 1 :]
     _check_masks(x, index_t)
     recording = is_grad_enabled() and (x.requires_grad or (isinstance(value, Tensor) and value.requires_grad))
     advanced = builtins.any(_is_advanced(i) for i in index_t)

@@ -71,6 +71,8 @@ def _from_numpy(arr):
         arr = arr.astype(np.float32)
     elif arr.dtype.kind in "iu" and arr.dtype != np.int64:
         arr = arr.astype(np.int64)
+    elif arr.dtype.kind == "b":  # a file's BOOL bytes may be any value: 0 is False, the rest True
+        arr = arr.view(np.uint8) != 0
     # own writable memory (safetensors may hand out read-only buffers)
     return Tensor._wrap(_C.from_numpy(np.array(arr, copy=True)))
 

@@ -534,6 +534,8 @@ def _binary(a, b, fn, scalar_op, reflected=None):
     applies to two tensors (a table row or Add/Sub); scalar_op is the table row for
     `a op number` (None: fn with the number as a 0-d tensor); reflected=fn marks `b op a`."""
     if isinstance(b, Tensor):
+        if fn is None:  # a reflected op called with a tensor (x.__rsub__(t)): t op x
+            a, b, fn = b, a, reflected
         if (a._dtype or a.dtype) is not (b._dtype or b.dtype):
             a, b = _promote(a, b)
         return P.Binary.apply(a, b, fn) if type(fn) is P.PointwiseOp else fn.apply(a, b)

@@ -7,6 +7,7 @@
 #include "../core/allocator.h"
 #include "../core/array.h"
 #include "../core/parallel.h"
+#include "args.h"
 #include "registry.h"
 
 namespace py = pybind11;
@@ -37,16 +38,51 @@ DType dtype_from_numpy(const py::dtype& dt) {
                       "; supported: float32, float64, int64, bool");
 }
 
-// Share a numpy array's memory (torch.from_numpy semantics): the storage holds a
-// reference to the numpy array. Strides must be whole elements.
+py::array to_numpy(const Array& a);
+
+// A new contiguous Array holding a copy of `arr`'s values (numpy does the strides, the byte
+// order and the alignment); bool bytes other than 0/1 become 1.
+Array copy_from_numpy(const py::array& arr, DType dt) {
+  Shape shape(arr.shape(), arr.shape() + arr.ndim());
+  Array out = Array::empty(shape, dt);
+  if (out.numel() == 0) return out;
+  py::module_ np = py::module_::import("numpy");
+  py::array dst = to_numpy(out);
+  if (dt == DType::Bool) np.attr("not_equal")(arr.attr("view")(np.attr("uint8")), 0, py::arg("out") = dst);
+  else np.attr("copyto")(dst, arr);
+  return out;
+}
+
+// True when a numpy bool array holds a byte other than 0 or 1 (numpy can make one with
+// .view(bool) of uint8 data; a C++ bool with such a byte is undefined behaviour).
+bool has_nonbinary_bytes(const py::array& arr) {
+  py::module_ np = py::module_::import("numpy");
+  if (arr.size() == 0) return false;
+  py::object bytes = py::reinterpret_borrow<py::object>(arr).attr("view")(np.attr("uint8"));
+  return np.attr("any")(np.attr("greater")(bytes, 1)).cast<bool>();
+}
+
+// Share a numpy array's memory (torch.from_numpy semantics): the storage holds a reference to
+// the numpy array. Strides must be whole elements. Copied instead of shared, so that nothing
+// written through the tensor can reach memory that must not change, or be misread:
+//   - a read-only array (np.frombuffer of bytes, a memmap opened 'r', a broadcast view):
+//     writing through it would mutate an immutable object or fault on a read-only page
+//     (torch shares and warns; an in-place op then segfaults or corrupts bytes);
+//   - a non-native byte order ('>f4' on x86): byteswapped into native order (torch refuses);
+//   - a misaligned array (np.frombuffer at an odd offset): aligned loads are assumed;
+//   - a bool array with bytes other than 0/1: normalised to 0/1.
 Array from_numpy(py::array arr) {
   DType dt = dtype_from_numpy(arr.dtype());
   int64_t isz = (int64_t)tl::dtype_size(dt);
+  py::object flags = arr.attr("flags");
+  const bool shareable = arr.writeable() && arr.dtype().attr("isnative").cast<bool>() &&
+                         flags.attr("aligned").cast<bool>() &&
+                         !(dt == DType::Bool && has_nonbinary_bytes(arr));
   Shape shape(arr.ndim()), strides(arr.ndim());
   int64_t lo = 0, hi = 0;
   for (py::ssize_t i = 0; i < arr.ndim(); ++i) {
     shape[i] = arr.shape(i);
-    TL_CHECK(arr.strides(i) % isz == 0, ValueError,
+    TL_CHECK(!shareable || arr.strides(i) % isz == 0, ValueError,
              "from_numpy: strides that are not a multiple of the element size are not supported");
     strides[i] = arr.strides(i) / isz;
     if (shape[i] > 0) {
@@ -54,11 +90,12 @@ Array from_numpy(py::array arr) {
       if (span < 0) lo += span; else hi += span;
     }
   }
+  if (!shareable) return copy_from_numpy(arr, dt);
   Array a;
   a.storage = std::make_shared<tl::Storage>();
   char* base = (char*)arr.data() + lo * isz;  // storage starts at the lowest element
   a.storage->data = base;
-  a.storage->nbytes = (size_t)(hi - lo + 1) * isz;
+  a.storage->nbytes = arr.size() == 0 ? 0 : (size_t)(hi - lo + 1) * isz;
   py::object keep = arr;
   a.storage->owner = std::shared_ptr<void>(new py::object(keep), [](void* p) {
     py::gil_scoped_acquire gil;
@@ -90,9 +127,18 @@ DType dtype_arg(int code) {
 PYBIND11_MODULE(_C, m) {
   m.doc() = "tinygrad_lite native core: arrays and CPU kernels";
 
+  // Out of memory: one class that `except RuntimeError` (torch's OutOfMemoryError is one) and
+  // `except MemoryError` both catch.
+  static PyObject* oom = PyErr_NewExceptionWithDoc(
+      "tinygrad_lite._C.OutOfMemoryError", "Host memory for a tensor could not be allocated.",
+      py::make_tuple(py::handle(PyExc_RuntimeError), py::handle(PyExc_MemoryError)).release().ptr(), nullptr);
+  if (!oom) throw py::error_already_set();
+  m.attr("OutOfMemoryError") = py::handle(oom);
   py::register_exception_translator([](std::exception_ptr p) {
     try {
       if (p) std::rethrow_exception(p);
+    } catch (const tl::OutOfMemoryError& e) {
+      PyErr_SetString(oom, e.what());
     } catch (const tl::ValueError& e) {
       PyErr_SetString(PyExc_ValueError, e.what());
     } catch (const tl::IndexError& e) {
@@ -131,22 +177,46 @@ PYBIND11_MODULE(_C, m) {
                     [](Array& a, int64_t e) { a.storage->graph_epoch = e; })
       .def("is_contiguous", &Array::is_contiguous)
       .def("numpy", &to_numpy)
-      .def("as_strided", &Array::as_strided, py::arg("shape"), py::arg("strides"), py::arg("offset"))
-      .def("view", &Array::view)
-      .def("reshape", &Array::reshape)
-      .def("permute", &Array::permute)
-      .def("transpose", &Array::transpose)
-      .def("expand", &Array::expand)
-      .def("unsqueeze", &Array::unsqueeze)
-      .def("squeeze", &Array::squeeze)
-      .def("slice", &Array::slice)
-      .def("select", &Array::select)
+      .def("as_strided",
+           [](const Array& a, py::handle shape, py::handle strides, py::handle offset) {
+             return a.as_strided(tl::shape_arg(shape, "as_strided"), tl::shape_arg(strides, "as_strided"),
+                                 tl::int_arg(offset, "as_strided", "offset"));
+           },
+           py::arg("shape"), py::arg("strides"), py::arg("offset"))
+      .def("view", [](const Array& a, py::handle s) { return a.view(tl::shape_arg(s, "view")); })
+      .def("reshape", [](const Array& a, py::handle s) { return a.reshape(tl::shape_arg(s, "reshape")); })
+      .def("permute",
+           [](const Array& a, py::handle dims) {
+             Shape d = tl::shape_arg(dims, "permute");  // a list of ints, each in int64
+             return a.permute(d);
+           })
+      .def("transpose",
+           [](const Array& a, py::handle d0, py::handle d1) {
+             return a.transpose(tl::dim_arg(d0, "transpose"), tl::dim_arg(d1, "transpose"));
+           })
+      .def("expand", [](const Array& a, py::handle s) { return a.expand(tl::shape_arg(s, "expand")); })
+      .def("unsqueeze", [](const Array& a, py::handle d) { return a.unsqueeze(tl::dim_arg(d, "unsqueeze")); })
+      .def("squeeze", [](const Array& a, py::handle d) { return a.squeeze(tl::dim_arg(d, "squeeze")); })
+      // Slice bounds outside int64 are clamped like any other out-of-range bound (x[2**63:] is empty).
+      .def("slice",
+           [](const Array& a, py::handle dim, py::handle start, py::handle stop, py::handle step) {
+             return a.slice(tl::dim_arg(dim, "slice"), tl::clamped_int(start, "slice", "start"), tl::clamped_int(stop, "slice", "stop"),
+                            tl::clamped_int(step, "slice", "step"));
+           })
+      .def("select",
+           [](const Array& a, py::handle dim_obj, py::handle index) {
+             const int64_t dim = tl::dim_arg(dim_obj, "select");
+             int64_t i = 0;
+             TL_CHECK(tl::int64_from(index, &i, "select", "index"), IndexError,
+                      "index " << tl::py_repr(index) << " is out of bounds for dimension " << dim);
+             return a.select(dim, i);
+           })
       .def("contiguous", &Array::contiguous)
       .def("clone", &Array::clone)
       .def("astype", [](const Array& a, int code) { return a.astype(dtype_arg(code)); })
       .def("copy_", [](Array& a, const Array& src) { a.copy_from(src); });
 
-  m.def("empty", [](const Shape& shape, int code) { return Array::empty(shape, dtype_arg(code)); },
+  m.def("empty", [](py::handle shape, int code) { return Array::empty(tl::shape_arg(shape, "empty"), dtype_arg(code)); },
         py::arg("shape"), py::arg("dtype"));
   // Data-touching layout ops as functions too: the backend interface is the same names
   // on every device (see backend/interface.py).
@@ -162,11 +232,25 @@ PYBIND11_MODULE(_C, m) {
         },
         "Wrap device memory allocated by a backend library; `deleter` is the address of a "
         "C function void(void*, size_t) that frees it.");
-  m.def("from_numpy", &from_numpy, "Share a numpy array's memory (no copy).");
+  m.def("from_numpy", &from_numpy,
+        "Share a numpy array's memory (no copy), as torch.from_numpy; a read-only, non-native byte order, "
+        "misaligned, or bool-with-bytes-other-than-0/1 array is copied instead (see module.cpp).");
   m.def("set_num_threads", &tl::set_num_threads);
   m.def("get_num_threads", &tl::get_num_threads);
   m.def("cached_bytes", &tl::host_cached_bytes, "bytes held by the host allocator's free-block cache");
-  m.def("empty_cache", &tl::host_empty_cache);
+  m.def("empty_cache", &tl::host_empty_cache,
+        "give every cached free block back to the system (tensors in use are untouched)");
+  m.def("allocator_stats", [] {
+    tl::HostAllocStats s = tl::host_alloc_stats();
+    py::dict d;
+    d["live"] = s.live;
+    d["peak"] = s.peak;
+    d["cached"] = s.cached;
+    d["limit"] = s.limit;
+    d["system"] = s.system;
+    d["exact"] = s.exact;
+    return d;
+  }, "host allocator: live, peak, cached, limit (the cache's current bound), system bytes; exact mode");
 
   for (tl::BindFn fn : tl::bind_registry()) fn(m);
 }

@@ -14,20 +14,46 @@ Storage::~Storage() {
   else host_free(data, nbytes);
 }
 
+int64_t checked_mul(int64_t a, int64_t b, const char* what) {
+  int64_t r;
+  TL_CHECK(!__builtin_mul_overflow(a, b, &r), RuntimeError, what << " overflowed (" << a << " * " << b << ")");
+  return r;
+}
+
+int64_t checked_add(int64_t a, int64_t b, const char* what) {
+  int64_t r;
+  TL_CHECK(!__builtin_add_overflow(a, b, &r), RuntimeError, what << " overflowed (" << a << " + " << b << ")");
+  return r;
+}
+
 Shape contiguous_strides(const Shape& shape) {
   Shape s(shape.size());
   int64_t acc = 1;
+  bool overflow = false;
   for (int64_t i = (int64_t)shape.size() - 1; i >= 0; --i) {
     s[i] = acc;
-    acc *= std::max<int64_t>(shape[i], 1);
+    if (i > 0) overflow |= __builtin_mul_overflow(acc, std::max<int64_t>(shape[i], 1), &acc);
   }
+  TL_CHECK(!overflow, RuntimeError, "Stride calculation overflowed with sizes=" << shape_str(shape));
   return s;
 }
 
 int64_t shape_numel(const Shape& shape) {
   int64_t n = 1;
-  for (int64_t d : shape) n *= d;
+  bool overflow = false;
+  for (int64_t d : shape) {
+    if (d == 0) return 0;  // empty, whatever the other sizes
+    overflow |= __builtin_mul_overflow(n, d, &n);
+  }
+  TL_CHECK(!overflow, RuntimeError, "Storage size calculation overflowed with sizes=" << shape_str(shape));
   return n;
+}
+
+size_t shape_nbytes(const Shape& shape, DType dtype) {
+  int64_t nb;
+  TL_CHECK(!__builtin_mul_overflow(shape_numel(shape), (int64_t)dtype_size(dtype), &nb), RuntimeError,
+           "Storage size calculation overflowed with sizes=" << shape_str(shape) << " of " << dtype_name(dtype));
+  return (size_t)nb;
 }
 
 Shape broadcast_shapes(const Shape& a, const Shape& b, const char* op) {
@@ -61,7 +87,9 @@ Shape infer_shape(const Shape& shape, int64_t numel, const char* op) {
       infer = (int64_t)i;
     } else {
       TL_CHECK(out[i] >= 0, ValueError, op << ": invalid size in shape " << shape_str(shape));
-      known *= out[i];
+      TL_CHECK(!__builtin_mul_overflow(known, out[i], &known), RuntimeError,
+               op << ": shape " << shape_str(shape) << " is invalid for input of size " << numel
+                  << " (its number of elements overflows 64 bits)");
     }
   }
   if (infer >= 0) {
@@ -82,19 +110,22 @@ Array Array::empty(const Shape& shape, DType dtype, Device device) {
            "empty: the native core allocates host memory only; " << device.str()
                                                                   << " memory comes from its backend");
   Array a;
+  a.strides = contiguous_strides(shape);  // both throw RuntimeError on 64-bit overflow
+  const size_t nbytes = shape_nbytes(shape, dtype);
   a.storage = std::make_shared<Storage>();
-  a.storage->nbytes = (size_t)shape_numel(shape) * dtype_size(dtype);
-  a.storage->data = host_alloc(a.storage->nbytes);
+  a.storage->data = host_alloc(nbytes);
+  a.storage->nbytes = nbytes;
   a.storage->device = device;
   a.shape = shape;
-  a.strides = contiguous_strides(shape);
   a.dtype = dtype;
   return a;
 }
 
 Array Array::from_external(void* data, size_t nbytes, const Shape& shape, DType dtype,
                            Device device, void (*deleter)(void*, size_t)) {
-  TL_CHECK((size_t)shape_numel(shape) * dtype_size(dtype) <= nbytes, ValueError,
+  for (int64_t d : shape)
+    TL_CHECK(d >= 0, ValueError, "from_external: negative dimension in shape " << shape_str(shape));
+  TL_CHECK(shape_nbytes(shape, dtype) <= nbytes, ValueError,
            "from_external: " << nbytes << " bytes cannot hold shape " << shape_str(shape));
   Array a;
   a.storage = std::make_shared<Storage>();
@@ -122,17 +153,22 @@ Array Array::as_strided(const Shape& new_shape, const Shape& new_strides, int64_
   TL_CHECK(new_shape.size() == new_strides.size(), ValueError,
            "as_strided: shape " << shape_str(new_shape) << " and strides " << shape_str(new_strides)
                                 << " differ in length");
-  // Bounds: the lowest and highest element addressed must lie inside the storage.
+  // Bounds: the lowest and highest element addressed must lie inside the storage. A span
+  // that overflows 64 bits cannot lie inside any storage.
   int64_t lo = new_offset, hi = new_offset;
-  bool empty_view = false;
+  bool empty_view = false, overflow = false;
   for (size_t i = 0; i < new_shape.size(); ++i) {
     TL_CHECK(new_shape[i] >= 0, ValueError, "as_strided: negative size in " << shape_str(new_shape));
     if (new_shape[i] == 0) empty_view = true;
-    int64_t span = (new_shape[i] - 1) * new_strides[i];
-    if (span < 0) lo += span; else hi += span;
   }
+  for (size_t i = 0; i < new_shape.size() && !empty_view; ++i) {
+    int64_t span;
+    overflow |= __builtin_mul_overflow(new_shape[i] - 1, new_strides[i], &span);
+    overflow |= span < 0 ? __builtin_add_overflow(lo, span, &lo) : __builtin_add_overflow(hi, span, &hi);
+  }
+  if (empty_view) shape_numel(new_shape);  // still a countable shape (RuntimeError otherwise)
   int64_t cap = (int64_t)(storage->nbytes / itemsize());
-  TL_CHECK(empty_view || (lo >= 0 && hi < cap), IndexError,
+  TL_CHECK(empty_view || (!overflow && lo >= 0 && hi < cap), IndexError,
            "as_strided: view of shape " << shape_str(new_shape) << " strides " << shape_str(new_strides)
                                         << " offset " << new_offset << " runs outside a storage of "
                                         << cap << " elements");
@@ -160,12 +196,15 @@ static bool view_strides(const Shape& old_shape, const Shape& old_strides, const
   }
   int64_t view_d = (int64_t)new_shape.size() - 1;
   int64_t chunk_base_stride = old_strides.empty() ? 1 : old_strides.back();
-  int64_t tensor_numel = 1, view_numel = 1;
+  // Products below are bounded by numel (checked) times a stride of a non-empty view; if one
+  // still overflows (a stride far beyond any storage), answer "not a view" and let reshape copy.
+  int64_t tensor_numel = 1, view_numel = 1, prod;
   for (int64_t d = (int64_t)old_shape.size() - 1; d >= 0; --d) {
     tensor_numel *= old_shape[d];
-    if (d == 0 || (old_shape[d - 1] != 1 && old_strides[d - 1] != tensor_numel * chunk_base_stride)) {
+    if (__builtin_mul_overflow(tensor_numel, chunk_base_stride, &prod)) return false;
+    if (d == 0 || (old_shape[d - 1] != 1 && old_strides[d - 1] != prod)) {
       while (view_d >= 0 && (view_numel < tensor_numel || new_shape[view_d] == 1)) {
-        out[view_d] = view_numel * chunk_base_stride;
+        if (__builtin_mul_overflow(view_numel, chunk_base_stride, &out[view_d])) return false;
         view_numel *= new_shape[view_d];
         --view_d;
       }
@@ -249,19 +288,23 @@ Array Array::expand(const Shape& s) const {
     }
     int64_t old = shape[i - lead];
     int64_t want = s[i] == -1 ? old : s[i];
+    TL_CHECK(want >= 0, ValueError, "expand: invalid size in " << shape_str(s));
     TL_CHECK(old == want || old == 1, ValueError,
              "expand: shape " << shape_str(shape) << " cannot be expanded to " << shape_str(s)
                               << " (size " << old << " at dim " << i - lead << ")");
     a.shape[i] = want;
     a.strides[i] = old == want ? strides[i - lead] : 0;
   }
+  a.numel();  // RuntimeError if the expanded size overflows 64 bits
   return a;
 }
 
 Array Array::unsqueeze(int64_t dim) const {
   dim = normalize_axis(dim, ndim() + 1, "unsqueeze");
   Array a = *this;
-  int64_t st = dim < ndim() ? shape[dim] * strides[dim] : 1;
+  // The new size-1 dim's stride never moves a pointer; it only has to look contiguous.
+  int64_t st = 1;
+  if (dim < ndim() && __builtin_mul_overflow(shape[dim], strides[dim], &st)) st = 1;
   a.shape.insert(a.shape.begin() + dim, 1);
   a.strides.insert(a.strides.begin() + dim, st);
   return a;
@@ -288,11 +331,15 @@ Array Array::slice(int64_t dim, int64_t start, int64_t stop, int64_t step) const
   };
   start = clampi(start);
   stop = clampi(stop);
-  int64_t len = stop > start ? (stop - start + step - 1) / step : 0;
+  const int64_t len = stop > start ? (stop - start - 1) / step + 1 : 0;  // ceil, without overflow
   Array a = *this;
   a.offset = offset + (len > 0 ? start * strides[dim] : 0);
   a.shape[dim] = len;
-  a.strides[dim] = strides[dim] * step;
+  // With two or more elements |stride·step| < |stride|·n stays inside the storage; with one
+  // or none the stride is never used, so a step like 2**62 keeps the old stride when the
+  // product would overflow.
+  int64_t st;
+  a.strides[dim] = __builtin_mul_overflow(strides[dim], step, &st) ? strides[dim] : st;
   return a;
 }
 
@@ -310,8 +357,9 @@ Array Array::select(int64_t dim, int64_t index) const {
   return a;
 }
 
-// dst[i] = (Dst) src[i] over any strides: the one copy kernel behind contiguous(),
-// clone(), astype() and copy_from().
+// dst[i] = convert<Dst>(src[i]) over any strides: the one copy kernel behind contiguous(),
+// clone(), astype() and copy_from(). convert (dtype.h) defines NaN/inf/out-of-range float →
+// int64 as INT64_MIN and reads bool bytes as != 0.
 template <typename D, typename S>
 static void copy_kernel(const Array& dst, const Array& src) {
   strided_loop<2>(dst.shape, {&dst.strides, &src.strides}, {(char*)dst.raw(), (char*)src.raw()},
@@ -319,11 +367,11 @@ static void copy_kernel(const Array& dst, const Array& src) {
                   [](char** p, const int64_t* st, int64_t n) {
                     if (st[0] == sizeof(D) && st[1] == sizeof(S)) {
                       D* d = (D*)p[0];
-                      const S* s = (const S*)p[1];
-                      for (int64_t i = 0; i < n; ++i) d[i] = (D)s[i];
+                      const char* s = p[1];
+                      for (int64_t i = 0; i < n; ++i) d[i] = convert<D>(load<S>(s + i * sizeof(S)));
                     } else {
                       for (int64_t i = 0; i < n; ++i)
-                        *(D*)(p[0] + i * st[0]) = (D) * (const S*)(p[1] + i * st[1]);
+                        *(D*)(p[0] + i * st[0]) = convert<D>(load<S>(p[1] + i * st[1]));
                     }
                   });
 }

@@ -47,8 +47,18 @@ struct Storage {
   ~Storage();
 };
 
+// Sizes are int64 and every size computation is checked: a product or sum that does not
+// fit in 64 bits throws RuntimeError (torch: "Storage size calculation overflowed"),
+// never wraps into a small allocation that a kernel then overruns.
+//   numel(shape)         = Π shape[d]                 (0 if any d is 0, even if the rest overflow)
+//   contiguous_strides   = suffix products of max(shape[d], 1)   ("Stride calculation overflowed")
+//   nbytes(shape, dtype) = numel · itemsize ≤ INT64_MAX
 Shape contiguous_strides(const Shape& shape);
 int64_t shape_numel(const Shape& shape);
+size_t shape_nbytes(const Shape& shape, DType dtype);
+// a·b and a+b, or RuntimeError "<what> overflowed ..." when the result needs more than 64 bits.
+int64_t checked_mul(int64_t a, int64_t b, const char* what);
+int64_t checked_add(int64_t a, int64_t b, const char* what);
 // Broadcast two shapes by numpy's rule (align right; sizes equal or one of them 1).
 Shape broadcast_shapes(const Shape& a, const Shape& b, const char* op);
 // Map a possibly negative axis into [0, ndim); IndexError naming the op otherwise.

@@ -1,7 +1,10 @@
 // Element types of the core. Storage is untyped bytes; an Array's dtype says how to read it.
 #pragma once
 #include <cstdint>
+#include <limits>
 #include <string>
+#include <type_traits>
+
 #include "errors.h"
 
 namespace tl {
@@ -43,6 +46,38 @@ inline DType promote(DType a, DType b) {
     return 0;
   };
   return rank(a) >= rank(b) ? a : b;
+}
+
+// Value conversion between element types, defined for every input. C++ leaves float → integer
+// undefined when the value is NaN, ±inf or outside the integer's range; here such a value becomes
+// the integer's minimum (INT64_MIN): what x86's cvttsd2si returns, so torch on x86 gives the same.
+// An unsigned D goes through int64 and wraps (torch: uint8 ← -1.0 is 255). bool ← x is x != 0
+// (NaN → true).
+template <typename D, typename S>
+inline D convert(S v) {
+  if constexpr (std::is_same<D, bool>::value) {
+    return v != S(0);
+  } else if constexpr (std::is_integral<D>::value && std::is_unsigned<D>::value &&
+                       std::is_floating_point<S>::value) {
+    return (D)convert<int64_t>(v);
+  } else if constexpr (std::is_integral<D>::value && std::is_floating_point<S>::value) {
+    // [min, -min) of a signed D: both ends are powers of two, exact in float and double.
+    constexpr S lo = (S)std::numeric_limits<D>::min();
+    return (v >= lo && v < -lo) ? (D)v : std::numeric_limits<D>::min();
+  } else {
+    return (D)v;
+  }
+}
+
+// Read one element. A bool is read as its byte != 0: memory from outside (numpy views, files)
+// may hold other byte values, and loading such a byte as C++ bool is undefined.
+template <typename T>
+inline T load(const void* p) {
+  if constexpr (std::is_same<T, bool>::value) {
+    return *(const uint8_t*)p != 0;
+  } else {
+    return *(const T*)p;
+  }
 }
 
 template <typename T> struct dtype_of;

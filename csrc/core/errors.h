@@ -1,7 +1,9 @@
 // Errors raised by the native core. Each maps to a Python exception at the pybind11
 // boundary (see bindings/module.cpp):
 //   tl::ValueError -> ValueError, tl::IndexError -> IndexError,
-//   tl::TypeError  -> TypeError,  tl::RuntimeError -> RuntimeError.
+//   tl::TypeError  -> TypeError,  tl::RuntimeError -> RuntimeError,
+//   tl::OutOfMemoryError -> _C.OutOfMemoryError, a subclass of both RuntimeError and MemoryError
+//   (torch.OutOfMemoryError is a RuntimeError; Python's own allocation failure is a MemoryError).
 // Kernels never crash on bad input: they validate and throw one of these, with a
 // message that names the op and the shapes involved.
 #pragma once
@@ -17,6 +19,7 @@ struct ValueError : std::runtime_error { using std::runtime_error::runtime_error
 struct IndexError : std::runtime_error { using std::runtime_error::runtime_error; };
 struct TypeError : std::runtime_error { using std::runtime_error::runtime_error; };
 struct RuntimeError : std::runtime_error { using std::runtime_error::runtime_error; };
+struct OutOfMemoryError : RuntimeError { using RuntimeError::RuntimeError; };
 
 inline std::string shape_str(const std::vector<int64_t>& s) {
   std::ostringstream os;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <string>
 #include <vector>
 
 #include "../core/checks.h"
@@ -68,13 +69,21 @@ ConvGeom make_geom(const Shape& xs, const Shape& ws, const std::vector<int64_t>&
               << " with groups=" << groups << " expects " << ws[1] * groups);
   TL_CHECK(g.KH > 0 && g.KW > 0, ValueError, op << ": kernel size must be positive, weight " << shape_str(ws));
   TL_CHECK(g.H > 0 && g.W > 0, ValueError, op << ": input " << shape_str(xs) << " has an empty spatial size");
-  const int64_t eh = g.dh * (g.KH - 1) + 1, ew = g.dw * (g.KW - 1) + 1;  // dilated kernel extent
-  TL_CHECK(eh <= g.H + 2 * g.ph && ew <= g.W + 2 * g.pw, ValueError,
+  // Hyper-parameters come from the user: every size derived from them is checked (a wrapped
+  // product would size a padded-input or column buffer smaller than the kernels walk).
+  const std::string what = std::string(op) + ": the padded input or kernel extent";
+  const char* w = what.c_str();
+  const int64_t eh = checked_add(checked_mul(g.dh, g.KH - 1, w), 1, w);  // dilated kernel extent
+  const int64_t ew = checked_add(checked_mul(g.dw, g.KW - 1, w), 1, w);
+  const int64_t Hp = checked_add(g.H, checked_mul(2, g.ph, w), w), Wp = checked_add(g.W, checked_mul(2, g.pw, w), w);
+  checked_mul(checked_mul(g.C, Hp, w), Wp, w);  // the padded planes of the direct kernels
+  TL_CHECK(eh <= Hp && ew <= Wp, ValueError,
            op << ": kernel " << g.KH << "x" << g.KW << " (dilated " << eh << "x" << ew << ") is larger than the padded input "
               << g.H + 2 * g.ph << "x" << g.W + 2 * g.pw << " (input " << shape_str(xs) << ", padding (" << g.ph << ", "
               << g.pw << "))");
-  g.OH = (g.H + 2 * g.ph - eh) / g.sh + 1;
-  g.OW = (g.W + 2 * g.pw - ew) / g.sw + 1;
+  g.OH = (Hp - eh) / g.sh + 1;
+  g.OW = (Wp - ew) / g.sw + 1;
+  checked_mul(checked_mul(g.C, checked_mul(g.KH, g.KW, w), w), checked_mul(g.OH, g.OW, w), w);  // im2col columns
   return g;
 }
 

@@ -42,6 +42,7 @@ Array zeros(const Shape& shape, DType dt) {
 void check_shape_arg(const Shape& shape, const char* op) {
   for (int64_t d : shape)
     TL_CHECK(d >= 0, ValueError, op << ": negative size in shape " << shape_str(shape));
+  shape_numel(shape);  // RuntimeError if the size overflows 64 bits, before split() multiplies
 }
 
 // Arguments of the accumulating scatters (index_add, scatter_add): src on the CPU and
@@ -288,7 +289,7 @@ Array cat(const std::vector<Array>& xs, int64_t axis) {
       TL_CHECK(d == axis || a.shape[d] == a0.shape[d], ValueError,
                op << ": sizes of tensors must match except in dimension " << axis << ": tensor 0 has shape "
                   << shape_str(a0.shape) << ", tensor " << i << " has shape " << shape_str(a.shape));
-    total += a.shape[axis];
+    total = checked_add(total, a.shape[axis], "cat: the output size");
   }
   Shape os = a0.shape;
   os[axis] = total;

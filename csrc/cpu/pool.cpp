@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <limits>
+#include <string>
 
 #include "../core/checks.h"
 #include "../core/parallel.h"
@@ -204,7 +205,11 @@ void scatter_planes(const T* v, const int64_t* idx, T* out, int64_t P, int64_t L
 }  // namespace
 
 int64_t pool_output_size(int64_t in, int64_t k, int64_t s, int64_t p, int64_t d, bool ceil_mode, const char* op) {
-  int64_t num = in + 2 * p - d * (k - 1) - 1 + (ceil_mode ? s - 1 : 0);
+  // k, s, p and d come from the user: the window extent is checked, never wrapped
+  const std::string what = std::string(op) + ": the window extent";
+  const int64_t ext = checked_add(checked_mul(d, k - 1, what.c_str()), 1, what.c_str());
+  const int64_t padded = checked_add(in, checked_mul(2, p, what.c_str()), what.c_str());
+  int64_t num = checked_add(padded - ext, ceil_mode ? s - 1 : 0, what.c_str());
   int64_t out = (num >= 0 ? num / s : -((-num + s - 1) / s)) + 1;
   if (ceil_mode && out > 0 && (out - 1) * s >= in + p) --out;
   TL_CHECK(out > 0, ValueError,

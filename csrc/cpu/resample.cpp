@@ -35,7 +35,8 @@ PadPlan plan_pad(const Shape& shape, const std::vector<int64_t>& pads, int64_t m
   for (int64_t d = 0; d < nd - k; ++d) p.outer *= shape[d];
   for (int64_t d = 0; d < k; ++d) {
     const int64_t axis = nd - 1 - d, slot = 2 - d;
-    const int64_t n = shape[axis], left = pads[2 * d], right = pads[2 * d + 1], m = n + left + right;
+    const int64_t n = shape[axis], left = pads[2 * d], right = pads[2 * d + 1];
+    const int64_t m = checked_add(checked_add(n, left, "pad: the padded size"), right, "pad: the padded size");
     TL_CHECK(m >= 0, ValueError, op << ": padding (" << left << ", " << right << ") of dim " << axis << " of input "
                                     << shape_str(shape) << " gives a negative size " << m);
     if (mode != 0) {
@@ -53,6 +54,14 @@ PadPlan plan_pad(const Shape& shape, const std::vector<int64_t>& pads, int64_t m
                op << ": circular padding (" << left << ", " << right << ") must be at most dim " << axis << " of size "
                   << n << " (input " << shape_str(shape) << ")");
     p.in[slot] = n, p.out[slot] = m, p.out_shape[axis] = m;
+  }
+  // the padded shape fits in 64 bits (else RuntimeError); an empty one needs no index tables
+  // (a (0, 3) input padded by 2**40 is a valid empty tensor, not 2**40 table entries)
+  for (int64_t slot = 0; slot < 3 - k; ++slot) p.src[slot] = {0};
+  if (shape_numel(p.out_shape) == 0) return p;
+  for (int64_t d = 0; d < k; ++d) {
+    const int64_t axis = nd - 1 - d, slot = 2 - d;
+    const int64_t n = shape[axis], left = pads[2 * d], m = p.out[slot];
     std::vector<int64_t>& t = p.src[slot];
     t.resize((size_t)m);
     for (int64_t o = 0; o < m; ++o) {
@@ -66,7 +75,6 @@ PadPlan plan_pad(const Shape& shape, const std::vector<int64_t>& pads, int64_t m
       t[(size_t)o] = i;
     }
   }
-  for (int64_t slot = 0; slot < 3 - k; ++slot) p.src[slot] = {0};
   return p;
 }
 
@@ -116,6 +124,7 @@ Array pad_backward(const Array& g_, const std::vector<int64_t>& input_shape, con
     const scalar_t* gp = g.data<scalar_t>();
     scalar_t* xp = gx.data<scalar_t>();
     std::fill(xp, xp + gx.numel(), scalar_t(0));
+    if (g.numel() == 0) return;  // every input element was cut away (no index tables were built)
     const int64_t *ta = p.src[0].data(), *tb = p.src[1].data(), *tc = p.src[2].data();
     const int64_t slab_in = p.in[0] * p.in[1] * p.in[2], slab_out = p.out[0] * p.out[1] * p.out[2];
     parallel_for(p.outer, g.numel(), [&](int64_t o0, int64_t o1) {

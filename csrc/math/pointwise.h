@@ -134,18 +134,23 @@ struct RemainderScalar {  // y = x − ⌊x/s⌋·s (sign of s, Python's %);  y'
 };
 
 // ---------------------------------------------------------------------------- clamping
-// clamp_min(x, lo) = max(x, lo), clamp_max(x, hi) = min(x, hi), clamp(x, lo, hi); NaN
-// stays NaN; y' = 1 inside the closed interval, 0 outside (torch's clamp_backward).
+// clamp_min(x, lo) = max(x, lo), clamp_max(x, hi) = min(x, hi), clamp(x, lo, hi) =
+// min(max(x, lo), hi) (so lo > hi gives hi everywhere, as torch); a NaN in x or in a bound gives
+// NaN (`b != b` is false for integers); y' = 1 inside the closed interval, 0 outside (torch's
+// clamp_backward).
 struct ClampMin {
-  TL_PW_UNARY_F { return (x < p.a) ? p.a : x; }
+  TL_PW_UNARY_F { return (x < p.a || p.a != p.a) ? p.a : x; }
   TL_PW_UNARY_DF { return s >= p.a ? g : T(0); }
 };
 struct ClampMax {
-  TL_PW_UNARY_F { return (x > p.a) ? p.a : x; }
+  TL_PW_UNARY_F { return (x > p.a || p.a != p.a) ? p.a : x; }
   TL_PW_UNARY_DF { return s <= p.a ? g : T(0); }
 };
 struct Clamp {
-  TL_PW_UNARY_F { return (x < p.a) ? p.a : ((x > p.b) ? p.b : x); }
+  TL_PW_UNARY_F {
+    const T lo = (x < p.a || p.a != p.a) ? p.a : x;
+    return (lo > p.b || p.b != p.b) ? p.b : lo;
+  }
   TL_PW_UNARY_DF { return (s >= p.a && s <= p.b) ? g : T(0); }
 };
 

@@ -187,7 +187,8 @@ def _arg(x, dim, keepdim, name):
     B = x.device.backend
     if dim is None:
         flat = reshape(x, -1).detach()
-        return Tensor._wrap(getattr(B, name)(flat._data, 0, False), x.device)
+        r = Tensor._wrap(getattr(B, name)(flat._data, 0, False), x.device)
+        return reshape(r, [1] * x.ndim) if keepdim else r  # torch: every dim kept, of size 1
     return Tensor._wrap(getattr(B, name)(x._data, dim, keepdim), x.device)
 
 

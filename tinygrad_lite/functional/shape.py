@@ -137,6 +137,9 @@ def split(tensor, split_size_or_sections, dim=0):
     """Views of consecutive pieces along dim: of size split_size (the last may be smaller), or
     of the listed sizes (which must add up to the dim's size)"""
     x = tensor
+    nd = builtins.max(x.ndim, 1)
+    if not isinstance(dim, builtins.int) or not -nd <= dim < nd:
+        raise IndexError(f"split: dimension out of range (expected to be in range of [{-nd}, {nd - 1}], but got {dim})")
     n = x.shape[dim]
     if isinstance(split_size_or_sections, builtins.int):
         size = split_size_or_sections
@@ -144,7 +147,7 @@ def split(tensor, split_size_or_sections, dim=0):
             raise RuntimeError(f"split: split_size can only be 0 if dimension size is 0, but got split_size={size} "
                                f"for a dimension of size {n}" if size >= 0 else
                                f"split expects split_size be non-negative, but got split_size={size}")
-        sizes = [builtins.min(size, n - i) for i in range(0, n, size)] if size else [0]
+        sizes = ([builtins.min(size, n - i) for i in range(0, n, size)] if size else []) or [0]  # empty dim: one piece
     else:
         sizes = [builtins.int(v) for v in split_size_or_sections]
         if builtins.any(v < 0 for v in sizes) or builtins.sum(sizes) != n:
@@ -164,8 +167,14 @@ def chunk(input, chunks, dim=0):
     """At most `chunks` views along dim, each of ⌈n/chunks⌉ (the last smaller; fewer when n is small)"""
     if not isinstance(chunks, builtins.int) or chunks <= 0:
         raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
+    if chunks >= 2**63:
+        raise ValueError(f"chunk: chunks={chunks} does not fit in int64")
     n = input.shape[dim]
     if n == 0:
+        # torch returns `chunks` empty views; a count no memory could hold is refused up front
+        # (it used to run for ever building 2**62 views)
+        if chunks > 2**31:
+            raise RuntimeError(f"chunk: {chunks} empty pieces of an empty dim cannot be created")
         return tuple(input.narrow(dim, 0, 0) for _ in range(chunks))
     return split(input, -(-n // chunks), dim)
 

@@ -342,6 +342,8 @@ def all(input, dim=None, keepdim=False, *, out=None):
     """Whether every element is nonzero (along dim: an int or a tuple of ints)"""
     x = (input == 0).to(_dt.int64)
     r = (x.sum() == 0) if dim is None else (x.sum(dim, keepdim) == 0)
+    if dim is None and keepdim:  # torch: every dim kept, of size 1
+        r = r.reshape([1] * input.ndim)
     return _write_out(r, out)
 
 
@@ -350,6 +352,8 @@ def any(input, dim=None, keepdim=False, *, out=None):
     """Whether some element is nonzero (along dim: an int or a tuple of ints)"""
     x = (input != 0).to(_dt.int64)
     r = (x.sum() > 0) if dim is None else (x.sum(dim, keepdim) > 0)
+    if dim is None and keepdim:  # torch: every dim kept, of size 1
+        r = r.reshape([1] * input.ndim)
     return _write_out(r, out)
 
 
