@@ -131,7 +131,7 @@ def setitem(x, index, value):
     _check_masks(x, index_t)
     recording = is_grad_enabled() and (x.requires_grad or (isinstance(value, Tensor) and value.requires_grad))
     advanced = builtins.any(_is_advanced(i) for i in index_t)
-    if recording or (advanced and x.device.type != "cpu"):
+    if recording or (advanced and (x.device.type != "cpu" or x.dtype.np is None)):  # no numpy view: bfloat16
         x.index_put_(index_t, value)  # functional/indexing.py: a scatter, recorded by autograd
         return
     B = x.device.backend

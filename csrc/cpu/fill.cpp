@@ -5,16 +5,31 @@
 #include <type_traits>
 
 #include "../core/parallel.h"
+#include "../math/pointwise.h"
 
 namespace tl {
+
+namespace {
+
+// A Python number as an element of T: bool is (v != 0); integers go through int64 (saturating
+// as pw::from_double, then wrapping to a narrower width as torch's casts do); floats round.
+template <class T>
+T element_from_double(double v) {
+  if constexpr (std::is_same<T, bool>::value) return v != 0;
+  else if constexpr (std::is_integral<T>::value) return (T)pw::from_double<int64_t>(v);
+  else if constexpr (std::is_same<T, double>::value) return v;
+  else return T((float)v);
+}
+
+}  // namespace
 
 // out[i] = (T) value for every i of a contiguous (shape).
 Array full(const Shape& shape, double value, DType dtype) {
   for (int64_t d : shape) TL_CHECK(d >= 0, ValueError, "full: negative size in shape " << shape_str(shape));
   Array out = Array::empty(shape, dtype);
   const int64_t n = out.numel();
-  TL_DISPATCH_ALL(dtype, "full", [&] {
-    const scalar_t v = std::is_same<scalar_t, bool>::value ? (scalar_t)(value != 0) : (scalar_t)value;
+  TL_DISPATCH_STORAGE(dtype, "full", [&] {
+    const scalar_t v = element_from_double<scalar_t>(value);
     scalar_t* p = out.data<scalar_t>();
     parallel_for(n, n, [&](int64_t b, int64_t e) {
       for (int64_t i = b; i < e; ++i) p[i] = v;
@@ -36,6 +51,8 @@ Array arange(double start, double stop, double step, DType dtype) {
   const double len = std::ceil((stop - start) / step);
   TL_CHECK(len >= 0 && len < 9.0e18, ValueError, op << ": invalid length " << len);
   const int64_t n = (int64_t)len;
+  if (!is_compute_dtype(dtype))  // a storage dtype: computed in float32 / int64, then converted
+    return arange(start, stop, step, is_floating_point(dtype) ? DType::Float32 : DType::Int64).astype(dtype);
   Array out = Array::empty({n}, dtype);
   if (dtype == DType::Int64) {
     const int64_t s0 = (int64_t)start, st = (int64_t)step;
