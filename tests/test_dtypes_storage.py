@@ -315,17 +315,15 @@ def test_int_arithmetic_wraps_at_its_width(name):
     check(a + a, ta + ta)
 
 
-@pytest.mark.parametrize("name", ["float16", "bfloat16", "int32", "int16", "int8", "uint8"])
+@pytest.mark.parametrize("name", FLOATS16)
 def test_matmul_matches_torch(name):
     rng = np.random.default_rng(1)
-    if name in FLOATS16:
-        x, y = rng.normal(size=(5, 7)), rng.normal(size=(7, 3))
-    else:
-        x, y = rng.integers(0, 9, (5, 7)), rng.integers(0, 9, (7, 3))
+    x, y = rng.normal(size=(5, 7)), rng.normal(size=(7, 3))
     a, b = tl.tensor(x, dtype=L(name)), tl.tensor(y, dtype=L(name))
     ta, tb = torch.tensor(x, dtype=T(name)), torch.tensor(y, dtype=T(name))
-    # torch may block the accumulation differently: allow a float16/bfloat16 rounding step
-    check(a @ b, ta @ tb, exact=name not in FLOATS16, rtol=2 ** -7, atol=2 ** -7)
+    # torch may block the float32 accumulation differently: allow one 16-bit rounding step
+    check(a @ b, ta @ tb, exact=False, rtol=2 ** -7, atol=2 ** -7)
+    check(a[0] @ b, ta[0] @ tb, exact=False, rtol=2 ** -7, atol=2 ** -7)
 
 
 def test_mixed_promotion_computes_as_torch():
@@ -354,7 +352,7 @@ def test_autograd_through_16_bit_floats(name):
     check(out, tout, exact=False, rtol=tol, atol=tol)
     check(a.grad, ta.grad, exact=False, rtol=tol, atol=tol)
     check(b.grad, tb.grad, exact=False, rtol=tol, atol=tol)
-    h = tl.tensor(x, requires_grad=True)  # float32 leaf, half in the middle: the gradient comes back float32
+    h = tl.tensor(x, dtype=tl.float32, requires_grad=True)  # float32 leaf, half in the middle: the gradient comes back float32
     (h.to(L(name)) * 2).sum().backward()
     assert h.grad.dtype is tl.float32 and np.all(h.grad.numpy() == 2)
 
@@ -368,8 +366,10 @@ def test_ops_a_dtype_cannot_do_raise_naming_op_and_dtype():
     h = tl.tensor([1.0, 2.0], dtype=tl.float16)
     with pytest.raises(TypeError, match="float16"):
         h & h
-    with pytest.raises(TypeError, match="int32"):
+    with pytest.raises(RuntimeError, match="int32"):  # torch: RuntimeError, a float result into an int tensor
         tl.tensor([1, 2], dtype=tl.int32).exp_()
+    with pytest.raises(TypeError, match="matmul.*int32"):  # integer matmul: not in the core (int64 neither)
+        tl.ones(2, 2, dtype=tl.int32) @ tl.ones(2, 2, dtype=tl.int32)
     with pytest.raises(TypeError, match="bitwise"):
         tl.tensor([1.0], dtype=tl.bfloat16) | tl.tensor([1.0], dtype=tl.bfloat16)
 

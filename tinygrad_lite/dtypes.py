@@ -115,7 +115,7 @@ class finfo:
         else:
             i = np.finfo(type.np)
             bits, eps, mx, tiny = i.bits, builtins.float(i.eps), builtins.float(i.max), builtins.float(i.tiny)
-            resolution = builtins.float(i.resolution)
+            resolution = 10.0 ** -i.precision  # torch's: exactly 10^-digits
         self.dtype, self.bits, self.eps, self.max, self.min, self.tiny = type.name, bits, eps, mx, -mx, tiny
         self.smallest_normal, self.resolution = tiny, resolution
 
