@@ -413,3 +413,20 @@ def test_module_half_and_state_dict():
     assert lin.weight.dtype is tl.float16
     out = lin(tl.ones(4, 3, dtype=tl.float16))
     assert out.dtype is tl.float16 and out.shape == (4, 2)
+
+
+@pytest.mark.parametrize("opt", ["SGD", "AdamW"])
+def test_optimizer_steps_on_half_parameters(opt):
+    w0 = np.random.default_rng(0).normal(size=(2, 3))
+    kw = dict(lr=0.1, momentum=0.9) if opt == "SGD" else dict(lr=0.1)
+    p = tl.tensor(w0, dtype=tl.half, requires_grad=True)
+    tp = torch.tensor(w0, dtype=torch.half, requires_grad=True)
+    o, to = getattr(tl.optim, opt)([p], **kw), getattr(torch.optim, opt)([tp], **kw)
+    for _ in range(3):
+        o.zero_grad()
+        (p * p).sum().backward()
+        o.step()
+        to.zero_grad()
+        (tp * tp).sum().backward()
+        to.step()
+    check(p, tp, exact=False, rtol=2 ** -9, atol=2 ** -9)  # float32 inside, one half rounding per step

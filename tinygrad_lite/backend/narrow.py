@@ -13,8 +13,8 @@ computes the same way and returns gradients in the inputs' dtypes.
 Which results are rounded back: those in the compute dtype of the *first* array argument's
 storage dtype (x of f(x, ...), a of a + b, s of a backward(s, g)). Index results stay int64
 (argmax, sort's indices, ...): for the small ints, whose compute dtype is int64 too, the
-`_INDEX_OUTPUTS` table names them. Kernels ending in `_` write their first argument: the
-widened copy is written back.
+`_INDEX_OUTPUTS` table names them. Kernels ending in `_` write their arguments in place (a
+parameter, an optimizer's state): the widened copies are written back.
 """
 from .. import dtypes as _dt
 
@@ -44,8 +44,10 @@ def call(B, name, *args):
     except TypeError as e:
         names = sorted({_CODES[a.dtype].name for a in args if _is_array(a)})
         raise TypeError(f"{name}: not implemented for {', '.join(names)} ({e})") from None
-    if name.endswith("_") and wide[0] is not args[0]:  # in place: write the widened result back
-        B.copy_(args[0], wide[0])
+    if name.endswith("_"):  # in place (a fill, an optimizer step and its state): write the widened arrays back
+        for a, w in zip(args, wide):
+            if w is not a:
+                B.copy_(a, w)
         return out
     if store.compute is None:
         return out
