@@ -430,3 +430,28 @@ def test_optimizer_steps_on_half_parameters(opt):
         (tp * tp).sum().backward()
         to.step()
     check(p, tp, exact=False, rtol=2 ** -9, atol=2 ** -9)  # float32 inside, one half rounding per step
+
+
+@pytest.mark.parametrize("name", FLOATS16)
+def test_nn_ops_on_16_bit_floats_match_torch(name):
+    rng = np.random.default_rng(0)
+    x, w = rng.normal(size=(2, 3, 5, 5)), rng.normal(size=(4, 3, 3, 3))
+    for f in (lambda T, d: T.nn.functional.conv2d(T.tensor(x, dtype=d), T.tensor(w, dtype=d)),
+              lambda T, d: T.nn.functional.layer_norm(T.tensor(x, dtype=d), (5,)),
+              lambda T, d: T.nn.functional.gelu(T.tensor(x, dtype=d)),
+              lambda T, d: T.nn.functional.max_pool2d(T.tensor(x, dtype=d), 2),
+              lambda T, d: T.tensor(x, dtype=d).var(),
+              lambda T, d: T.tensor(x, dtype=d).reshape(-1).topk(3).values,
+              lambda T, d: T.tensor(x, dtype=d).masked_fill(T.tensor(x) > 0, 1.0),
+              lambda T, d: T.tensor(x, dtype=d).nonzero()):
+        check(f(tl, L(name)), f(torch, T(name)))
+
+
+def test_int32_indices_as_torch():
+    x = np.arange(12.0).reshape(4, 3)
+    i = [2, 0, 3]
+    check(tl.tensor(x)[tl.tensor(i, dtype=tl.int32)], torch.tensor(x)[torch.tensor(i, dtype=torch.int32)])
+    check(tl.nn.functional.embedding(tl.tensor(i, dtype=tl.int32), tl.tensor(x)),
+          torch.nn.functional.embedding(torch.tensor(i, dtype=torch.int32), torch.tensor(x)))
+    with pytest.raises(TypeError, match="embedding.*uint8"):
+        tl.nn.functional.embedding(tl.tensor(i, dtype=tl.uint8), tl.tensor(x))

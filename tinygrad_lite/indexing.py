@@ -70,7 +70,9 @@ def getitem(x, index):
             raise NotImplementedError("bool-mask indexing after a non-trivial index is not supported")
         nz = mask.nonzero()  # (K, mask.ndim)
         return getitem(x, index[:k] + tuple(nz[:, d] for d in range(mask.ndim)) + index[k + 1 :])
-    for t in tensors:
+    for k, t in enumerate(tensors):
+        if t.dtype in (_dt.int32, _dt.int16, _dt.int8):  # torch takes any signed integer index
+            tensors[k] = t = t.to(_dt.int64)
         if t.dtype is not _dt.int64:
             raise IndexError(f"tensors used as indices must be long or bool tensors, got {t.dtype.name}")
     rest_basic = [i for k, i in enumerate(index) if k not in adv]

@@ -9,6 +9,7 @@ import numpy as np
 from .. import dtypes as _dt
 from ..autograd import versions
 from ..autograd.grad_mode import _state as _grad_state
+from ..backend import narrow
 from ._api import Tensor, _as_tensor, _castable, _check_writable, inplace, tensor_method
 from .pointwise import add, mul, sub
 
@@ -363,7 +364,10 @@ def _write_out(r, out):
 def nonzero(self, *, as_tuple=False):
     """(K, ndim) int64 indices of the nonzero elements in row-major order; as_tuple: one (K,)
     tensor per dimension"""
-    idx = Tensor._wrap(self._device.backend.nonzero(self._data), self._device)
+    B = self._device.backend
+    if self.dtype.compute is not None:  # a storage dtype (float16, ...): compared widened (-0.0 is zero)
+        B = narrow.backend(B)
+    idx = Tensor._wrap(B.nonzero(self._data), self._device)
     if not as_tuple:
         return idx
     if self.ndim == 0:
