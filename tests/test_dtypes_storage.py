@@ -332,6 +332,8 @@ def test_mixed_promotion_computes_as_torch():
     check(h + i, torch.tensor([1.5, 2.25], dtype=torch.float16) + torch.tensor([3, 4], dtype=torch.int32))
     check(h + 1.1, torch.tensor([1.5, 2.25], dtype=torch.float16) + 1.1)
     check(i + 1.5, torch.tensor([3, 4], dtype=torch.int32) + 1.5)
+    check(i / h, torch.tensor([3, 4], dtype=torch.int32) / torch.tensor([1.5, 2.25], dtype=torch.float16))
+    check(i ** h, torch.tensor([3, 4], dtype=torch.int32) ** torch.tensor([1.5, 2.25], dtype=torch.float16))
     u, s = tl.tensor([200, 3], dtype=tl.uint8), tl.tensor([-100, 3], dtype=tl.int8)
     check(u + s, torch.tensor([200, 3], dtype=torch.uint8) + torch.tensor([-100, 3], dtype=torch.int8))
 

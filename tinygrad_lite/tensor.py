@@ -300,18 +300,18 @@ class Tensor:
     __rmul__ = __mul__
 
     def __truediv__(self, other):
-        return _binary(_float(self), other, _div, _OPS["div_scalar"])
+        return _binary(_float(self, other), other, _div, _OPS["div_scalar"])
 
     def __rtruediv__(self, other):
-        return _binary(_float(self), other, None, _OPS["rdiv_scalar"], reflected=_div)
+        return _binary(_float(self, other), other, None, _OPS["rdiv_scalar"], reflected=_div)
 
     def __pow__(self, other):
         if type(other) in (builtins.int, builtins.float) and other == 2:  # x² exactly, also for int tensors
             return P.Unary.apply(self, _OPS["square"])
-        return _binary(_float(self), other, _pow, _OPS["pow_scalar"])
+        return _binary(_float(self, other), other, _pow, _OPS["pow_scalar"])
 
     def __rpow__(self, other):
-        return _binary(_float(self), other, None, _OPS["rpow_scalar"], reflected=_pow)
+        return _binary(_float(self, other), other, None, _OPS["rpow_scalar"], reflected=_pow)
 
     def __mod__(self, other):
         if isinstance(other, (builtins.int, builtins.float)) and self.dtype.is_floating_point:
@@ -519,9 +519,13 @@ def _kernel(B, name, *args):
         return narrow.call(B, name, *args)
 
 
-def _float(x):
-    """x itself if floating, else x converted to the default float dtype (true division, pow)."""
-    return x if (x._dtype or x.dtype).is_floating_point else x.to(_dt.get_default_dtype())
+def _float(x, other=None):
+    """x itself if floating, else x converted to the default float dtype (true division, pow) —
+    unless `other` is a floating tensor, whose dtype promotion then picks (int16 / float16 is
+    float16, as torch)."""
+    if (x._dtype or x.dtype).is_floating_point or (isinstance(other, Tensor) and other.dtype.is_floating_point):
+        return x
+    return x.to(_dt.get_default_dtype())
 
 
 # What `a op b` applies to two tensors: a table row (Binary) or a Function class (Add, Sub)
