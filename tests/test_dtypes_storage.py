@@ -359,6 +359,13 @@ def test_autograd_through_16_bit_floats(name):
     assert h.grad.dtype is tl.float32 and np.all(h.grad.numpy() == 2)
 
 
+def test_casts_to_integers_leave_the_graph():
+    x = tl.ones(2, requires_grad=True)
+    tx = torch.ones(2, requires_grad=True)
+    for m in ("int", "long", "short", "byte", "bool", "half", "bfloat16"):
+        assert getattr(x, m)().requires_grad == getattr(tx, m)().requires_grad, m
+
+
 def test_int_tensors_cannot_require_grad():
     with pytest.raises(RuntimeError, match="floating point"):
         tl.zeros(2, dtype=tl.int32, requires_grad=True)

@@ -484,7 +484,8 @@ class Tensor:
                 dev = a
         out = self
         if dtype is not None and dtype is not out.dtype:
-            out = E.Cast.apply(out, code=dtype.code)
+            # an integer or bool result carries no gradient (torch: x.long().requires_grad is False)
+            out = E.Cast.apply(out if dtype.is_floating_point else out.detach(), code=dtype.code)
         if dev is not None:
             dev = as_device(dev)
             if dev != out._device:
