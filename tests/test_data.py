@@ -127,6 +127,8 @@ def test_default_collate_like_torch():
     out = default_collate([(tl.zeros(2), 1), (tl.ones(2), 0)])
     assert isinstance(out, list) and out[0].shape == (2, 2) and out[1].tolist() == [1, 0]
     out = default_collate([np.int32(3), np.int32(4)])
+    assert out.dtype == tl.int32 and out.tolist() == [3, 4]  # torch keeps numpy's int32
+    out = default_collate([np.uint16(3), np.uint16(4)])  # no uint16 tensors here: widened
     assert out.dtype == tl.int64 and out.tolist() == [3, 4]
     out = default_collate([True, False])
     assert out.dtype == tl.bool

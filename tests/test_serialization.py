@@ -88,7 +88,7 @@ def test_npz_fallback(tmp_path):
     path = tmp_path / "w.npz"
     np.savez(path, w=np.ones((2, 2), dtype=np.float32), i=np.arange(3, dtype=np.int32))
     out = load(path)
-    assert out["w"].shape == (2, 2) and out["i"].dtype == tl.int64
+    assert out["w"].shape == (2, 2) and out["i"].dtype == tl.int32  # numpy's int32 kept, as torch
 
 
 @pytest.mark.skipif(torch is None, reason="torch not installed")

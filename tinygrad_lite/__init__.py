@@ -10,7 +10,10 @@ from .creation import (
 )
 from .device import device
 from .dtypes import bool_ as bool  # noqa: A001  (torch.bool)
-from .dtypes import dtype, finfo, float32, float64, get_default_dtype, iinfo, int64, promote_types, set_default_dtype
+from .dtypes import (
+    bfloat16, dtype, finfo, float16, float32, float64, get_default_dtype, iinfo, int8, int16, int32, int64, promote_types,
+    set_default_dtype, uint8,
+)
 from .functional import *  # noqa: F401,F403  (torch's top-level functions, each defined once there)
 from .printing import get_printoptions, set_printoptions
 from .random import Generator, default_generator, fork_rng, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
@@ -22,8 +25,10 @@ from .amp import autocast  # noqa: E402
 
 float = float32  # noqa: A001
 double = float64
+half = float16
 long = int64
-int = int64  # noqa: A001
+int = int32  # noqa: A001  (torch.int is int32)
+short = int16
 
 set_num_threads = _C.set_num_threads
 get_num_threads = _C.get_num_threads

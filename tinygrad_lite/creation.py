@@ -34,6 +34,8 @@ def _to_array(data, dtype=None):
     if dt is None:  # numpy keeps its float width; Python floats get the default dtype, as torch
         from_numpy = isinstance(data, (np.ndarray, np.generic))
         dt = _dt.get_default_dtype() if src.dtype.kind == "f" and not from_numpy else _dt.from_numpy_dtype(src.dtype)
+    if dt.np is None:  # bfloat16 (numpy has none): fill float32, round once
+        return _C.astype(_to_array(src, dt.compute), dt.code)
     arr = _C.empty(list(src.shape), dt.code)
     if src.size:
         arr.numpy()[...] = src
@@ -64,10 +66,10 @@ def from_numpy(arr):
     """A tensor that shares the numpy array's memory (writes to either show in both)."""
     if not isinstance(arr, np.ndarray):
         raise TypeError(f"expected np.ndarray (got {type(arr).__name__})")
-    if arr.dtype.kind in "iu" and arr.dtype != np.int64 or arr.dtype == np.float16:
+    if arr.dtype not in _dt._FROM_NP:
         raise TypeError(
-            f"from_numpy: can't share memory with a numpy array of dtype {arr.dtype}; supported: "
-            "float32, float64, int64, bool (convert with arr.astype(...) first)"
+            f"from_numpy: can't share memory with a numpy array of dtype {arr.dtype}; supported: float64, float32, "
+            "float16, int64, int32, int16, int8, uint8, bool (convert with arr.astype(...) first)"
         )
     return Tensor._wrap(_C.from_numpy(arr), CPU)
 

@@ -1,7 +1,10 @@
-"""Element types: torch's names (float32/float/float64/double/int64/long/bool), one object each.
+"""Element types: torch's names, one object each — float32 (float), float64 (double), float16
+(half), bfloat16, int64 (long), int32 (int), int16 (short), int8, uint8, bool.
 
 A dtype's `code` is the native core's enum (tinygrad_lite._C.FLOAT32 ...), its `np` the
-matching numpy type, so conversions both ways are a table lookup.
+matching numpy type (None for bfloat16: numpy has none), so conversions both ways are a table
+lookup. The kernels compute in float32/float64/int64/bool; the other six are storage dtypes,
+computed in `compute` (float32 / int64) and rounded back by the op layer (backend/narrow.py).
 """
 import builtins
 
@@ -11,12 +14,15 @@ from . import _C
 
 
 class dtype:
-    __slots__ = ("name", "code", "np", "itemsize", "is_floating_point")
+    __slots__ = ("name", "code", "np", "itemsize", "is_floating_point", "is_signed", "compute")
 
-    def __init__(self, name, code, np_type, is_float):
-        self.name, self.code, self.np = name, code, np.dtype(np_type)
-        self.itemsize = self.np.itemsize
+    def __init__(self, name, code, np_type, is_float, itemsize=None):
+        self.name, self.code = name, code
+        self.np = None if np_type is None else np.dtype(np_type)
+        self.itemsize = self.np.itemsize if itemsize is None else itemsize
         self.is_floating_point = is_float
+        self.is_signed = name != "uint8" and name != "bool"
+        self.compute = None  # the dtype kernels compute a storage dtype in (None: itself)
 
     def __repr__(self):
         return f"tinygrad_lite.{self.name}"
@@ -33,9 +39,21 @@ float32 = dtype("float32", _C.FLOAT32, np.float32, True)
 float64 = dtype("float64", _C.FLOAT64, np.float64, True)
 int64 = dtype("int64", _C.INT64, np.int64, False)
 bool_ = dtype("bool", _C.BOOL, np.bool_, False)
+float16 = dtype("float16", _C.FLOAT16, np.float16, True)
+bfloat16 = dtype("bfloat16", _C.BFLOAT16, None, True, itemsize=2)
+int32 = dtype("int32", _C.INT32, np.int32, False)
+int16 = dtype("int16", _C.INT16, np.int16, False)
+int8 = dtype("int8", _C.INT8, np.int8, False)
+uint8 = dtype("uint8", _C.UINT8, np.uint8, False)
+for _d in (float16, bfloat16):
+    _d.compute = float32
+for _d in (int32, int16, int8, uint8):
+    _d.compute = int64
+del _d
 
 # indexed by the core's dtype code
-BY_CODE = (float32, float64, int64, bool_)
+BY_CODE = (float32, float64, int64, bool_, float16, bfloat16, int32, int16, int8, uint8)
+assert [d.code for d in BY_CODE] == list(range(len(BY_CODE)))
 _BY_NAME = {d.name: d for d in BY_CODE}
 
 _default_float = [float32]
@@ -51,24 +69,27 @@ def set_default_dtype(d):
     _default_float[0] = d
 
 
-_RANK = {bool_: 0, int64: 1, float32: 2, float64: 3}
+# torch.promote_types, from the core's table (csrc/core/dtype.h): bool < ints < floats; the
+# wider int / float wins; uint8 with int8 -> int16; float16 with bfloat16 -> float32
+_PROMOTE = {(a, b): BY_CODE[_C.promote_types(a.code, b.code)] for a in BY_CODE for b in BY_CODE}
 
 
 def promote_types(a, b):
-    """torch's promotion restricted to our dtypes: bool < int64 < float32 < float64."""
-    return a if _RANK[a] >= _RANK[b] else b
+    """torch.promote_types(a, b): the dtype a binary op of an a and a b tensor computes in."""
+    return a if a is b else _PROMOTE[a, b]
+
+
+_FROM_NP = {np.dtype(d.np): d for d in BY_CODE if d.np is not None}
 
 
 def from_numpy_dtype(np_dtype):
-    """The dtype a numpy array converts to (ints of any width -> int64, float16 -> float32)."""
-    k = np.dtype(np_dtype).kind
-    if k == "b":
-        return bool_
-    if k in "iu":
+    """The dtype a numpy array converts to: the same one when we have it; uint16/32/64 -> int64."""
+    d = _FROM_NP.get(np.dtype(np_dtype))
+    if d is not None:
+        return d
+    if np.dtype(np_dtype).kind in "iu":
         return int64
-    if k == "f":
-        return float64 if np.dtype(np_dtype).itemsize == 8 else float32
-    raise TypeError(f"can't convert numpy array of dtype {np_dtype}; supported: float, int, bool")
+    raise TypeError(f"can't convert numpy array of dtype {np_dtype}; supported: float, int, uint8, bool")
 
 
 def result_type_of_scalar(t_dtype, value):
@@ -89,10 +110,14 @@ class finfo:
         type = type or get_default_dtype()
         if not type.is_floating_point:
             raise TypeError(f"finfo: {type.name} is not a floating point dtype (use iinfo)")
-        i = np.finfo(type.np)
-        self.dtype, self.bits, self.eps = type.name, i.bits, builtins.float(i.eps)
-        self.max, self.min, self.tiny = builtins.float(i.max), builtins.float(i.min), builtins.float(i.tiny)
-        self.smallest_normal, self.resolution = self.tiny, builtins.float(i.resolution)
+        if type is bfloat16:  # numpy has no bfloat16: 8 exponent bits as float32, 7 mantissa bits
+            bits, eps, mx, tiny, resolution = 16, 2.0 ** -7, builtins.float.fromhex("0x1.fep127"), 2.0 ** -126, 0.01
+        else:
+            i = np.finfo(type.np)
+            bits, eps, mx, tiny = i.bits, builtins.float(i.eps), builtins.float(i.max), builtins.float(i.tiny)
+            resolution = 10.0 ** -i.precision  # torch's: exactly 10^-digits
+        self.dtype, self.bits, self.eps, self.max, self.min, self.tiny = type.name, bits, eps, mx, -mx, tiny
+        self.smallest_normal, self.resolution = tiny, resolution
 
     def __repr__(self):
         return (f"finfo(resolution={self.resolution}, min={self.min:g}, max={self.max:g}, eps={self.eps:g}, "

@@ -96,7 +96,9 @@ def getitem(x, index):
             raise NotImplementedError("bool-mask indexing after a non-trivial index is not supported")
         nz = mask.nonzero()  # (K, mask.ndim)
         return getitem(x, index[:k] + tuple(nz[:, d] for d in range(mask.ndim)) + index[k + 1 :])
-    for t in tensors:
+    for k, t in enumerate(tensors):
+        if t.dtype in (_dt.int32, _dt.int16, _dt.int8):  # torch takes any signed integer index
+            tensors[k] = t = t.to(_dt.int64)
         if t.dtype is not _dt.int64:
             raise IndexError(f"tensors used as indices must be long or bool tensors, got {t.dtype.name}")
     rest_basic = [i for k, i in enumerate(index) if k not in adv]
@@ -165,7 +167,7 @@ def setitem(x, index, value):
     _check_masks(x, index_t)
     recording = is_grad_enabled() and (x.requires_grad or (isinstance(value, Tensor) and value.requires_grad))
     advanced = builtins.any(_is_advanced(i) for i in index_t)
-    if recording or (advanced and x.device.type != "cpu"):
+    if recording or (advanced and (x.device.type != "cpu" or x.dtype.np is None)):  # no numpy view: bfloat16
         x.index_put_(index_t, value)  # functional/indexing.py: a scatter, recorded by autograd
         return
     B = x.device.backend

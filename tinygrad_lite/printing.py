@@ -65,7 +65,9 @@ def _summarized(arr):
 
 def tensor_repr(t):
     prefix = "tensor("
-    arr = np.asarray(t)
+    arr = t._values()
+    if arr.dtype == np.float16:  # shown through float32, as bfloat16 is (exact)
+        arr = arr.astype(np.float32)
     extras = []
     if t.device.type != "cpu":
         extras.append(f"device='{t.device}'")

@@ -12,15 +12,42 @@ import os
 import numpy as np
 
 from . import _C
+from . import dtypes as _dt
 from .tensor import Tensor
 
 _STRUCTURE_KEY = "tinygrad_lite.structure"
 _ORDER_KEY = "tinygrad_lite.order"  # safetensors sorts names; this keeps state_dict order
 
 
+class _BF16(np.ndarray):
+    """The bits of a bfloat16 tensor as uint16 (numpy has no bfloat16): written as BF16."""
+
+
 def _to_numpy(t):
-    arr = t.detach().cpu().numpy() if hasattr(t, "cpu") else t.detach().numpy()
-    return np.require(arr, requirements="C")  # not ascontiguousarray: it turns a 0-d tensor into shape (1,)
+    t = t.detach().cpu() if hasattr(t, "cpu") else t.detach()
+    if t.dtype is _dt.bfloat16:  # the same bits, viewed as int16 (a bit-preserving view on the core's side)
+        bits = _C.astype(t._data, _dt.float32.code).numpy().view(np.uint32) >> 16
+        return np.require(bits.astype(np.uint16), requirements="C").view(_BF16)
+    return np.require(t.numpy(), requirements="C")  # not ascontiguousarray: it turns a 0-d tensor into shape (1,)
+
+
+def _serialize(tensors, meta):
+    """safetensors bytes of {name: array}; _BF16 arrays are written by the library as U16, then
+    their header entries say BF16 (the header is re-padded to 8 bytes; data offsets are relative
+    to the data section, so nothing else moves)."""
+    from safetensors.numpy import save as save_bytes
+
+    data = save_bytes({k: np.asarray(v) for k, v in tensors.items()}, metadata=meta or None)
+    bf16 = [k for k, v in tensors.items() if isinstance(v, _BF16)]
+    if not bf16:
+        return data
+    n = int.from_bytes(data[:8], "little")
+    header = json.loads(data[8:8 + n])
+    for k in bf16:
+        header[k]["dtype"] = "BF16"
+    h = json.dumps(header, separators=(",", ":")).encode()
+    h += b" " * (-len(h) % 8)
+    return len(h).to_bytes(8, "little") + h + data[8 + n:]
 
 
 def _encode(obj, tensors, path):
@@ -66,13 +93,16 @@ def _decode(obj, tensors):
 
 
 def _from_numpy(arr):
+    """A tensor owning a copy of arr, in arr's dtype (uint16/32/64, which torch reads as its own
+    unsigned types, become int64); a _BF16 array (BF16 bits) becomes bfloat16."""
+    if isinstance(arr, _BF16):
+        f32 = (np.asarray(arr).astype(np.uint32) << 16).view(np.float32)
+        return Tensor._wrap(_C.astype(_C.from_numpy(f32), _dt.bfloat16.code))  # exact: the same bits
     arr = np.asarray(arr)
-    if arr.dtype.kind == "f" and arr.dtype.itemsize < 4:
-        arr = arr.astype(np.float32)
-    elif arr.dtype.kind in "iu" and arr.dtype != np.int64:
-        arr = arr.astype(np.int64)
-    elif arr.dtype.kind == "b":  # a file's BOOL bytes may be any value: 0 is False, the rest True
+    if arr.dtype.kind == "b":  # a file's BOOL bytes may be any value: 0 is False, the rest True
         arr = arr.view(np.uint8) != 0
+    elif arr.dtype not in _dt._FROM_NP:
+        arr = arr.astype(_dt.from_numpy_dtype(arr.dtype).np)
     # own writable memory (safetensors may hand out read-only buffers)
     return Tensor._wrap(_C.from_numpy(np.array(arr, copy=True)))
 
@@ -82,9 +112,6 @@ def save(obj, f, metadata=None, **kwargs):
     writable binary file object (io.BytesIO, an open file).
 
     `metadata`: optional {str: str} stored in the file header."""
-    from safetensors.numpy import save as save_bytes
-    from safetensors.numpy import save_file
-
     if hasattr(obj, "state_dict") and not isinstance(obj, dict):
         raise TypeError("tinygrad_lite.save stores state dicts, not modules: save(model.state_dict(), path)")
     meta = dict(metadata or {})
@@ -95,10 +122,12 @@ def save(obj, f, metadata=None, **kwargs):
     else:
         tensors = {}
         meta[_STRUCTURE_KEY] = json.dumps(_encode(obj, tensors, ""))
+    data = _serialize(tensors, meta)
     if hasattr(f, "write"):
-        f.write(save_bytes(tensors, metadata=meta or None))
+        f.write(data)
         return
-    save_file(tensors, os.fspath(f), metadata=meta or None)
+    with open(os.fspath(f), "wb") as fh:
+        fh.write(data)
 
 
 def _not_supported(kind):
@@ -107,13 +136,36 @@ def _not_supported(kind):
                         "safetensors.torch.save_file(state_dict, path); here, tinygrad_lite.save(state_dict, path).")
 
 
+# safetensors dtype names (little-endian), for files that also hold BF16
+_ST_NP = {"F64": np.float64, "F32": np.float32, "F16": np.float16, "I64": np.int64, "I32": np.int32,
+          "I16": np.int16, "I8": np.int8, "U8": np.uint8, "U16": np.uint16, "U32": np.uint32, "U64": np.uint64,
+          "BOOL": np.bool_}
+
+
+def _has_bf16(path):
+    with open(path, "rb") as fh:
+        n = int.from_bytes(fh.read(8), "little")
+        return b'"BF16"' in fh.read(n)
+
+
 def _read_bytes(data):
-    """(metadata, {name: array}) of a safetensors file held in memory."""
+    """(metadata, {name: array}) of a safetensors file held in memory. BF16 entries (which the
+    numpy binding cannot represent) are read here as _BF16 bit arrays; the rest by the library."""
     from safetensors.numpy import load as load_bytes
 
     n = int.from_bytes(data[:8], "little")
     header = json.loads(data[8:8 + n])
-    return header.get("__metadata__") or {}, load_bytes(data)
+    meta = header.pop("__metadata__", None) or {}
+    bf16 = {k: v for k, v in header.items() if v["dtype"] == "BF16"}
+    if not bf16:
+        return meta, load_bytes(data)
+    arrays = {}
+    for k, v in header.items():
+        b, e = v["data_offsets"]
+        dt = np.dtype(np.uint16 if k in bf16 else _ST_NP[v["dtype"]])
+        a = np.frombuffer(data, dt, (e - b) // dt.itemsize, 8 + n + b).reshape(v["shape"])
+        arrays[k] = a.view(_BF16) if k in bf16 else a
+    return meta, arrays
 
 
 def load(f, map_location=None, weights_only=True, **kwargs):
@@ -144,6 +196,9 @@ def load(f, map_location=None, weights_only=True, **kwargs):
         with np.load(src, allow_pickle=False) as z:
             out = {k: _from_numpy(z[k]) for k in z.files}
     else:
+        if data is None and _has_bf16(src):  # the numpy binding cannot map BF16: read it here
+            with open(src, "rb") as fh:
+                data = fh.read()
         if data is not None:
             meta, arrays = _read_bytes(data)
         else:

@@ -9,8 +9,10 @@ import weakref
 
 import numpy as np
 
+from . import _C
 from . import dtypes as _dt
 from .autograd import engine
+from .backend import narrow
 from .autograd.grad_mode import _state as _grad_state
 from .device import CPU, as_device
 from .ops import elementwise as E
@@ -236,13 +238,21 @@ class Tensor:
         a = self._device.backend.to_host(self._data).numpy() if self._device.type != "cpu" else self._data.numpy()
         return a.astype(dtype) if dtype is not None else a
 
+    def _values(self):
+        """The values as a numpy array on the host; bfloat16 as float32 (numpy has no bfloat16, so
+        numpy()/__array__ raise for it, as torch's do, but item/tolist/repr work)."""
+        arr = self._device.backend.to_host(self._data) if self._device.type != "cpu" else self._data
+        if self.dtype.np is None:
+            arr = _C.astype(arr, _dt.float32.code)
+        return arr.numpy()
+
     def item(self):
         if self._data.numel != 1:
             raise RuntimeError(f"a Tensor with {self._data.numel} elements cannot be converted to Scalar")
-        return self.__array__().reshape(()).item()
+        return self._values().reshape(()).item()
 
     def tolist(self):
-        return self.__array__().tolist()
+        return self._values().tolist()
 
     def __float__(self):
         return builtins.float(self.item())
@@ -256,7 +266,7 @@ class Tensor:
         return builtins.bool(self.item())
 
     def __index__(self):
-        if self.dtype is not _dt.int64 or self._data.numel != 1:
+        if self.dtype.is_floating_point or self.dtype is _dt.bool_ or self._data.numel != 1:
             raise TypeError("only integer tensors of a single element can be converted to an index")
         return self.item()
 
@@ -290,18 +300,18 @@ class Tensor:
     __rmul__ = __mul__
 
     def __truediv__(self, other):
-        return _binary(_float(self), other, _div, _OPS["div_scalar"])
+        return _binary(_float(self, other), other, _div, _OPS["div_scalar"])
 
     def __rtruediv__(self, other):
-        return _binary(_float(self), other, None, _OPS["rdiv_scalar"], reflected=_div)
+        return _binary(_float(self, other), other, None, _OPS["rdiv_scalar"], reflected=_div)
 
     def __pow__(self, other):
         if type(other) in (builtins.int, builtins.float) and other == 2:  # x² exactly, also for int tensors
             return P.Unary.apply(self, _OPS["square"])
-        return _binary(_float(self), other, _pow, _OPS["pow_scalar"])
+        return _binary(_float(self, other), other, _pow, _OPS["pow_scalar"])
 
     def __rpow__(self, other):
-        return _binary(_float(self), other, None, _OPS["rpow_scalar"], reflected=_pow)
+        return _binary(_float(self, other), other, None, _OPS["rpow_scalar"], reflected=_pow)
 
     def __mod__(self, other):
         if isinstance(other, (builtins.int, builtins.float)) and self.dtype.is_floating_point:
@@ -350,12 +360,12 @@ class Tensor:
         B = self._device.backend
         if isinstance(other, Tensor):
             a, b = _promote(self, other)
-            return Tensor._wrap(getattr(B, name)(a._data, b._data), self._device)
+            return Tensor._wrap(_kernel(B, name, a._data, b._data), self._device)
         if isinstance(other, (np.ndarray, list, tuple)):
             return self._compare(Tensor(other, device=self._device), name)
         if not isinstance(other, (builtins.int, builtins.float, builtins.bool, np.number)):
             return NotImplemented
-        return Tensor._wrap(getattr(B, name + "_scalar")(self._data, builtins.float(other)), self._device)
+        return Tensor._wrap(_kernel(B, name + "_scalar", self._data, builtins.float(other)), self._device)
 
     def __eq__(self, other):
         return self._compare(other, "eq")
@@ -380,7 +390,7 @@ class Tensor:
         a, b = _promote(self, _as_tensor(other, self))
         if a.dtype.is_floating_point:
             raise TypeError(f"{name}: bitwise operations need integer or bool tensors, got {a.dtype.name}")
-        return Tensor._wrap(getattr(self._device.backend, name)(a._data, b._data), self._device)
+        return Tensor._wrap(_kernel(self._device.backend, name, a._data, b._data), self._device)
 
     def __and__(self, other):
         return self._bitwise(other, "bitwise_and")
@@ -401,14 +411,14 @@ class Tensor:
         B = self._device.backend
         if self.dtype is _dt.bool_:
             return Tensor._wrap(B.logical_not(self._data), self._device)
-        if self.dtype is _dt.int64:  # ~x = x ^ −1
-            return Tensor._wrap(B.bitwise_xor(self._data, B.full([], -1.0, self._data.dtype)), self._device)
+        if not self.dtype.is_floating_point:  # ~x = x ^ −1 (all ones at the dtype's width)
+            return Tensor._wrap(_kernel(B, "bitwise_xor", self._data, B.full([], -1.0, self._data.dtype)), self._device)
         raise TypeError(f"~ (bitwise not) needs an integer or bool tensor, got {self.dtype.name}")
 
     # ---- hot reductions / views ----------------------------------------------------------
     def sum(self, dim=None, keepdim=False, dtype=None):
         x = self if dtype is None else self.to(dtype)
-        if x.dtype is _dt.bool_:
+        if not x.dtype.is_floating_point and x.dtype is not _dt.int64:  # bool, int32, ... sum to int64 (torch)
             x = x.to(_dt.int64)
         axes = list(range(x._data.ndim)) if dim is None else _axes(dim, x._data.ndim, "sum")
         return R.Sum.apply(x, axes=axes, keepdim=keepdim)
@@ -474,7 +484,8 @@ class Tensor:
                 dev = a
         out = self
         if dtype is not None and dtype is not out.dtype:
-            out = E.Cast.apply(out, code=dtype.code)
+            # an integer or bool result carries no gradient (torch: x.long().requires_grad is False)
+            out = E.Cast.apply(out if dtype.is_floating_point else out.detach(), code=dtype.code)
         if dev is not None:
             dev = as_device(dev)
             if dev != out._device:
@@ -501,9 +512,21 @@ class _HookHandle:
         self.hooks.pop(self.id, None)
 
 
-def _float(x):
-    """x itself if floating, else x converted to the default float dtype (true division, pow)."""
-    return x if (x._dtype or x.dtype).is_floating_point else x.to(_dt.get_default_dtype())
+def _kernel(B, name, *args):
+    """B.name(*args); a storage dtype (float16, int32, ...) computed widened (backend/narrow.py)."""
+    try:
+        return getattr(B, name)(*args)
+    except TypeError:
+        return narrow.call(B, name, *args)
+
+
+def _float(x, other=None):
+    """x itself if floating, else x converted to the default float dtype (true division, pow) —
+    unless `other` is a floating tensor, whose dtype promotion then picks (int16 / float16 is
+    float16, as torch)."""
+    if (x._dtype or x.dtype).is_floating_point or (isinstance(other, Tensor) and other.dtype.is_floating_point):
+        return x
+    return x.to(_dt.get_default_dtype())
 
 
 # What `a op b` applies to two tensors: a table row (Binary) or a Function class (Add, Sub)

@@ -9,7 +9,7 @@ namespace py = pybind11;
 namespace tl {
 
 static DType dtype_code(int code) {
-  TL_CHECK(code >= 0 && code <= 3, TypeError, "unknown dtype code " << code);
+  TL_CHECK(code >= 0 && code < kNumDTypes, TypeError, "unknown dtype code " << code);
   return (DType)code;
 }
 

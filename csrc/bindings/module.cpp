@@ -23,8 +23,15 @@ py::dtype np_dtype(DType d) {
     case DType::Float64: return py::dtype::of<double>();
     case DType::Int64: return py::dtype::of<int64_t>();
     case DType::Bool: return py::dtype::of<bool>();
+    case DType::Float16: return py::dtype("float16");
+    case DType::Int32: return py::dtype::of<int32_t>();
+    case DType::Int16: return py::dtype::of<int16_t>();
+    case DType::Int8: return py::dtype::of<int8_t>();
+    case DType::UInt8: return py::dtype::of<uint8_t>();
+    case DType::BFloat16: break;  // numpy has no bfloat16 (torch raises the same)
   }
-  return py::dtype::of<float>();
+  throw tl::TypeError(std::string("Got unsupported ScalarType ") + (d == DType::BFloat16 ? "BFloat16" : "?") +
+                      ": numpy has no " + tl::dtype_name(d) + "; convert it first (.float())");
 }
 
 DType dtype_from_numpy(const py::dtype& dt) {
@@ -32,10 +39,15 @@ DType dtype_from_numpy(const py::dtype& dt) {
   size_t sz = dt.itemsize();
   if (k == 'f' && sz == 4) return DType::Float32;
   if (k == 'f' && sz == 8) return DType::Float64;
+  if (k == 'f' && sz == 2) return DType::Float16;
   if (k == 'i' && sz == 8) return DType::Int64;
+  if (k == 'i' && sz == 4) return DType::Int32;
+  if (k == 'i' && sz == 2) return DType::Int16;
+  if (k == 'i' && sz == 1) return DType::Int8;
+  if (k == 'u' && sz == 1) return DType::UInt8;
   if (k == 'b') return DType::Bool;
   throw tl::TypeError("from_numpy: unsupported numpy dtype " + std::string(py::str(dt)) +
-                      "; supported: float32, float64, int64, bool");
+                      "; supported: float64, float32, float16, int64, int32, int16, int8, uint8, bool");
 }
 
 py::array to_numpy(const Array& a);
@@ -118,7 +130,7 @@ py::array to_numpy(const Array& a) {
 }
 
 DType dtype_arg(int code) {
-  TL_CHECK(code >= 0 && code <= 3, TypeError, "unknown dtype code " << code);
+  TL_CHECK(code >= 0 && code < tl::kNumDTypes, TypeError, "unknown dtype code " << code);
   return (DType)code;
 }
 
@@ -155,6 +167,14 @@ PYBIND11_MODULE(_C, m) {
   m.attr("FLOAT64") = (int)DType::Float64;
   m.attr("INT64") = (int)DType::Int64;
   m.attr("BOOL") = (int)DType::Bool;
+  m.attr("FLOAT16") = (int)DType::Float16;
+  m.attr("BFLOAT16") = (int)DType::BFloat16;
+  m.attr("INT32") = (int)DType::Int32;
+  m.attr("INT16") = (int)DType::Int16;
+  m.attr("INT8") = (int)DType::Int8;
+  m.attr("UINT8") = (int)DType::UInt8;
+  m.def("promote_types", [](int a, int b) { return (int)tl::promote(dtype_arg(a), dtype_arg(b)); },
+        "torch.promote_types on dtype codes (csrc/core/dtype.h)");
 
   py::class_<Array>(m, "Array")
       .def_property_readonly("shape", [](const Array& a) {

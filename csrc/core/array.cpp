@@ -379,9 +379,9 @@ static void copy_kernel(const Array& dst, const Array& src) {
 static void copy_any(const Array& dst, const Array& src) {
   TL_CHECK(dst.device().type == Device::CPU && src.device().type == Device::CPU, RuntimeError,
            "copy: the CPU core cannot copy " << src.device().str() << " -> " << dst.device().str());
-  TL_DISPATCH_ALL(dst.dtype, "copy", [&] {
+  TL_DISPATCH_STORAGE(dst.dtype, "copy", [&] {
     using D = scalar_t;
-    TL_DISPATCH_ALL(src.dtype, "copy", [&] { copy_kernel<D, scalar_t>(dst, src); });
+    TL_DISPATCH_STORAGE(src.dtype, "copy", [&] { copy_kernel<D, scalar_t>(dst, src); });
   });
 }
 

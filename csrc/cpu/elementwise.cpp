@@ -6,6 +6,7 @@
 
 #include "../math/pointwise.h"
 #include "elementwise.h"
+#include "fill.h"
 #include "pointwise_args.h"
 
 namespace tl {
@@ -119,7 +120,7 @@ Array where(const Array& cond, const Array& a, const Array& b) {
   Array y = Array::empty(shape, a.dtype);
   const int64_t n = y.numel();
   if (n == 0) return y;
-  TL_DISPATCH_ALL(a.dtype, op, [&] {
+  TL_DISPATCH_BYTES(a.dtype, op, [&] {
     using T = scalar_t;
     T* yp = y.data<T>();
     if (cond.shape == shape && a.shape == shape && b.shape == shape && cond.is_contiguous() && a.is_contiguous() &&
@@ -156,6 +157,7 @@ void mul_scalar_(Array& a, double s) {
   TL_DISPATCH_NUMERIC(a.dtype, "mul_scalar_", [&] { inplace_scalar<MulOp, scalar_t>(a, pw_from_double<scalar_t>(s)); });
 }
 void fill_(Array& a, double s) {
+  if (!is_compute_dtype(a.dtype)) return a.copy_from(full({}, s, a.dtype));  // a storage dtype: convert once, copy
   TL_DISPATCH_ALL(a.dtype, "fill_", [&] { inplace_scalar<SecondOp, scalar_t>(a, pw_from_double<scalar_t>(s)); });
 }
 

@@ -5,6 +5,7 @@
 #include <type_traits>
 
 #include "../core/parallel.h"
+#include "../math/pointwise.h"
 
 namespace tl {
 
@@ -16,7 +17,7 @@ Array fill_new(const Shape& shape, V value, DType dtype) {
   for (int64_t d : shape) TL_CHECK(d >= 0, ValueError, "full: negative size in shape " << shape_str(shape));
   Array out = Array::empty(shape, dtype);
   const int64_t n = out.numel();
-  TL_DISPATCH_ALL(dtype, "full", [&] {
+  TL_DISPATCH_STORAGE(dtype, "full", [&] {
     const scalar_t v = convert<scalar_t>(value);
     scalar_t* p = out.data<scalar_t>();
     parallel_for(n, n, [&](int64_t b, int64_t e) {
@@ -50,6 +51,8 @@ Array arange(double start, double stop, double step, DType dtype) {
   const double len = std::ceil((stop - start) / step);
   TL_CHECK(len >= 0 && len < 9.0e18, ValueError, op << ": invalid length " << len);
   const int64_t n = (int64_t)len;
+  if (!is_compute_dtype(dtype))  // a storage dtype: computed in float32 / int64, then converted
+    return arange(start, stop, step, is_floating_point(dtype) ? DType::Float32 : DType::Int64).astype(dtype);
   Array out = Array::empty({n}, dtype);
   if (dtype == DType::Int64) {  // torch: the length from the doubles, then start and step truncated
     auto fits = [](double v) { return v >= -9223372036854775808.0 && v < 9223372036854775808.0; };

@@ -76,7 +76,7 @@ Array index_select(const Array& x_in, int64_t axis, const Array& idx_in) {
   os[axis] = K;
   Array out = Array::empty(os, x.dtype);
   if (out.numel() == 0) return out;
-  TL_DISPATCH_ALL(x.dtype, op, [&] {
+  TL_DISPATCH_BYTES(x.dtype, op, [&] {
     const scalar_t* xp = x.data<scalar_t>();
     scalar_t* op_ = out.data<scalar_t>();
     parallel_for(outer * K, outer * K * inner, [&](int64_t b, int64_t e) {
@@ -164,7 +164,7 @@ Array gather(const Array& x_in, int64_t axis, const Array& idx_in) {
   Array out = Array::empty(idx_in.shape, x.dtype);
   if (n == 0) return out;
   const Odometer od(idx.shape);
-  TL_DISPATCH_ALL(x.dtype, op, [&] {
+  TL_DISPATCH_BYTES(x.dtype, op, [&] {
     const scalar_t* xp = x.data<scalar_t>();
     scalar_t* op_ = out.data<scalar_t>();
     parallel_for(n, n * 4, [&](int64_t b, int64_t e) {
@@ -252,7 +252,7 @@ Array scatter(const Array& x_in, int64_t axis, const Array& idx_in, const Array&
   check_bounds(iv, n, out.shape[axis], op, axis);
   const Odometer od(idx.shape);
   const Shape ocs = contiguous_strides(out.shape);
-  TL_DISPATCH_ALL(out.dtype, op, [&] {
+  TL_DISPATCH_BYTES(out.dtype, op, [&] {
     const scalar_t* sp = src.data<scalar_t>();
     scalar_t* dp = out.data<scalar_t>();
     for (int64_t p = 0; p < n; ++p) {  // serial: of colliding indices the last one wins

@@ -67,6 +67,8 @@ void pw_dispatch(const char* op, const Array& x, Fn&& fn) {
     case DType::Bool:
       if constexpr (DT == PwDtypes::ALL || DT == PwDtypes::INTEGRAL) return fn(bool());
       break;
+    default:  // the storage dtypes: computed widened by the Python layer (backend/narrow.py)
+      break;
   }
   pw_dtype_error(op, DT, x);
 }

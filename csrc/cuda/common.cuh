@@ -64,11 +64,24 @@ inline const char* dtype_name(int d) {
     case TL_FLOAT64: return "float64";
     case TL_INT64: return "int64";
     case TL_BOOL: return "bool";
+    case TL_FLOAT16: return "float16";
+    case TL_BFLOAT16: return "bfloat16";
+    case TL_INT32: return "int32";
+    case TL_INT16: return "int16";
+    case TL_INT8: return "int8";
+    case TL_UINT8: return "uint8";
   }
   return "?";
 }
 inline bool is_float(int d) { return d == TL_FLOAT32 || d == TL_FLOAT64; }
-inline size_t dtype_size(int d) { return d == TL_BOOL ? 1 : (d == TL_FLOAT32 ? 4 : 8); }
+inline size_t dtype_size(int d) {
+  switch (d) {
+    case TL_BOOL: case TL_INT8: case TL_UINT8: return 1;
+    case TL_FLOAT16: case TL_BFLOAT16: case TL_INT16: return 2;
+    case TL_FLOAT32: case TL_INT32: return 4;
+  }
+  return 8;
+}
 
 // Dtype dispatch: the body sees `scalar_t`.
 #define TLC_CASE_(CODE, TYPE, ...) \
@@ -98,7 +111,7 @@ inline size_t dtype_size(int d) { return d == TL_BOOL ? 1 : (d == TL_FLOAT32 ? 4
     TLC_CASE_(TL_FLOAT64, double, __VA_ARGS__)                       \
     TLC_CASE_(TL_INT64, int64_t, __VA_ARGS__)                        \
     TLC_CASE_(TL_BOOL, bool, __VA_ARGS__)                            \
-    default: TLC_FAIL(TL_ERR_TYPE, (OP) << ": unknown dtype code " << (DT)); \
+    default: TLC_FAIL(TL_ERR_TYPE, (OP) << ": not implemented on CUDA for " << dtype_name(DT)); \
   }
 
 // ---------------------------------------------------------------- strided indexing

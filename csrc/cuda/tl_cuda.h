@@ -9,7 +9,8 @@
  *   - Arrays are raw device pointers to element [0,0,...] (storage pointer + offset) with
  *     int64 shapes and strides counted in ELEMENTS (as tl::Array). Up to TL_MAX_DIMS dims
  *     after the library merges dims that are contiguous for every operand.
- *   - dtype codes: 0 float32, 1 float64, 2 int64, 3 bool (same as tinygrad_lite._C).
+ *   - dtype codes: 0 float32, 1 float64, 2 int64, 3 bool, 4 float16, 5 bfloat16, 6 int32, 7 int16,
+ *     8 int8, 9 uint8 (same as tinygrad_lite._C; 4-9 are storage only here).
  *   - Return value: 0 ok, else one of TL_ERR_* (the Python exception to raise) and
  *     tl_cuda_last_error() holds a message naming the op. The Python side validates shapes
  *     and dtypes before calling, so errors here are mostly CUDA failures or bad indices.
@@ -33,7 +34,11 @@ extern "C" {
 
 enum tl_err { TL_OK = 0, TL_ERR_RUNTIME = 1, TL_ERR_VALUE = 2, TL_ERR_INDEX = 3, TL_ERR_TYPE = 4 };
 
-enum tl_dtype { TL_FLOAT32 = 0, TL_FLOAT64 = 1, TL_INT64 = 2, TL_BOOL = 3 };
+enum tl_dtype {
+  TL_FLOAT32 = 0, TL_FLOAT64 = 1, TL_INT64 = 2, TL_BOOL = 3,
+  /* storage dtypes (csrc/core/dtype.h): moved as bytes; the kernels here do not compute on them */
+  TL_FLOAT16 = 4, TL_BFLOAT16 = 5, TL_INT32 = 6, TL_INT16 = 7, TL_INT8 = 8, TL_UINT8 = 9
+};
 
 /* Pointwise ops (tl_unary, tl_binary and their _backward): `op` is the row's position in
  * csrc/ops/pointwise.def, the table both this library and tinygrad_lite._C are built from;

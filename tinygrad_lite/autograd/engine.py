@@ -27,6 +27,7 @@ its total gradient before accumulation).
 import threading
 import weakref
 
+from ..backend import narrow
 from . import versions
 from .grad_mode import enable_grad
 
@@ -81,6 +82,14 @@ def _run_hooks(hooks, g, wrap=None, device=None):
     return t._data if wrap is not None else t
 
 
+def _add(B, a, b):
+    """a + b, two gradients of one tensor (a storage dtype such as float16 adds in float32)."""
+    try:
+        return B.add(a, b)
+    except TypeError:
+        return narrow.call(B, "add", a, b)
+
+
 def _accumulate_leaf(t, g):
     """Leaf gradient: t.grad = g, or t.grad += g when it already holds one (accumulation)."""
     dev = t._device
@@ -93,7 +102,7 @@ def _accumulate_leaf(t, g):
         if t.grad is None:
             t.grad = t._tensor_cls._wrap(g, t._device)
         else:
-            t.grad._data = B.add(t.grad._data, g)
+            t.grad._data = _add(B, t.grad._data, g)
     hooks = t._post_accumulate_grad_hooks
     if hooks:
         for hook in list(hooks.values()):
@@ -197,7 +206,7 @@ def _seeds(roots, grads, add):
 
 
 def _backward_many(roots, seeds_in, retain_graph, capture):
-    nodes, grads, leaf_roots = _seeds(roots, seeds_in, lambda n, a, b: n.B.add(a, b))
+    nodes, grads, leaf_roots = _seeds(roots, seeds_in, lambda n, a, b: _add(n.B, a, b))
     got = {} if capture is not None else None
     for r, g in leaf_roots:
         if capture is not None:
@@ -249,7 +258,7 @@ def _backward(nodes, grads, retain_graph, capture, got=None):
                 if capture is not None:
                     k = id(p)
                     if gp is not None and k in capture:
-                        got[k] = gp if k not in got else node.B.add(got[k], gp)
+                        got[k] = gp if k not in got else _add(node.B, got[k], gp)
                     continue
                 if not hooked or id(p) not in hooked:
                     if gp is not None and p.requires_grad and p._ctx is None:
@@ -257,7 +266,7 @@ def _backward(nodes, grads, retain_graph, capture, got=None):
                     continue
                 w = hooked[id(p)]  # with hooks: sum now, accumulate after its last edge
                 if gp is not None:
-                    w[1] = gp if w[1] is None else node.B.add(w[1], gp)
+                    w[1] = gp if w[1] is None else _add(node.B, w[1], gp)
                 w[0] -= 1
                 if w[0] == 0:
                     del hooked[id(p)]
@@ -267,7 +276,7 @@ def _backward(nodes, grads, retain_graph, capture, got=None):
                 if checks > pnode.epoch:
                     versions.check_input(p, pnode, node)
                 prev = grads.get(pnode)
-                grads[pnode] = gp if prev is None else node.B.add(prev, gp)
+                grads[pnode] = gp if prev is None else _add(node.B, prev, gp)
 
 
 def backward_graph(roots, grads, retain_graph=True, capture=None):

@@ -21,6 +21,7 @@ A node remembers, besides its parent tensors, the node each parent had when it w
 still lead to the old one. `epoch` is the in-place write counter (autograd/versions.py) at
 the node's creation, so the engine can tell whether a saved array was overwritten since.
 """
+from ..backend import narrow
 from . import versions
 from .grad_mode import _state
 
@@ -42,19 +43,26 @@ class Function:
         ctx = cls()
         ctx.B = dev._backend or dev.backend
         n = len(tensors)
-        if n == 1:
-            out = ctx.forward(t0._data, **params)
-        else:
-            for t in tensors:
-                if t._device is not dev and t._device != dev:
-                    raise RuntimeError(
-                        f"{cls.__name__}: expected all tensors to be on the same device, but found at least "
-                        f"two devices, {dev} and {t._device}"
-                    )
-            if n == 2:
-                out = ctx.forward(t0._data, tensors[1]._data, **params)
+        try:
+            if n == 1:
+                out = ctx.forward(t0._data, **params)
             else:
-                out = ctx.forward(*[t._data for t in tensors], **params)
+                for t in tensors:
+                    if t._device is not dev and t._device != dev:
+                        raise RuntimeError(
+                            f"{cls.__name__}: expected all tensors to be on the same device, but found at least "
+                            f"two devices, {dev} and {t._device}"
+                        )
+                if n == 2:
+                    out = ctx.forward(t0._data, tensors[1]._data, **params)
+                else:
+                    out = ctx.forward(*[t._data for t in tensors], **params)
+        except TypeError:
+            if not narrow.involves(tensors):
+                raise
+            # a storage dtype (float16, int32, ...): forward and backward compute widened
+            ctx.B = narrow.backend(ctx.B)
+            out = ctx.forward(*[t._data for t in tensors], **params)
         T = t0._tensor_cls
         r = T.__new__(T)
         r._data, r._dtype, r._device, r.grad = out, None, dev, None

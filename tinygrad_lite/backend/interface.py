@@ -8,7 +8,11 @@ Conventions (every kernel):
   offset; results are new contiguous Arrays, except kernels whose name ends in `_`, which write
   their first argument in place (it may be a strided view).
 - Scalars arrive as Python floats (values) or ints (sizes, axes, indices); dtypes as the core's
-  codes (0 float32, 1 float64, 2 int64, 3 bool).
+  codes (0 float32, 1 float64, 2 int64, 3 bool; the storage dtypes 4 float16, 5 bfloat16, 6 int32,
+  7 int16, 8 int8, 9 uint8). Every kernel takes the first four; the memory kernels (empty, full,
+  arange, contiguous, clone, astype, copy_, fill_) and the ones that only move elements (where,
+  index_select, gather, scatter, cat) take all ten; the rest raise TypeError for a storage
+  dtype, and the op layer computes it widened (backend/narrow.py).
 - Binary kernels want equal dtypes (the Python layer promotes first) and broadcast like numpy.
 - Bad input raises ValueError / IndexError / TypeError / RuntimeError naming the op and shapes.
 

@@ -3,6 +3,7 @@ argmax, argmin. x.sum() and x.mean() are Tensor methods written in tensor.py (th
 import builtins
 
 from .. import dtypes as _dt
+from ..backend import narrow
 from ..ops import reduce as R
 from ..ops._util import normalize_axes
 from ._api import Tensor, tensor_method
@@ -185,6 +186,8 @@ def nanmean(input, dim=None, keepdim=False, *, dtype=None):
 
 def _arg(x, dim, keepdim, name):
     B = x.device.backend
+    if x.dtype.compute is not None:  # a storage dtype (float16, int32, ...): computed widened
+        B = narrow.backend(B)
     if dim is None:
         flat = reshape(x, -1).detach()
         r = Tensor._wrap(getattr(B, name)(flat._data, 0, False), x.device)

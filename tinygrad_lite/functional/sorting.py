@@ -9,6 +9,7 @@ import builtins
 
 from .. import dtypes as _dt
 from ..autograd.grad_mode import _state as _grad_state
+from ..backend import narrow
 from ..ops import index as I
 from ..ops._util import normalize_axes
 from ._api import Tensor, tensor_method
@@ -38,12 +39,18 @@ def _out(pair, out):
     return _ValuesIndices(tuple(out))
 
 
+def _backend(x):
+    """x's backend; for a storage dtype (float16, int32, ...) one that computes widened."""
+    B = x.device.backend
+    return narrow.backend(B) if x.dtype.compute is not None else B
+
+
 @tensor_method
 def sort(input, dim=-1, descending=False, *, stable=False, out=None):
     """(values, indices) of input sorted along dim, always stable (equal values keep their
     order); NaN sorts as the largest. ∂L/∂x: ∂L/∂values scattered back through indices."""
     axis = _axis(input, dim, "sort")
-    vals, idx = input.device.backend.sort(input._data, axis, bool(descending))
+    vals, idx = _backend(input).sort(input._data, axis, bool(descending))
     return _out(_ValuesIndices((_values(input, vals, idx, axis), Tensor._wrap(idx, input.device))), out)
 
 
@@ -51,7 +58,7 @@ def sort(input, dim=-1, descending=False, *, stable=False, out=None):
 def argsort(input, dim=-1, descending=False, stable=False):
     """The int64 indices that sort input along dim (stable)"""
     axis = _axis(input, dim, "argsort")
-    return Tensor._wrap(input.device.backend.sort(input._data, axis, bool(descending))[1], input.device)
+    return Tensor._wrap(_backend(input).sort(input._data, axis, bool(descending))[1], input.device)
 
 
 @tensor_method
@@ -69,7 +76,7 @@ def topk(input, k, dim=-1, largest=True, sorted=True, *, out=None):
     k = builtins.int(k)
     if not 0 <= k <= n:
         raise RuntimeError(f"topk: selected index k out of range (k={k}, dimension {axis} has size {n})")
-    vals, idx = input.device.backend.topk(input._data, k, axis, bool(largest))
+    vals, idx = _backend(input).topk(input._data, k, axis, bool(largest))
     return _out(_ValuesIndices((_values(input, vals, idx, axis), Tensor._wrap(idx, input.device))), out)
 
 

@@ -9,6 +9,7 @@ import numpy as np
 from .. import dtypes as _dt
 from ..autograd import versions
 from ..autograd.grad_mode import _state as _grad_state
+from ..backend import narrow
 from ._api import Tensor, _as_tensor, _castable, _check_writable, inplace, tensor_method
 from .pointwise import add, mul, sub
 
@@ -23,12 +24,9 @@ def _to(dtype):
 
 
 for _name, _dtype in (("float", _dt.float32), ("double", _dt.float64), ("long", _dt.int64), ("bool", _dt.bool_),
-                      # torch's .int() is int32: it becomes so when the core has int32
-                      ("int", getattr(_dt, "int32", _dt.int64)), ("half", getattr(_dt, "float16", None)),
-                      ("bfloat16", getattr(_dt, "bfloat16", None)), ("short", getattr(_dt, "int16", None)),
-                      ("char", getattr(_dt, "int8", None)), ("byte", getattr(_dt, "uint8", None))):
-    if _dtype is not None:
-        tensor_method(_to(_dtype), names=(_name,))
+                      ("int", _dt.int32), ("half", _dt.float16), ("bfloat16", _dt.bfloat16), ("short", _dt.int16),
+                      ("char", _dt.int8), ("byte", _dt.uint8)):
+    tensor_method(_to(_dtype), names=(_name,))
 del _name, _dtype
 
 # torch's legacy type strings: x.type() -> 'torch.FloatTensor'; x.type('torch.LongTensor') converts
@@ -47,9 +45,9 @@ def type_string_or_convert(self, dtype=None, non_blocking=False, **kwargs):
     if isinstance(dtype, str):
         name = dtype.split(".")[-1]
         by_type = {v: k for k, v in _TYPE_NAMES.items()}
-        if name not in by_type or not hasattr(_dt, by_type[name] if by_type[name] != "bool" else "bool_"):
+        if name not in by_type:
             raise ValueError(f"invalid type: {dtype!r}")
-        target = getattr(_dt, by_type[name] if by_type[name] != "bool" else "bool_")
+        target = _dt._by_name(by_type[name])
         out = self.to(target)
         return out.cuda() if ".cuda." in dtype else out
     return self.to(dtype)
@@ -259,6 +257,8 @@ def _native_ok(self, other):
     result keeps self's dtype (an int tensor += 0.5 raises, as torch)."""
     if _grad_state.enabled and (self.requires_grad or (isinstance(other, Tensor) and other.requires_grad)):
         return False
+    if self.dtype.compute is not None:  # a storage dtype (float16, int32, ...): the generic path widens
+        return False
     if isinstance(other, Tensor):
         result = _dt.promote_types(self.dtype, other.dtype)
         return other._device == self._device and other._data.storage_ptr != self._data.storage_ptr and \
@@ -368,7 +368,10 @@ def _write_out(r, out):
 def nonzero(self, *, as_tuple=False):
     """(K, ndim) int64 indices of the nonzero elements in row-major order; as_tuple: one (K,)
     tensor per dimension"""
-    idx = Tensor._wrap(self._device.backend.nonzero(self._data), self._device)
+    B = self._device.backend
+    if self.dtype.compute is not None:  # a storage dtype (float16, ...): compared widened (-0.0 is zero)
+        B = narrow.backend(B)
+    idx = Tensor._wrap(B.nonzero(self._data), self._device)
     if not as_tuple:
         return idx
     if self.ndim == 0:

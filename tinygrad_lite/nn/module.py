@@ -393,6 +393,14 @@ class Module:
         import tinygrad_lite as _tl
         return self.to(_tl.float64)
 
+    def half(self):
+        import tinygrad_lite as _tl
+        return self.to(_tl.float16)
+
+    def bfloat16(self):
+        import tinygrad_lite as _tl
+        return self.to(_tl.bfloat16)
+
     # ---- repr ----------------------------------------------------------------------------
     def extra_repr(self):
         """Override to describe the module's settings inside its repr's parentheses."""

@@ -12,6 +12,7 @@ their derivatives are ±g, which needs no kernel at all.
 from .. import _C
 from .. import dtypes as _dt
 from ..autograd import versions
+from ..backend import narrow
 from ..autograd.function import Function
 from ..autograd.grad_mode import _state
 from . import pointwise_graph as _graph
@@ -64,7 +65,11 @@ class Unary(Function):
     def apply(cls, x, op, params=()):
         dev = x._device
         B = dev._backend or dev.backend
-        y = getattr(B, op.name)(x._data, *params)
+        try:
+            y = getattr(B, op.name)(x._data, *params)
+        except TypeError:  # a storage dtype (float16, int32, ...): computed widened
+            B = narrow.backend(B)
+            y = getattr(B, op.name)(x._data, *params)
         r = _output(x, y, _dt.bool_ if op.kind == "unary_pred" else x._dtype)
         if x.requires_grad and _state.enabled:
             ctx = cls.__new__(cls)
@@ -117,7 +122,12 @@ class Binary(Function):
             _device_error(op.name, a, b)
         B = dev._backend or dev.backend
         x, y = a._data, b._data
-        r = _output(a, getattr(B, op.name)(x, y), _dt.bool_ if op.kind == "binary_pred" else a._dtype)
+        try:
+            z = getattr(B, op.name)(x, y)
+        except TypeError:  # a storage dtype: computed widened
+            B = narrow.backend(B)
+            z = getattr(B, op.name)(x, y)
+        r = _output(a, z, _dt.bool_ if op.kind == "binary_pred" else a._dtype)
         if (a.requires_grad or b.requires_grad) and _state.enabled:
             ctx = cls.__new__(cls)
             ctx.op, ctx.saved, ctx.same_shape = op, (x, y), x.shape == y.shape
@@ -172,9 +182,11 @@ class _Additive(Function):
         try:
             out = getattr(B, cls.kernel)(a._data, b._data)
         except TypeError:
-            if cls.kernel != "add" or a._data.dtype != _dt.bool_.code:
-                raise
-            out = B.ne_scalar(B.add(B.astype(a._data, _dt.int64.code), B.astype(b._data, _dt.int64.code)), 0.0)
+            if a._data.dtype == _dt.bool_.code and cls.kernel == "add":
+                out = B.ne_scalar(B.add(B.astype(a._data, _dt.int64.code), B.astype(b._data, _dt.int64.code)), 0.0)
+            else:  # a storage dtype: computed widened
+                B = narrow.backend(B)
+                out = getattr(B, cls.kernel)(a._data, b._data)
         r = _output(a, out, a._dtype)  # bool + bool is logical or (torch)
         if (a.requires_grad or b.requires_grad) and _state.enabled:
             ctx = cls.__new__(cls)

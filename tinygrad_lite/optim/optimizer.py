@@ -12,6 +12,7 @@ from itertools import chain
 import tinygrad_lite as _tl
 from tinygrad_lite.tensor import Tensor
 from tinygrad_lite.autograd.engine import clear_grad
+from tinygrad_lite.backend import narrow
 
 
 class _RequiredParameter:
@@ -98,6 +99,9 @@ class Optimizer:
             if p._device is not dev:
                 dev = p._device
                 kernel = getattr(dev.backend, kernel_name, None)
+            if p.dtype.compute is not None and kernel is not None:  # float16/bfloat16: step in float32
+                yield p, g, getattr(narrow.backend(dev.backend), kernel_name)
+                continue
             yield p, g, kernel
 
     # ---- state_dict ----------------------------------------------------------------------

@@ -6,8 +6,10 @@ import os
 import threading
 
 FLOAT32, FLOAT64, INT64, BOOL = 0, 1, 2, 3
-_ITEMSIZE = {FLOAT32: 4, FLOAT64: 8, INT64: 8, BOOL: 1}
-_DTYPE_NAME = {FLOAT32: "float32", FLOAT64: "float64", INT64: "int64", BOOL: "bool"}
+FLOAT16, BFLOAT16, INT32, INT16, INT8, UINT8 = 4, 5, 6, 7, 8, 9  # storage only: moved, not computed on
+_ITEMSIZE = {FLOAT32: 4, FLOAT64: 8, INT64: 8, BOOL: 1, FLOAT16: 2, BFLOAT16: 2, INT32: 4, INT16: 2, INT8: 1, UINT8: 1}
+_DTYPE_NAME = {FLOAT32: "float32", FLOAT64: "float64", INT64: "int64", BOOL: "bool", FLOAT16: "float16",
+               BFLOAT16: "bfloat16", INT32: "int32", INT16: "int16", INT8: "int8", UINT8: "uint8"}
 _FLOATS = (FLOAT32, FLOAT64)
 _NUMERIC = (FLOAT32, FLOAT64, INT64)
 

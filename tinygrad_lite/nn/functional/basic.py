@@ -36,6 +36,8 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
     out[..., :] = weight[input[...], :]. The backward is one native scatter-add of rows into a
     dense gradient; the row padding_idx gets none (scaled by 1/count with scale_grad_by_freq).
     max_norm: the rows looked up are first renormalised in place to norm ≤ max_norm."""
+    if input.dtype is _tl.int32:  # torch takes int32 indices too (not int16/int8/uint8)
+        input = input.to(_tl.int64)
     if input.dtype is not _tl.int64:
         raise TypeError(f"embedding: expected int64 (long) indices, got {input.dtype.name}")
     if weight.ndim != 2:

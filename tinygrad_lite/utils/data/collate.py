@@ -11,8 +11,9 @@ import numpy as np
 import tinygrad_lite as _tl
 from tinygrad_lite.tensor import Tensor
 
-# numpy dtypes we have no tensor type for map to the nearest supported one
-_NP_SUPPORTED = {np.dtype(np.float32), np.dtype(np.float64), np.dtype(np.int64), np.dtype(np.bool_)}
+# numpy dtypes we have no tensor type for (uint16/32/64, float128, ...) map to the nearest supported one
+_NP_SUPPORTED = {np.dtype(d) for d in (np.float64, np.float32, np.float16, np.int64, np.int32, np.int16, np.int8,
+                                       np.uint8, np.bool_)}
 
 
 def _np_to_tensor(arr):
