@@ -78,7 +78,7 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     attn_mask broadcasts to (…, L, S): a bool mask keeps positions where it is True, a float mask is added
     to the scores. is_causal masks j > i. dropout_p drops attention probabilities (training)."""
     s = 1.0 / math.sqrt(query.shape[-1]) if scale is None else scale
-    scores = (query @ key.transpose(-2, -1)) * s
+    scores = (query * s) @ key.transpose(-2, -1)  # scaling Q (…, L, d) is cheaper than the scores (…, L, S)
     if is_causal:
         L, S = query.shape[-2], key.shape[-2]
         causal = _tl.ones(L, S, dtype=_tl.bool).tril() if hasattr(_tl.Tensor, "tril") else _causal(L, S)

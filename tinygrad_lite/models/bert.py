@@ -271,7 +271,8 @@ class BertModel(BertPreTrainedModel):
         out_a = cfg.output_attentions if output_attentions is None else output_attentions
         h = self.embeddings(input_ids, token_type_ids, position_ids, inputs_embeds)
         mask = None
-        if attention_mask is not None:  # (B, T) of 1/0 → additive (B, 1, 1, T): 0 kept, float32 min dropped
+        if attention_mask is not None and not bool((attention_mask == 1).all()):
+            # (B, T) of 1/0 → additive (B, 1, 1, T): 0 kept, float32 min dropped (all ones: adding 0 is skipped)
             mask = ((1.0 - attention_mask.to(h.dtype)) * _MASK_MIN).reshape(shape[0], 1, 1, shape[1])
         h, hidden, attentions = self.encoder(h, mask, out_h, out_a)
         pooled = self.pooler(h) if self.pooler is not None else None
