@@ -35,6 +35,7 @@ def _quiet():
     import transformers
 
     transformers.logging.set_verbosity_error()
+    transformers.utils.logging.disable_progress_bar()
 
 
 def _inference_case(name, batch, tokens, heavy):

@@ -55,8 +55,12 @@ def test_auto_picks_a_dataset_and_says_why(tmp_path):
     r = run_cli("train", "--dataset", "auto", "--no-download", "--data-dir", str(tmp_path / "empty"), "--epochs", "1",
                 "--out", str(tmp_path / "o"), "--quiet")
     assert r.returncode == 0, r.stdout + r.stderr
-    shared = (REPO.parent / "shared" / "data" / "mnist" / "t10k-images-idx3-ubyte.gz").exists()
-    if shared:
+    shared = REPO.parent / "shared" / "data" / "mnist"
+    if (shared / "train-images-idx3-ubyte").exists():  # the full official MNIST
+        assert "dataset: MNIST from" in r.stdout and "60,000 train / 10,000 test" in r.stdout
+        m = json.loads((tmp_path / "o" / "metrics.json").read_text())
+        assert m["train_size"] == 60000 and m["test_size"] == 10000 and m["in_features"] == 784
+    elif (shared / "t10k-images-idx3-ubyte.gz").exists():
         assert "MNIST test set only" in r.stdout and "training on images 0-7999" in r.stdout
         m = json.loads((tmp_path / "o" / "metrics.json").read_text())
         assert m["train_size"] == 8000 and m["test_size"] == 2000 and m["in_features"] == 784
@@ -67,16 +71,17 @@ def test_auto_picks_a_dataset_and_says_why(tmp_path):
 def test_mnist_requested_but_missing_fails_clearly(tmp_path, monkeypatch):
     sys.path.insert(0, str(REPO))
     from tinygrad_lite import cli
-    monkeypatch.setattr(cli, "_mnist_dirs", lambda data_dir: [data_dir])
+    from tinygrad_lite.cli import train as train_cmd
+    monkeypatch.setattr(train_cmd, "_mnist_dirs", lambda data_dir: [data_dir])
     args = cli.build_parser().parse_args(["train", "--dataset", "mnist", "--no-download",
                                           "--data-dir", str(tmp_path / "none")])
     with pytest.raises(SystemExit) as e:
-        cli.select_data(args, print)
+        train_cmd.select_data(args, print)
     assert "train-images-idx3-ubyte.gz" in str(e.value) and str(tmp_path / "none") in str(e.value)
     args = cli.build_parser().parse_args(["train", "--dataset", "auto", "--no-download",
                                           "--data-dir", str(tmp_path / "none")])
     lines = []
-    train, test, name = cli.select_data(args, lines.append)
+    train, test, name = train_cmd.select_data(args, lines.append)
     assert name == "digits" and "MNIST files absent and --no-download given" in lines[0]
 
 

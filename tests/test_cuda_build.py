@@ -4,7 +4,7 @@
   runner without a GPU this is what catches a compile error in the CUDA kernels;
 - the C header's CDEF section parses with cffi, and the built library (when present) loads
   and reports a device count without a GPU;
-- every kernel name of the CPU core documented in csrc/KERNELS.md has a CUDA twin in
+- every kernel name of the CPU core documented in tinygrad_lite/backend/interface.py has a CUDA twin in
   tinygrad_lite.backend.cuda;
 - device validation happens in Python before any CUDA call.
 """
@@ -59,15 +59,11 @@ def test_every_function_declared_is_defined():
 
 def test_kernel_names_have_cuda_twins():
     cuda = pytest.importorskip("tinygrad_lite.backend.cuda")
-    spec = open(os.path.join(ROOT, "csrc", "KERNELS.md")).read()
-    names = set(re.findall(r"`([a-z_][a-z_0-9]*)\(", spec))
-    for block in re.findall(r"`([a-z_ 0-9]+)`", spec):
-        names.update(block.split())
-    not_kernels = {"from_numpy", "parallel_for", "backend_for", "x", "a", "b", "axes", "double",
-                   "int64_t", "_", "view", "permute", "transpose", "expand", "unsqueeze", "squeeze",
-                   "slice", "select", "as_strided"}
-    missing = sorted(n for n in names - not_kernels if not callable(getattr(cuda, n, None)))
-    assert not missing, f"kernels of KERNELS.md without a CUDA twin: {missing}"
+    from tinygrad_lite.backend import interface
+
+    names = {n for n, _, _ in interface.all_kernels() + interface.DEVICE_KERNELS}
+    missing = sorted(n for n in names if not callable(getattr(cuda, n, None)))
+    assert not missing, f"kernels of backend/interface.py without a CUDA twin: {missing}"
 
 
 def test_library_loads_without_gpu():

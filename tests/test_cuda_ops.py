@@ -191,8 +191,8 @@ def test_binary_transposed_operands():
 
 
 @pytest.mark.parametrize("dt", [F32, F64, I64])
-@pytest.mark.parametrize("name", ["add_scalar", "mul_scalar", "rsub_scalar", "maximum_scalar",
-                                  "minimum_scalar", "div_scalar", "rdiv_scalar", "pow_scalar",
+@pytest.mark.parametrize("name", ["add_scalar", "mul_scalar", "rsub_scalar", "clamp_min",
+                                  "clamp_max", "div_scalar", "rdiv_scalar", "pow_scalar",
                                   "rpow_scalar", "eq_scalar", "ne_scalar", "lt_scalar", "le_scalar",
                                   "gt_scalar", "ge_scalar"])
 def test_scalar(name, dt):

@@ -9,18 +9,11 @@ from .creation import (
 )
 from .device import device
 from .dtypes import bool_ as bool  # noqa: A001  (torch.bool)
-from .dtypes import dtype, float32, float64, get_default_dtype, int64, promote_types, set_default_dtype
-from .functional import (
-    abs, add, allclose, amax, amin, argmax, argmin, bmm, broadcast_to, cat, chunk, clamp, clip, clone,
-    concat, concatenate, contiguous, cos, div, dot, equal, exp, expand, flatten, gather, gelu, index_select,
-    log, log_softmax, masked_fill, matmul, max, maximum, mean, min, minimum, mm, mul, neg, numel, permute,
-    pow, relu, reshape, rsqrt, sigmoid, sin, softmax, split, sqrt, square, squeeze, stack, std, sub, sum,
-    swapaxes, tanh, transpose, unsqueeze, var, where,
-)
+from .dtypes import dtype, finfo, float32, float64, get_default_dtype, iinfo, int64, promote_types, set_default_dtype
+from .functional import *  # noqa: F401,F403  (torch's top-level functions, each defined once there)
 from .random import Generator, default_generator, initial_seed, manual_seed, seed
-from .tensor import Size, Tensor
-from . import methods as _methods  # noqa: F401  (attaches Tensor methods)
 from .serialization import load, save
+from .tensor import Size, Tensor
 from . import nn, optim, utils  # noqa: E402  (torch.nn is there after `import torch`)
 
 float = float32  # noqa: A001

@@ -1,10 +1,18 @@
 """Devices and the backend behind each.
 
-A backend is a module with the kernel names of csrc/KERNELS.md: `tinygrad_lite._C` for the
+A backend is a module with the kernel names of tinygrad_lite/backend/interface.py: `tinygrad_lite._C` for the
 CPU, `tinygrad_lite.backend.cuda` for CUDA (loaded on first use). Ops look up
 `tensor._device.backend` and call the same name whatever the device.
 """
+import os
+
 from . import _C
+
+
+if os.environ.get("TL_BACKEND") == "numpy":  # run everything on the numpy reference
+    from .backend import numpy_ref as _CPU_BACKEND
+else:
+    _CPU_BACKEND = _C
 
 
 class device:
@@ -21,7 +29,7 @@ class device:
             raise RuntimeError(f"Expected one of cpu, cuda device type at start of device string: {type}")
         self.type = type
         self.index = index if index is not None else (0 if type == "cuda" else None)
-        self._backend = _C if type == "cpu" else None
+        self._backend = _CPU_BACKEND if type == "cpu" else None
 
     @property
     def backend(self):
@@ -52,10 +60,6 @@ class device:
 
 
 CPU = device("cpu")
-if __import__("os").environ.get("TL_BACKEND") == "numpy":  # run everything on the numpy reference
-    from .backend import numpy_ref as _ref
-
-    CPU._backend = _ref
 _cache = {"cpu": CPU}
 
 

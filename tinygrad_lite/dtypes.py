@@ -21,14 +21,12 @@ class dtype:
     def __repr__(self):
         return f"tinygrad_lite.{self.name}"
 
-    def __reduce__(self):  # dtypes are singletons
-        return (getattr, (_module(), self.name))
+    def __reduce__(self):  # dtypes are singletons (copy/deepcopy return the same object)
+        return (_by_name, (self.name,))
 
 
-def _module():
-    import tinygrad_lite
-
-    return tinygrad_lite
+def _by_name(name):
+    return _BY_NAME[name]
 
 
 float32 = dtype("float32", _C.FLOAT32, np.float32, True)
@@ -38,6 +36,7 @@ bool_ = dtype("bool", _C.BOOL, np.bool_, False)
 
 # indexed by the core's dtype code
 BY_CODE = (float32, float64, int64, bool_)
+_BY_NAME = {d.name: d for d in BY_CODE}
 
 _default_float = [float32]
 
@@ -81,3 +80,33 @@ def result_type_of_scalar(t_dtype, value):
     if isinstance(value, builtins.float):
         return t_dtype if t_dtype.is_floating_point else get_default_dtype()
     raise TypeError(f"unsupported operand type: {type(value).__name__}")
+
+
+class finfo:
+    """torch.finfo: the limits of a floating dtype (bits, eps, max, min, tiny, resolution)."""
+
+    def __init__(self, type=None):
+        type = type or get_default_dtype()
+        if not type.is_floating_point:
+            raise TypeError(f"finfo: {type.name} is not a floating point dtype (use iinfo)")
+        i = np.finfo(type.np)
+        self.dtype, self.bits, self.eps = type.name, i.bits, builtins.float(i.eps)
+        self.max, self.min, self.tiny = builtins.float(i.max), builtins.float(i.min), builtins.float(i.tiny)
+        self.smallest_normal, self.resolution = self.tiny, builtins.float(i.resolution)
+
+    def __repr__(self):
+        return (f"finfo(resolution={self.resolution}, min={self.min:g}, max={self.max:g}, eps={self.eps:g}, "
+                f"smallest_normal={self.tiny:g}, tiny={self.tiny:g}, dtype={self.dtype})")
+
+
+class iinfo:
+    """torch.iinfo: the limits of an integer dtype (bits, max, min)."""
+
+    def __init__(self, type):
+        if type.is_floating_point or type is bool_:
+            raise TypeError(f"iinfo: {type.name} is not an integer dtype")
+        i = np.iinfo(type.np)
+        self.dtype, self.bits, self.max, self.min = type.name, i.bits, builtins.int(i.max), builtins.int(i.min)
+
+    def __repr__(self):
+        return f"iinfo(min={self.min}, max={self.max}, dtype={self.dtype})"

@@ -11,8 +11,8 @@ import os
 
 import numpy as np
 
-import tinygrad_lite as _tl
-from tinygrad_lite.tensor import Tensor
+from . import _C
+from .tensor import Tensor
 
 _STRUCTURE_KEY = "tinygrad_lite.structure"
 _ORDER_KEY = "tinygrad_lite.order"  # safetensors sorts names; this keeps state_dict order
@@ -72,7 +72,7 @@ def _from_numpy(arr):
     elif arr.dtype.kind in "iu" and arr.dtype != np.int64:
         arr = arr.astype(np.int64)
     # own writable memory (safetensors may hand out read-only buffers)
-    return _tl.from_numpy(np.array(arr, copy=True))
+    return Tensor._wrap(_C.from_numpy(np.array(arr, copy=True)))
 
 
 def save(obj, f, metadata=None):

@@ -1,23 +1,24 @@
 """Tensor: a native Array plus what autograd needs (requires_grad, grad, the op that made it).
 
 The path from a Python operator to a kernel is kept short on purpose: `a * b` is one method
-call, one Function.apply, one native call. Everything torch-shaped that is not on that hot
-path lives in functional.py and is attached here as methods.
+call, one Function.apply, one native call. The rest of torch's Tensor methods are declared
+where each function is defined, in tinygrad_lite/functional/ (`@tensor_method`).
 """
 import builtins
-import functools
+import weakref
 
 import numpy as np
 
-from . import _C
 from . import dtypes as _dt
 from .autograd import engine
-from .autograd.grad_mode import _enabled
+from .autograd.grad_mode import _state as _grad_state
 from .device import CPU, as_device
 from .ops import elementwise as E
-from .ops import matmul as M
+from .ops import pointwise as P
 from .ops import reduce as R
 from .ops import shape as S
+
+_OPS = P.OPS
 
 
 class Size(tuple):
@@ -35,7 +36,6 @@ class Size(tuple):
 
 class Tensor:
     __slots__ = ("_data", "_device", "requires_grad", "grad", "_ctx", "__weakref__", "__dict__")
-    _retains_grad = False  # set per tensor by retain_grad()
     __array_priority__ = 1000  # numpy defers to our reflected operators
 
     def __init__(self, data, dtype=None, device=None, requires_grad=False):
@@ -157,7 +157,22 @@ class Tensor:
         return self
 
     def retain_grad(self):
-        self._retains_grad = True
+        """Keep this non-leaf tensor's gradient in .grad after backward (leaves always keep it)."""
+        if self._ctx is not None:
+            self._ctx.retained = weakref.ref(self)
+
+    def register_post_accumulate_grad_hook(self, hook):
+        """hook(tensor) runs each time a gradient has been accumulated into this leaf's .grad
+        (DistributedDataParallel starts its all-reduce there). Returns a handle with remove()."""
+        if self._ctx is not None:
+            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
+        hooks = self.__dict__.setdefault("_post_accumulate_grad_hooks", {})
+        return _HookHandle(hooks, hook)
+
+    @property
+    def retains_grad(self):
+        r = getattr(self._ctx, "retained", None) if self._ctx is not None else None
+        return r is not None and r() is self
 
     def detach(self):
         """The same data, cut from the graph: no grad flows through the result."""
@@ -221,70 +236,66 @@ class Tensor:
 
     __str__ = __repr__
 
-    # ---- arithmetic (hot path) -------------------------------------------------------------
+    # ---- arithmetic (hot path) ----------------------------------------------------------
     def __add__(self, other):
-        return _binary(self, other, E.Add, E.AddScalar)
+        return _binary(self, other, _add, _OPS["add_scalar"])
 
     __radd__ = __add__
 
     def __sub__(self, other):
-        if isinstance(other, Tensor):
-            return _binary(self, other, E.Sub, None)
-        return _binary(self, -other, E.Sub, E.AddScalar)
+        if type(other) in (builtins.int, builtins.float):  # x − s = x + (−s)
+            return _binary(self, -other, _sub, _OPS["add_scalar"])
+        return _binary(self, other, _sub, None)
 
     def __rsub__(self, other):
-        return _binary(self, other, None, E.RSubScalar)
+        return _binary(self, other, None, _OPS["rsub_scalar"], reflected=_sub)
 
     def __mul__(self, other):
-        return _binary(self, other, E.Mul, E.MulScalar)
+        return _binary(self, other, _mul, _OPS["mul_scalar"])
 
     __rmul__ = __mul__
 
     def __truediv__(self, other):
-        a = self if self.dtype.is_floating_point else self.to(_dt.get_default_dtype())
-        return _binary(a, other, E.Div, E.DivScalar)
+        return _binary(_float(self), other, _div, _OPS["div_scalar"])
 
     def __rtruediv__(self, other):
-        a = self if self.dtype.is_floating_point else self.to(_dt.get_default_dtype())
-        return _binary(a, other, None, E.RDivScalar)
+        return _binary(_float(self), other, None, _OPS["rdiv_scalar"], reflected=_div)
 
     def __pow__(self, other):
-        a = self if self.dtype.is_floating_point else self.to(_dt.get_default_dtype())
-        return _binary(a, other, E.Pow, E.PowScalar)
+        if type(other) in (builtins.int, builtins.float) and other == 2:  # x² exactly, also for int tensors
+            return P.Unary.apply(self, op=_OPS["square"])
+        return _binary(_float(self), other, _pow, _OPS["pow_scalar"])
 
     def __rpow__(self, other):
-        a = self if self.dtype.is_floating_point else self.to(_dt.get_default_dtype())
-        return _binary(a, other, None, E.RPowScalar)
+        return _binary(_float(self), other, None, _OPS["rpow_scalar"], reflected=_pow)
+
+    def __mod__(self, other):
+        if isinstance(other, (builtins.int, builtins.float)) and self.dtype.is_floating_point:
+            return P.Unary.apply(self, op=_OPS["remainder_scalar"], params=(builtins.float(other),))
+        return _binary(self, other, _remainder, None)
+
+    def __rmod__(self, other):
+        return _binary(self, other, None, None, reflected=_remainder)
+
+    def __floordiv__(self, other):
+        return _binary(self, other, _floor_divide, None)
+
+    def __rfloordiv__(self, other):
+        return _binary(self, other, None, None, reflected=_floor_divide)
 
     def __neg__(self):
-        return E.Neg.apply(self)
+        return P.Unary.apply(self, op=_OPS["neg"])
 
     def __pos__(self):
         return self
 
     def __abs__(self):
-        return E.Abs.apply(self)
-
-    def __matmul__(self, other):
-        if (
-            isinstance(other, Tensor)
-            and self._data.ndim >= 2
-            and other._data.ndim >= 2
-            and self._data.dtype == other._data.dtype
-        ):
-            try:  # the common case straight to the kernel; errors get the full message below
-                return M.Matmul.apply(self, other)
-            except ValueError:
-                pass
-        return _functional().matmul(self, _as_tensor(other, self))
-
-    def __rmatmul__(self, other):
-        return _functional().matmul(_as_tensor(other, self), self)
+        return P.Unary.apply(self, op=_OPS["abs"])
 
     # x op= y is in place (as torch), except on a non-leaf that records a graph: there it
     # rebinds x to a new node, since in-place ops are not recorded here.
     def _inplace_or_new(self, other, method, op):
-        if self.requires_grad and self._ctx is not None and _enabled[0]:
+        if self.requires_grad and self._ctx is not None and _grad_state.enabled:
             return op(self, other)
         return getattr(self, method)(other)
 
@@ -306,8 +317,10 @@ class Tensor:
         if isinstance(other, Tensor):
             a, b = _promote(self, other)
             return Tensor._wrap(getattr(B, name)(a._data, b._data), self._device)
-        if isinstance(other, (np.ndarray, list)):
+        if isinstance(other, (np.ndarray, list, tuple)):
             return self._compare(Tensor(other, device=self._device), name)
+        if not isinstance(other, (builtins.int, builtins.float, builtins.bool, np.number)):
+            return NotImplemented
         return Tensor._wrap(getattr(B, name + "_scalar")(self._data, builtins.float(other)), self._device)
 
     def __eq__(self, other):
@@ -328,16 +341,35 @@ class Tensor:
     def __ge__(self, other):
         return self._compare(other, "ge")
 
-    def __invert__(self):
-        if self.dtype is not _dt.bool_:
-            raise TypeError("~ (logical not) is only supported on bool tensors here")
-        return Tensor._wrap(self._device.backend.logical_not(self._data), self._device)
+    # bitwise on integers and bools (logical on bools), as torch: not differentiable
+    def _bitwise(self, other, name):
+        a, b = _promote(self, _as_tensor(other, self))
+        if a.dtype.is_floating_point:
+            raise TypeError(f"{name}: bitwise operations need integer or bool tensors, got {a.dtype.name}")
+        return Tensor._wrap(getattr(self._device.backend, name)(a._data, b._data), self._device)
 
     def __and__(self, other):
-        return (self.to(_dt.int64) * _as_tensor(other, self).to(_dt.int64)) != 0
+        return self._bitwise(other, "bitwise_and")
+
+    __rand__ = __and__
 
     def __or__(self, other):
-        return (self.to(_dt.int64) + _as_tensor(other, self).to(_dt.int64)) != 0
+        return self._bitwise(other, "bitwise_or")
+
+    __ror__ = __or__
+
+    def __xor__(self, other):
+        return self._bitwise(other, "bitwise_xor")
+
+    __rxor__ = __xor__
+
+    def __invert__(self):
+        B = self._device.backend
+        if self.dtype is _dt.bool_:
+            return Tensor._wrap(B.logical_not(self._data), self._device)
+        if self.dtype is _dt.int64:  # ~x = x ^ −1
+            return Tensor._wrap(B.bitwise_xor(self._data, B.full([], -1.0, self._data.dtype)), self._device)
+        raise TypeError(f"~ (bitwise not) needs an integer or bool tensor, got {self.dtype.name}")
 
     # ---- hot reductions / views ----------------------------------------------------------
     def sum(self, dim=None, keepdim=False, dtype=None):
@@ -356,9 +388,6 @@ class Tensor:
             )
         axes = list(range(x._data.ndim)) if dim is None else _axes(dim, x._data.ndim, "mean")
         return R.Mean.apply(x, axes=axes, keepdim=keepdim)
-
-    def relu(self):
-        return E.Relu.apply(self)
 
     def reshape(self, *shape):
         shape = _shape_arg(shape)
@@ -415,22 +444,53 @@ class Tensor:
         if dev is not None:
             dev = as_device(dev)
             if dev != out._device:
-                from .functional import to_device
+                from .ops.device import ToDevice
 
-                out = to_device(out, dev)
+                out = ToDevice.apply(out, dev=dev)
         return out
 
 
-from .autograd import function as _function  # noqa: E402
-
-_function._new_tensor = functools.partial(Tensor.__new__, Tensor)
-_function._wrap = Tensor._wrap
+Tensor._tensor_cls = Tensor  # what Function.apply makes its outputs with (autograd/function.py)
 
 
-def _functional():
-    from . import functional
+class _HookHandle:
+    """What register_*_hook returns: remove() unregisters the hook."""
 
-    return functional
+    _next = 0
+
+    def __init__(self, hooks, hook):
+        _HookHandle._next += 1
+        self.hooks, self.id = hooks, _HookHandle._next
+        hooks[self.id] = hook
+
+    def remove(self):
+        self.hooks.pop(self.id, None)
+
+
+def _float(x):
+    """x itself if floating, else x converted to the default float dtype (true division, pow)."""
+    return x if _dt.BY_CODE[x._data.dtype].is_floating_point else x.to(_dt.get_default_dtype())
+
+
+def _add(a, b):
+    return P.Add.apply(a, b)
+
+
+def _sub(a, b):
+    return P.Sub.apply(a, b)
+
+
+def _row(name):
+    op = _OPS[name]
+
+    def apply(a, b):
+        return P.Binary.apply(a, b, op=op)
+
+    apply.__name__ = name
+    return apply
+
+
+_mul, _div, _pow, _remainder, _floor_divide = (_row(n) for n in ("mul", "div", "pow", "remainder", "floor_divide"))
 
 
 def _as_tensor(x, like):
@@ -447,24 +507,26 @@ def _promote(a, b):
     return a.to(target), b.to(target)
 
 
-def _binary(a, b, Fn, FnScalar):
-    """a (Tensor) op b (Tensor, number or array). Promotes dtypes as torch does."""
+def _binary(a, b, fn, scalar_op, reflected=None):
+    """a (Tensor) op b (Tensor, number or array), promoting dtypes as torch does. fn(a, b)
+    applies the op to two tensors; scalar_op is the table row for `a op number` (None: use
+    fn with the number as a 0-d tensor); reflected=fn marks `b op a` (b is not a Tensor)."""
     if isinstance(b, Tensor):
-        if Fn is None:  # reflected op with a tensor on the left: cannot happen for numbers
-            raise TypeError("unsupported operand")
         if a._data.dtype != b._data.dtype:
             a, b = _promote(a, b)
-        return Fn.apply(a, b)
-    if isinstance(b, (builtins.int, builtins.float, builtins.bool)):
+        return fn(a, b)
+    if isinstance(b, (builtins.int, builtins.float, builtins.bool)) and scalar_op is not None:
         dt = _dt.result_type_of_scalar(_dt.BY_CODE[a._data.dtype], b)
         if dt.code != a._data.dtype:
             a = a.to(dt)
-        return FnScalar.apply(a, s=builtins.float(b))
-    if isinstance(b, (np.ndarray, np.generic, list, tuple)):
-        bt = Tensor(b, device=a._device)
-        if Fn is None:  # reflected: b op a
-            return {E.RSubScalar: E.Sub, E.RDivScalar: E.Div, E.RPowScalar: E.Pow}[FnScalar].apply(*_promote(bt, a))
-        return Fn.apply(*_promote(a, bt))
+        return P.Unary.apply(a, op=scalar_op, params=(builtins.float(b),))
+    if isinstance(b, (builtins.int, builtins.float, builtins.bool, np.ndarray, np.generic, list, tuple)):
+        if isinstance(b, (builtins.int, builtins.float, builtins.bool)):
+            bt = Tensor(b, dtype=_dt.result_type_of_scalar(_dt.BY_CODE[a._data.dtype], b), device=a._device)
+        else:
+            bt = Tensor(b, device=a._device)
+        x, y = _promote(bt, a) if reflected is not None else _promote(a, bt)
+        return (reflected or fn)(x, y)
     return NotImplemented
 
 

@@ -1,4 +1,4 @@
-// Python bindings for the reductions (csrc/cpu/reduce.cpp); argument order as in KERNELS.md.
+// Python bindings for the reductions (csrc/cpu/reduce.cpp); argument order as in backend/interface.py.
 // `axes` is a list of ints (empty: all axes); argmax/argmin take an int or None (flattened).
 #include "../cpu/reduce.h"
 #include "registry.h"
@@ -7,17 +7,6 @@ namespace py = pybind11;
 
 namespace tl {
 namespace {
-
-constexpr int64_t kNoGilElems = 1 << 16;
-
-template <class F>
-Array nogil_if_large(int64_t n, F&& f) {
-  if (n >= kNoGilElems) {
-    py::gil_scoped_release release;
-    return f();
-  }
-  return f();
-}
 
 using Axes = std::vector<int64_t>;
 

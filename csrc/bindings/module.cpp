@@ -125,6 +125,10 @@ PYBIND11_MODULE(_C, m) {
       .def_property_readonly("nbytes", [](const Array& a) { return a.storage->nbytes; })
       .def_property_readonly("data_ptr", [](const Array& a) { return (uintptr_t)a.raw(); })
       .def_property_readonly("storage_ptr", [](const Array& a) { return (uintptr_t)a.storage->data; })
+      .def_property("write_epoch", [](const Array& a) { return a.storage->write_epoch; },
+                    [](Array& a, int64_t e) { a.storage->write_epoch = e; })
+      .def_property("graph_epoch", [](const Array& a) { return a.storage->graph_epoch; },
+                    [](Array& a, int64_t e) { a.storage->graph_epoch = e; })
       .def("is_contiguous", &Array::is_contiguous)
       .def("numpy", &to_numpy)
       .def("as_strided", &Array::as_strided, py::arg("shape"), py::arg("strides"), py::arg("offset"))
@@ -145,7 +149,7 @@ PYBIND11_MODULE(_C, m) {
   m.def("empty", [](const Shape& shape, int code) { return Array::empty(shape, dtype_arg(code)); },
         py::arg("shape"), py::arg("dtype"));
   // Data-touching layout ops as functions too: the backend interface is the same names
-  // on every device (see KERNELS.md).
+  // on every device (see backend/interface.py).
   m.def("contiguous", [](const Array& a) { return a.contiguous(); });
   m.def("clone", [](const Array& a) { return a.clone(); });
   m.def("astype", [](const Array& a, int code) { return a.astype(dtype_arg(code)); });

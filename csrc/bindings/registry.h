@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "../core/array.h"
+#include "../core/checks.h"
 
 namespace tl {
 
@@ -24,16 +25,16 @@ struct BindRegistrar {
   explicit BindRegistrar(BindFn fn) { bind_registry().push_back(fn); }
 };
 
-// Kernels take plain doubles for scalars; the dtype of the result follows the arrays.
-inline void check_same_device(const Array& a, const Array& b, const char* op) {
-  TL_CHECK(a.device() == b.device(), RuntimeError,
-           op << ": expected all tensors to be on the same device, got " << a.device().str() << " and "
-              << b.device().str());
-}
-
-inline void check_cpu(const Array& a, const char* op) {
-  TL_CHECK(a.device().type == Device::CPU, RuntimeError,
-           op << ": the CPU kernel got a tensor on " << a.device().str());
+// Run f() without the GIL when the work is large (n elements): for small inputs releasing and
+// re-taking the GIL would cost more than the kernel.
+constexpr int64_t kNoGilElems = 1 << 16;
+template <class F>
+auto nogil_if_large(int64_t n, F&& f) -> decltype(f()) {
+  if (n >= kNoGilElems) {
+    pybind11::gil_scoped_release release;
+    return f();
+  }
+  return f();
 }
 
 }  // namespace tl

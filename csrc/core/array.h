@@ -37,6 +37,10 @@ struct Storage {
   // When set, `owner` keeps foreign memory alive (a numpy array shared by from_numpy)
   // and neither deleter nor host_free runs: dropping the owner releases it.
   std::shared_ptr<void> owner;
+  // The autograd in-place write counter (tinygrad_lite/autograd/versions.py) at the last
+  // in-place write to these bytes, and at the last one autograd recorded in the graph.
+  int64_t write_epoch = 0;
+  int64_t graph_epoch = 0;
   Storage() = default;
   Storage(const Storage&) = delete;
   Storage& operator=(const Storage&) = delete;

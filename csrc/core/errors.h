@@ -38,3 +38,11 @@ inline std::string shape_str(const std::vector<int64_t>& s) {
       throw ::tl::Kind(tl_os_.str());        \
     }                                        \
   } while (0)
+
+// TL_FAIL(ValueError, "pad: mode " << m << " is unknown") — throw unconditionally.
+#define TL_FAIL(Kind, msg)                 \
+  do {                                     \
+    std::ostringstream tl_os_;             \
+    tl_os_ << msg;                         \
+    throw ::tl::Kind(tl_os_.str());        \
+  } while (0)

@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <vector>
 
-#include "../bindings/registry.h"
+#include "../core/checks.h"
 #include "../core/parallel.h"
 #include "simd.h"
 

@@ -1,9 +1,12 @@
-// Unary elementwise kernels and fused activation backwards (KERNELS.md "Elementwise").
-// Binary ops, comparisons, scalar and in-place ops: elementwise_binary.cpp.
-// FP ops never trap here: lets GCC if-convert the selects in vm::exp & co. and vectorise
-// them on every target (with trapping math only the AVX-512 path vectorises).
+// The elementwise kernels that are not rows of the pointwise table: where, and the
+// in-place updates optimizers and initialisers use (add_, sub_, mul_, add_scalar_,
+// mul_scalar_, fill_, axpy_), on any strided view, with the other operand broadcast.
 #pragma GCC optimize("no-trapping-math")
+#include <type_traits>
+
+#include "../math/pointwise.h"
 #include "elementwise.h"
+#include "pointwise_args.h"
 
 namespace tl {
 
@@ -11,109 +14,180 @@ namespace {
 
 using ew::check_pair;
 
-// ---- element functors: `static R f(T)` ----
-struct ExpOp { template <class T> static TL_INLINE T f(T x) { return t_exp(x); } };
-struct LogOp { template <class T> static TL_INLINE T f(T x) { return t_log(x); } };
-struct SqrtOp { template <class T> static TL_INLINE T f(T x) { return std::sqrt(x); } };
-struct TanhOp { template <class T> static TL_INLINE T f(T x) { return t_tanh(x); } };
-struct SigmoidOp { template <class T> static TL_INLINE T f(T x) { return t_sigmoid(x); } };
-struct SinOp { template <class T> static TL_INLINE T f(T x) { return std::sin(x); } };
-struct CosOp { template <class T> static TL_INLINE T f(T x) { return std::cos(x); } };
-struct NegOp { template <class T> static TL_INLINE T f(T x) { return -x; } };
-struct AbsOp { template <class T> static TL_INLINE T f(T x) { return x < T(0) ? -x : x; } };
-// relu: NaN propagates (x > 0 is false for NaN, so test the other way round).
-struct ReluOp { template <class T> static TL_INLINE T f(T x) { return x < T(0) ? T(0) : x; } };
-// gelu(x) = x·Φ(x)
-struct GeluOp { template <class T> static TL_INLINE T f(T x) { return x * t_norm_cdf(x); } };
-// gelu_tanh(x) = x/2·(1+tanh(u)) = x·σ(2u), u = √(2/π)(x + 0.044715x³); the σ form keeps
-// relative accuracy for negative x, where 1+tanh(u) cancels.
-struct GeluTanhOp {
-  template <class T> static TL_INLINE T f(T x) {
-    const T k = T(0.79788456080286535588);
-    T u = k * (x + T(0.044715) * x * x * x);
-    return x * t_sigmoid(T(2) * u);
-  }
+// The table's formulas as in-place functors: a = fn(a, b).
+template <class F>
+struct Apply {
+  template <class T> TL_INLINE T operator()(T a, T b) const { return F::template f<CpuMath>(a, b); }
+};
+using AddOp = Apply<pw::Add>;
+using SubOp = Apply<pw::Sub>;
+using MulOp = Apply<pw::Mul>;
+struct SecondOp {
+  template <class T> TL_INLINE T operator()(T, T b) const { return b; }
 };
 
-// ---- fused backward functors: `static T f(T x_or_y, T g)` ----
-struct ReluBwdOp { template <class T> static TL_INLINE T f(T x, T g) { return x > T(0) ? g : T(0); } };
-// d/dx x·Φ(x) = Φ(x) + x·φ(x), φ(x) = e^{−x²/2}/√(2π)
-struct GeluBwdOp {
-  template <class T> static TL_INLINE T f(T x, T g) {
-    T pdf = T(0.39894228040143267794) * t_exp(T(-0.5) * x * x);
-    return g * (t_norm_cdf(x) + x * pdf);
+// ---- in place: a = Op(a, b), b broadcast to a's shape; a may be any strided view ----
+template <class Op, class T>
+void inplace_inner(char** p, const int64_t* s, int64_t n) {
+  constexpr int64_t st = sizeof(T);
+  if (s[0] == st && s[1] == st) return ew::Binary<Op, T, T>::run_vv(Op{}, (T*)p[0], (const T*)p[1], (T*)p[0], n);
+  if (s[0] == st && s[1] == 0) return ew::Binary<Op, T, T>::run_vs(Op{}, (T*)p[0], *(const T*)p[1], (T*)p[0], n);
+  for (int64_t i = 0; i < n; ++i) {
+    T* d = (T*)(p[0] + i * s[0]);
+    *d = Op{}(*d, *(const T*)(p[1] + i * s[1]));
   }
-};
-// d/dx x·s, s = σ(2u): s + x·s(1−s)·2u', u' = √(2/π)(1 + 3·0.044715x²)
-struct GeluTanhBwdOp {
-  template <class T> static TL_INLINE T f(T x, T g) {
-    const T k = T(0.79788456080286535588);
-    T x2 = x * x;
-    T s = t_sigmoid(T(2) * k * (x + T(0.044715) * x2 * x));
-    T du = T(2) * k * (T(1) + T(0.134145) * x2);
-    return g * (s + x * s * (T(1) - s) * du);
-  }
-};
-struct SigmoidBwdOp { template <class T> static TL_INLINE T f(T y, T g) { return g * y * (T(1) - y); } };
-struct TanhBwdOp { template <class T> static TL_INLINE T f(T y, T g) { return g * (T(1) - y * y); } };
+}
 
-template <class Op>
-Array unary_float(const Array& x, const char* op) {
-  Array y;
-  TL_DISPATCH_FLOATING(x.dtype, op, [&] { y = ew::unary_apply<Op, scalar_t, scalar_t>(x); });
-  return y;
+template <class Op, class T>
+void inplace_apply(Array& a, const Array& b, const char* op) {
+  const int64_t n = a.numel();
+  if (a.shape == b.shape && a.is_contiguous() && b.is_contiguous()) {
+    T* ap = a.data<T>();
+    const T* bp = b.data<T>();
+    if (n < kParallelGrain) ew::Binary<Op, T, T>::run_vv(Op{}, ap, bp, ap, n);
+    else parallel_for(n, n, [&](int64_t lo, int64_t hi) { ew::Binary<Op, T, T>::run_vv(Op{}, ap + lo, bp + lo, ap + lo, hi - lo); });
+    return;
+  }
+  TL_CHECK(broadcast_shapes(a.shape, b.shape, op) == a.shape, ValueError,
+           op << ": cannot broadcast " << shape_str(b.shape) << " into the in-place target " << shape_str(a.shape));
+  if (n == 0) return;
+  if (b.numel() == 1 && a.is_contiguous()) {
+    T* ap = a.data<T>();
+    const T bv = *b.data<T>();
+    parallel_for(n, n, [&](int64_t lo, int64_t hi) { ew::Binary<Op, T, T>::run_vs(Op{}, ap + lo, bv, ap + lo, hi - lo); });
+    return;
+  }
+  if (a.is_contiguous() && ew::is_row_of(b, a.shape)) {  // a (M, N) op= row (N,)
+    T* ap = a.data<T>();
+    const T* bp = b.data<T>();
+    const int64_t N = a.shape.back();
+    parallel_for(n / N, n, [&](int64_t lo, int64_t hi) {
+      for (int64_t r = lo; r < hi; ++r) ew::Binary<Op, T, T>::run_vv(Op{}, ap + r * N, bp, ap + r * N, N);
+    });
+    return;
+  }
+  Array eb = b.expand(a.shape);
+  strided_loop<2>(a.shape, {&a.strides, &eb.strides}, {(char*)a.raw(), (char*)eb.raw()},
+                  {(int64_t)sizeof(T), (int64_t)sizeof(T)}, inplace_inner<Op, T>);
+}
+
+// a = Op(a, s), a any strided view.
+template <class Op, class T>
+void inplace_scalar(Array& a, T s) {
+  const int64_t n = a.numel();
+  if (n == 0) return;
+  if (a.is_contiguous()) {
+    T* ap = a.data<T>();
+    if (n < kParallelGrain) ew::Binary<Op, T, T>::run_vs(Op{}, ap, s, ap, n);
+    else parallel_for(n, n, [&](int64_t lo, int64_t hi) { ew::Binary<Op, T, T>::run_vs(Op{}, ap + lo, s, ap + lo, hi - lo); });
+    return;
+  }
+  strided_loop<1>(a.shape, {&a.strides}, {(char*)a.raw()}, {(int64_t)sizeof(T)},
+                  [s](char** p, const int64_t* st, int64_t m) {
+                    if (st[0] == (int64_t)sizeof(T)) return ew::Binary<Op, T, T>::run_vs(Op{}, (T*)p[0], s, (T*)p[0], m);
+                    for (int64_t i = 0; i < m; ++i) {
+                      T* d = (T*)(p[0] + i * st[0]);
+                      *d = Op{}(*d, s);
+                    }
+                  });
 }
 
 template <class Op>
-Array unary_numeric(const Array& x, const char* op) {
-  Array y;
-  TL_DISPATCH_NUMERIC(x.dtype, op, [&] { y = ew::unary_apply<Op, scalar_t, scalar_t>(x); });
-  return y;
+void inplace_numeric(Array& a, const Array& b, const char* op) {
+  check_pair(a, b, op);
+  TL_DISPATCH_NUMERIC(a.dtype, op, [&] { inplace_apply<Op, scalar_t>(a, b, op); });
 }
 
-// x (any shape), g broadcastable to x's shape, same float dtype → shape of x (broadcast).
-template <class Op>
-Array backward_float(const Array& x, const Array& g, const char* op) {
-  check_pair(x, g, op);
-  TL_CHECK(broadcast_shapes(x.shape, g.shape, op) == x.shape, ValueError,
-           op << ": gradient of shape " << shape_str(g.shape) << " does not match input " << shape_str(x.shape));
-  Array y;
-  TL_DISPATCH_FLOATING(x.dtype, op, [&] { y = ew::binary_apply<Op, scalar_t, scalar_t>(x, g, op); });
-  return y;
-}
+// a += alpha·b: y[i] = a[i] + alpha·b[i].
+template <class T>
+struct Axpy {
+  TL_EW_DEF(vv, (T* a, const T* b, T alpha, int64_t n), {
+    for (int64_t i = 0; i < n; ++i) a[i] = a[i] + alpha * b[i];
+  })
+  static void run(T* a, const T* b, T alpha, int64_t n) { TL_SIMD_DISPATCH(vv, a, b, alpha, n); }
+};
 
 }  // namespace
 
-// x: any shape, strided; y = f(x) elementwise, contiguous, same dtype (float only).
-Array exp(const Array& x) { return unary_float<ExpOp>(x, "exp"); }
-Array log(const Array& x) { return unary_float<LogOp>(x, "log"); }
-Array sqrt(const Array& x) { return unary_float<SqrtOp>(x, "sqrt"); }
-Array tanh(const Array& x) { return unary_float<TanhOp>(x, "tanh"); }
-Array sigmoid(const Array& x) { return unary_float<SigmoidOp>(x, "sigmoid"); }
-Array gelu(const Array& x) { return unary_float<GeluOp>(x, "gelu"); }
-Array gelu_tanh(const Array& x) { return unary_float<GeluTanhOp>(x, "gelu_tanh"); }
-Array sin(const Array& x) { return unary_float<SinOp>(x, "sin"); }
-Array cos(const Array& x) { return unary_float<CosOp>(x, "cos"); }
-// x: any shape, strided; numeric (float32/float64/int64).
-Array neg(const Array& x) { return unary_numeric<NegOp>(x, "neg"); }
-Array abs(const Array& x) { return unary_numeric<AbsOp>(x, "abs"); }
-Array relu(const Array& x) { return unary_numeric<ReluOp>(x, "relu"); }
-
-// relu_backward: g·[x>0]; numeric dtypes.
-Array relu_backward(const Array& x, const Array& g) {
-  const char* op = "relu_backward";
-  check_pair(x, g, op);
-  TL_CHECK(broadcast_shapes(x.shape, g.shape, op) == x.shape, ValueError,
-           op << ": gradient of shape " << shape_str(g.shape) << " does not match input " << shape_str(x.shape));
-  Array y;
-  TL_DISPATCH_NUMERIC(x.dtype, op, [&] { y = ew::binary_apply<ReluBwdOp, scalar_t, scalar_t>(x, g, op); });
+// cond (bool), a, b (equal dtypes): all three broadcast; y = cond ? a : b.
+Array where(const Array& cond, const Array& a, const Array& b) {
+  const char* op = "where";
+  TL_CHECK(cond.dtype == DType::Bool, TypeError,
+           "where: expected a bool condition, got " << dtype_name(cond.dtype) << " " << shape_str(cond.shape));
+  check_pair(a, b, op);
+  Shape shape = broadcast_shapes(broadcast_shapes(cond.shape, a.shape, op), b.shape, op);
+  Array y = Array::empty(shape, a.dtype);
+  const int64_t n = y.numel();
+  if (n == 0) return y;
+  TL_DISPATCH_ALL(a.dtype, op, [&] {
+    using T = scalar_t;
+    T* yp = y.data<T>();
+    if (cond.shape == shape && a.shape == shape && b.shape == shape && cond.is_contiguous() && a.is_contiguous() &&
+        b.is_contiguous()) {
+      const bool* cp = cond.data<bool>();
+      const T *ap = a.data<T>(), *bp = b.data<T>();
+      parallel_for(n, n, [&](int64_t lo, int64_t hi) {
+        for (int64_t i = lo; i < hi; ++i) yp[i] = cp[i] ? ap[i] : bp[i];
+      });
+      return;
+    }
+    Array ec = cond.expand(shape), ea = a.expand(shape), eb = b.expand(shape);
+    strided_loop<4>(shape, {&y.strides, &ec.strides, &ea.strides, &eb.strides},
+                    {(char*)yp, (char*)ec.raw(), (char*)ea.raw(), (char*)eb.raw()},
+                    {(int64_t)sizeof(T), 1, (int64_t)sizeof(T), (int64_t)sizeof(T)},
+                    [](char** p, const int64_t* s, int64_t m) {
+                      for (int64_t i = 0; i < m; ++i)
+                        *(T*)(p[0] + i * s[0]) = *(const bool*)(p[1] + i * s[1]) ? *(const T*)(p[2] + i * s[2])
+                                                                                 : *(const T*)(p[3] + i * s[3]);
+                    });
+  });
   return y;
 }
-Array gelu_backward(const Array& x, const Array& g) { return backward_float<GeluBwdOp>(x, g, "gelu_backward"); }
-Array gelu_tanh_backward(const Array& x, const Array& g) {
-  return backward_float<GeluTanhBwdOp>(x, g, "gelu_tanh_backward");
+
+void add_(Array& a, const Array& b) { inplace_numeric<AddOp>(a, b, "add_"); }
+void sub_(Array& a, const Array& b) { inplace_numeric<SubOp>(a, b, "sub_"); }
+void mul_(Array& a, const Array& b) { inplace_numeric<MulOp>(a, b, "mul_"); }
+
+// a (any strided view) op= s.
+void add_scalar_(Array& a, double s) {
+  TL_DISPATCH_NUMERIC(a.dtype, "add_scalar_", [&] { inplace_scalar<AddOp, scalar_t>(a, pw_from_double<scalar_t>(s)); });
 }
-Array sigmoid_backward(const Array& y, const Array& g) { return backward_float<SigmoidBwdOp>(y, g, "sigmoid_backward"); }
-Array tanh_backward(const Array& y, const Array& g) { return backward_float<TanhBwdOp>(y, g, "tanh_backward"); }
+void mul_scalar_(Array& a, double s) {
+  TL_DISPATCH_NUMERIC(a.dtype, "mul_scalar_", [&] { inplace_scalar<MulOp, scalar_t>(a, pw_from_double<scalar_t>(s)); });
+}
+void fill_(Array& a, double s) {
+  TL_DISPATCH_ALL(a.dtype, "fill_", [&] { inplace_scalar<SecondOp, scalar_t>(a, pw_from_double<scalar_t>(s)); });
+}
+
+// a (any strided view, float or int64) += alpha·b, b broadcast to a's shape.
+void axpy_(Array& a, double alpha, const Array& b) {
+  const char* op = "axpy_";
+  check_pair(a, b, op);
+  TL_DISPATCH_NUMERIC(a.dtype, op, [&] {
+    using T = scalar_t;
+    const T al = pw_from_double<T>(alpha);
+    const int64_t n = a.numel();
+    if (a.shape == b.shape && a.is_contiguous() && b.is_contiguous()) {
+      T* ap = a.data<T>();
+      const T* bp = b.data<T>();
+      if (n < kParallelGrain) Axpy<T>::run(ap, bp, al, n);
+      else parallel_for(n, n, [&](int64_t lo, int64_t hi) { Axpy<T>::run(ap + lo, bp + lo, al, hi - lo); });
+      return;
+    }
+    TL_CHECK(broadcast_shapes(a.shape, b.shape, op) == a.shape, ValueError,
+             op << ": cannot broadcast " << shape_str(b.shape) << " into the in-place target " << shape_str(a.shape));
+    if (n == 0) return;
+    Array eb = b.expand(a.shape);
+    strided_loop<2>(a.shape, {&a.strides, &eb.strides}, {(char*)a.raw(), (char*)eb.raw()},
+                    {(int64_t)sizeof(T), (int64_t)sizeof(T)}, [al](char** p, const int64_t* s, int64_t m) {
+                      if (s[0] == (int64_t)sizeof(T) && s[1] == (int64_t)sizeof(T))
+                        return Axpy<T>::run((T*)p[0], (const T*)p[1], al, m);
+                      for (int64_t i = 0; i < m; ++i) {
+                        T* d = (T*)(p[0] + i * s[0]);
+                        *d = *d + al * *(const T*)(p[1] + i * s[1]);
+                      }
+                    });
+  });
+}
 
 }  // namespace tl

@@ -5,7 +5,7 @@
 
 #include <cstring>
 
-#include "../bindings/registry.h"
+#include "../core/checks.h"
 #include "../core/parallel.h"
 
 namespace tl {

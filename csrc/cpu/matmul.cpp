@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "../bindings/registry.h"
+#include "../core/checks.h"
 #include "../core/parallel.h"
 #include "gemm.h"
 

@@ -4,7 +4,7 @@
 
 #include <cmath>
 
-#include "../bindings/registry.h"
+#include "../core/checks.h"
 #include "../core/parallel.h"
 #include "simd.h"
 

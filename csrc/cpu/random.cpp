@@ -7,7 +7,7 @@
 #include <type_traits>
 #include <vector>
 
-#include "../bindings/registry.h"
+#include "../core/checks.h"
 #include "../core/parallel.h"
 
 namespace tl {

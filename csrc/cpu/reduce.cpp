@@ -1,4 +1,4 @@
-// Reductions (KERNELS.md "Reductions"), see reduce.h for the semantics.
+// Reductions (backend/interface.py "Reductions"), see reduce.h for the semantics.
 //
 // Every reduction is brought to one shape: a contiguous array viewed as (outer, red, inner),
 // reducing the middle axis.
@@ -19,6 +19,7 @@
 #include <cstring>
 #include <limits>
 #include <numeric>
+#include <vector>
 
 #include "elementwise.h"
 
@@ -151,21 +152,6 @@ struct Loops {
       for (int j = 0; j < w; ++j) acc[j] += acc[j + w];
     *res = acc[0] + tail;
   })
-  // *res = Σ (x − m)²
-  TL_EW_DEF(sqdev_blk, (const T* x, int64_t n, T m, T* res), {
-    T acc[K] = {};
-    int64_t i = 0;
-    for (; i + K <= n; i += K)
-      for (int j = 0; j < K; ++j) {
-        T d = x[i + j] - m;
-        acc[j] += d * d;
-      }
-    T tail = 0;
-    for (; i < n; ++i) tail += (x[i] - m) * (x[i] - m);
-    for (int w = K / 2; w >= 1; w /= 2)
-      for (int j = 0; j < w; ++j) acc[j] += acc[j + w];
-    *res = acc[0] + tail;
-  })
   // *res = max / min of x[0..n), n >= 1, NaN propagates
   TL_EW_DEF(max_blk, (const T* x, int64_t n, T* res), { *res = extreme_blk<T, K, true>(x, n); })
   TL_EW_DEF(min_blk, (const T* x, int64_t n, T* res), { *res = extreme_blk<T, K, false>(x, n); })
@@ -184,12 +170,6 @@ struct Loops {
   TL_EW_DEF(col_min, (T* acc, const T* row, int64_t w), {
     for (int64_t c = 0; c < w; ++c) acc[c] = min_nan(row[c], acc[c]);
   })
-  TL_EW_DEF(col_sqdev, (T* acc, const T* row, const T* m, int64_t w), {
-    for (int64_t c = 0; c < w; ++c) {
-      T d = row[c] - m[c];
-      acc[c] += d * d;
-    }
-  })
 
   // Pairwise over blocks of kBlk: error grows like log(n), not n.
   static constexpr int64_t kBlk = 4096;
@@ -202,22 +182,65 @@ struct Loops {
     int64_t h = ((n / 2) + K - 1) / K * K;
     return sum(x, h) + sum(x + h, n - h);
   }
-  static T sqdev(const T* x, int64_t n, T m) {
-    if (n <= kBlk) {
-      T r;
-      TL_SIMD_DISPATCH(sqdev_blk, x, n, m, &r);
-      return r;
-    }
-    int64_t h = ((n / 2) + K - 1) / K * K;
-    return sqdev(x, h, m) + sqdev(x + h, n - h, m);
-  }
   static T max(const T* x, int64_t n) { T r; TL_SIMD_DISPATCH(max_blk, x, n, &r); return r; }
   static T min(const T* x, int64_t n) { T r; TL_SIMD_DISPATCH(min_blk, x, n, &r); return r; }
   static void add(T* acc, const T* row, int64_t w) { TL_SIMD_DISPATCH(col_add, acc, row, w); }
   static void add4(T* acc, const T* x, int64_t ld, int64_t w) { TL_SIMD_DISPATCH(col_add4, acc, x, ld, w); }
   static void cmax(T* acc, const T* row, int64_t w) { TL_SIMD_DISPATCH(col_max, acc, row, w); }
   static void cmin(T* acc, const T* row, int64_t w) { TL_SIMD_DISPATCH(col_min, acc, row, w); }
-  static void sqd(T* acc, const T* row, const T* m, int64_t w) { TL_SIMD_DISPATCH(col_sqdev, acc, row, m, w); }
+};
+
+// The variance's two passes accumulate in double whatever T is: float32 data with a large
+// mean (1e5 values of N(1e8, 1)) keep their tiny variance, where a float32 sum of the mean
+// would be off by more than the spread itself.
+template <class T>
+struct WideLoops {
+  static constexpr int K = 16;
+  // *res = Σ x[0..n), in double
+  TL_EW_DEF(sum_blk, (const T* x, int64_t n, double* res), {
+    double acc[K] = {};
+    int64_t i = 0;
+    for (; i + K <= n; i += K)
+      for (int j = 0; j < K; ++j) acc[j] += (double)x[i + j];
+    double tail = 0;
+    for (; i < n; ++i) tail += (double)x[i];
+    for (int w = K / 2; w >= 1; w /= 2)
+      for (int j = 0; j < w; ++j) acc[j] += acc[j + w];
+    *res = acc[0] + tail;
+  })
+  // *res = Σ (x − m)², in double
+  TL_EW_DEF(sqdev_blk, (const T* x, int64_t n, double m, double* res), {
+    double acc[K] = {};
+    int64_t i = 0;
+    for (; i + K <= n; i += K)
+      for (int j = 0; j < K; ++j) {
+        double d = (double)x[i + j] - m;
+        acc[j] += d * d;
+      }
+    double tail = 0;
+    for (; i < n; ++i) tail += ((double)x[i] - m) * ((double)x[i] - m);
+    for (int w = K / 2; w >= 1; w /= 2)
+      for (int j = 0; j < w; ++j) acc[j] += acc[j + w];
+    *res = acc[0] + tail;
+  })
+  // acc[c] += row[c];  acc[c] += (row[c] − m[c])²  (double accumulators)
+  TL_EW_DEF(col_add, (double* acc, const T* row, int64_t w), {
+    for (int64_t c = 0; c < w; ++c) acc[c] += (double)row[c];
+  })
+  TL_EW_DEF(col_sqdev, (double* acc, const T* row, const double* m, int64_t w), {
+    for (int64_t c = 0; c < w; ++c) {
+      double d = (double)row[c] - m[c];
+      acc[c] += d * d;
+    }
+  })
+  static double sum(const T* x, int64_t n) { double r; TL_SIMD_DISPATCH(sum_blk, x, n, &r); return r; }
+  static double sqdev(const T* x, int64_t n, double m) {
+    double r;
+    TL_SIMD_DISPATCH(sqdev_blk, x, n, m, &r);
+    return r;
+  }
+  static void add(double* acc, const T* row, int64_t w) { TL_SIMD_DISPATCH(col_add, acc, row, w); }
+  static void sqd(double* acc, const T* row, const double* m, int64_t w) { TL_SIMD_DISPATCH(col_sqdev, acc, row, m, w); }
 };
 
 constexpr int64_t kTile = 1024;  // column tile (elements): the accumulators stay in L1
@@ -323,34 +346,36 @@ void maxmin_kernel(const Plan& p, T* out) {
   });
 }
 
-// out = Σ (x − mean)² / (red − correction), two passes.
+// out = Σ (x − mean)² / max(red − correction, 0), two passes accumulated in double (WideLoops).
+// A correction at or beyond the count divides by 0 (inf or NaN), as torch.
 template <class T>
 void var_kernel(const Plan& p, double correction, T* out) {
   const T* x = p.x.data<T>();
   const int64_t outer = p.outer, red = p.red, inner = p.inner, total = outer * red * inner;
-  const T denom = (T)((double)red - correction);
+  const double denom = std::max((double)red - correction, 0.0);
   if (inner == 1) {
     parallel_for(outer, total, [&](int64_t b, int64_t e) {
       for (int64_t o = b; o < e; ++o) {
         const T* r = x + o * red;
-        T m = Loops<T>::sum(r, red) / (T)red;
-        out[o] = Loops<T>::sqdev(r, red, m) / denom;
+        double m = WideLoops<T>::sum(r, red) / (double)red;
+        out[o] = (T)(WideLoops<T>::sqdev(r, red, m) / denom);
       }
     });
     return;
   }
   const int64_t tiles = (inner + kTile - 1) / kTile;
   parallel_for(outer * tiles, total, [&](int64_t b, int64_t e) {
-    T mean[kTile];
+    std::vector<double> mean(kTile), acc(kTile);
     for (int64_t it = b; it < e; ++it) {
       int64_t o = it / tiles, c0 = (it % tiles) * kTile, w = std::min(kTile, inner - c0);
-      const T* xo = x + o * red * inner;
-      col_sum_tile<T>(xo + c0, red, inner, w, mean);
-      for (int64_t c = 0; c < w; ++c) mean[c] /= (T)red;
+      const T* xo = x + o * red * inner + c0;
+      std::fill(mean.begin(), mean.begin() + w, 0.0);
+      for (int64_t r = 0; r < red; ++r) WideLoops<T>::add(mean.data(), xo + r * inner, w);
+      for (int64_t c = 0; c < w; ++c) mean[c] /= (double)red;
+      std::fill(acc.begin(), acc.begin() + w, 0.0);
+      for (int64_t r = 0; r < red; ++r) WideLoops<T>::sqd(acc.data(), xo + r * inner, mean.data(), w);
       T* oo = out + o * inner + c0;
-      std::fill(oo, oo + w, T(0));
-      for (int64_t r = 0; r < red; ++r) Loops<T>::sqd(oo, xo + r * inner + c0, mean, w);
-      for (int64_t c = 0; c < w; ++c) oo[c] /= denom;
+      for (int64_t c = 0; c < w; ++c) oo[c] = (T)(acc[c] / denom);
     }
   });
 }

@@ -1,4 +1,4 @@
-// Reductions (KERNELS.md "Reductions"). `axes` may be negative; an empty list reduces over
+// Reductions (backend/interface.py "Reductions"). `axes` may be negative; an empty list reduces over
 // every axis; keepdim keeps reduced axes as size 1. Any input strides.
 //   sum: float32/float64/int64 (bool is summed as int64) → same dtype (int64 for bool);
 //        float32 accumulates in float32 with multi-accumulator, pairwise blocking.

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "../core/parallel.h"
-#include "../bindings/registry.h"
+#include "../core/checks.h"
 #include "simd.h"
 
 namespace tl {

@@ -1,5 +1,6 @@
-// elementwise.cu — copy/convert, unary, scalar, binary (broadcast), comparison, where,
-// fused activation backward, axpy, fill and arange.
+// elementwise.cu — the pointwise table's ops (csrc/ops/pointwise.def, formulas in
+// csrc/math/pointwise.h: the same lines the CPU kernels compile), their backward passes,
+// copy/convert, where, fill, axpy and arange.
 //
 // Shapes: every op runs over one logical shape (the broadcast result shape, computed by
 // the Python side) of n elements. Each operand comes with its own strides over that shape
@@ -10,125 +11,195 @@
 // Thread mapping: a 1-D grid-stride loop; thread t of block b handles linear indices
 // i = b*256 + t, i + gridDim.x*256, ... (row-major over the logical shape). Adjacent
 // threads touch adjacent output elements, so contiguous operands are read and written
-// coalesced. The op code is a kernel argument: the switch is uniform across the grid, so
-// it costs one predictable branch per element and keeps the number of instantiations small.
+// coalesced. The op code (a row's position in the table) is a kernel argument: the switch
+// is uniform across the grid, one predictable branch per element, and one kernel per dtype.
+#include <vector>
+
+#include "../math/pointwise.h"
 #include "common.cuh"
+#include "cuda_math.cuh"
 
 namespace tlc {
 
-// ---------------------------------------------------------------- math
-// gelu(x) = x·Φ(x) = x/2·(1 + erf(x/√2))
-// gelu_tanh(x) = x/2·(1 + tanh(√(2/π)·(x + 0.044715·x³)))
-template <typename T> __device__ __forceinline__ T gelu_f(T x) {
-  return T(0.5) * x * (T(1) + tl_erf(x * T(0.70710678118654752440)));
+using tl::pw::Args;
+
+// ---------------------------------------------------------------- the table
+enum PwCode : int {
+#define TL_UNARY(name, F, dt, saves, np, doc) OP_##name,
+#define TL_UNARY_PRED(name, F, dt, np, doc) OP_##name,
+#define TL_BINARY(name, F, dt, grad, doc) OP_##name,
+#define TL_BINARY_PRED(name, F, dt, doc) OP_##name,
+#include "../ops/pointwise.def"
+#undef TL_UNARY
+#undef TL_UNARY_PRED
+#undef TL_BINARY
+#undef TL_BINARY_PRED
+  OP_COUNT
+};
+
+enum Kind { UNARY, UNARY_PRED, BINARY, BINARY_PRED };
+enum Dtypes { FLOAT, NUMERIC, ALL, INTEGRAL };
+struct Row {
+  const char* name;
+  Kind kind;
+  Dtypes dtypes;
+  bool grad;  // has a derivative kernel
+  int nparams;
+};
+static const Row kRows[OP_COUNT] = {
+#define TL_GRAD_NONE true
+#define TL_GRAD_X true
+#define TL_GRAD_Y true
+#define TL_GRAD_GRAD true
+#define TL_GRAD_ONE false
+#define TL_GRAD_NOGRAD false
+#define TL_UNARY(name, F, dt, saves, np, doc) {#name, UNARY, dt, TL_GRAD_##saves, np},
+#define TL_UNARY_PRED(name, F, dt, np, doc) {#name, UNARY_PRED, dt, false, np},
+#define TL_BINARY(name, F, dt, grad, doc) {#name, BINARY, dt, TL_GRAD_##grad, 0},
+#define TL_BINARY_PRED(name, F, dt, doc) {#name, BINARY_PRED, dt, false, 0},
+#include "../ops/pointwise.def"
+#undef TL_UNARY
+#undef TL_UNARY_PRED
+#undef TL_BINARY
+#undef TL_BINARY_PRED
+};
+
+// Whether a row of dtype class D takes element type T (so no formula is instantiated for a
+// type it does not support: no exp of an int64).
+template <Dtypes D, typename T>
+__host__ __device__ constexpr bool takes() {
+  return std::is_floating_point<T>::value ? D != INTEGRAL
+         : std::is_same<T, bool>::value   ? (D == ALL || D == INTEGRAL)
+                                          : D != FLOAT;
 }
-template <typename T> __device__ __forceinline__ T gelu_tanh_f(T x) {
-  const T k = T(0.79788456080286535588), c = T(0.044715);
-  return T(0.5) * x * (T(1) + tl_tanh(k * (x + c * x * x * x)));
-}
-// d/dx gelu = Φ(x) + x·φ(x),  φ(x) = exp(−x²/2)/√(2π)
-template <typename T> __device__ __forceinline__ T gelu_grad(T x) {
-  T cdf = T(0.5) * (T(1) + tl_erf(x * T(0.70710678118654752440)));
-  T pdf = tl_exp(T(-0.5) * x * x) * T(0.39894228040143267794);
-  return cdf + x * pdf;
-}
-// d/dx gelu_tanh = ½(1+t) + ½x(1−t²)·k(1+3c·x²),  t = tanh(k(x + c·x³))
-template <typename T> __device__ __forceinline__ T gelu_tanh_grad(T x) {
-  const T k = T(0.79788456080286535588), c = T(0.044715);
-  T t = tl_tanh(k * (x + c * x * x * x));
-  return T(0.5) * (T(1) + t) + T(0.5) * x * (T(1) - t * t) * k * (T(1) + T(3) * c * x * x);
-}
-// maximum/minimum propagate NaN (torch semantics)
-template <typename T> __device__ __forceinline__ T max_nan(T a, T b) {
-  return is_nan(a) ? a : (is_nan(b) ? b : (a > b ? a : b));
-}
-template <typename T> __device__ __forceinline__ T min_nan(T a, T b) {
-  return is_nan(a) ? a : (is_nan(b) ? b : (a < b ? a : b));
+static bool row_takes(Dtypes d, int dtype) {
+  if (is_float(dtype)) return d != INTEGRAL;
+  if (dtype == TL_BOOL) return d == ALL || d == INTEGRAL;
+  return d != FLOAT;
 }
 
-// y = f(x, s) for value-producing unary ops (dtype preserved)
-template <typename T> __device__ __forceinline__ T unary_val(int op, T x, T s) {
-  if constexpr (std::is_floating_point<T>::value) {
-    switch (op) {
-      case TL_EXP: return tl_exp(x);
-      case TL_LOG: return tl_log(x);
-      case TL_SQRT: return tl_sqrt(x);
-      case TL_TANH: return tl_tanh(x);
-      case TL_SIGMOID: return T(1) / (T(1) + tl_exp(-x));
-      case TL_GELU: return gelu_f(x);
-      case TL_GELU_TANH: return gelu_tanh_f(x);
-      case TL_SIN: return tl_sin(x);
-      case TL_COS: return tl_cos(x);
-      case TL_DIV_S: return x / s;
-      case TL_RDIV_S: return s / x;
-      case TL_POW_S: return tl_pow(x, s);
-      case TL_RPOW_S: return tl_pow(s, x);
-      default: break;
-    }
-  }
+// y = f(x; p) for a unary row
+template <typename T>
+__device__ __forceinline__ T unary_value(int op, T x, const Args<T>& p) {
   switch (op) {
-    case TL_NEG: return -x;
-    case TL_ABS: return x < T(0) ? -x : x;
-    case TL_RELU: return x > T(0) ? x : (is_nan(x) ? x : T(0));
-    case TL_ADD_S: return x + s;
-    case TL_MUL_S: return x * s;
-    case TL_RSUB_S: return s - x;
-    case TL_MAX_S: return max_nan(x, s);
-    case TL_MIN_S: return min_nan(x, s);
-    case TL_FILL: return s;
-    default: return x;
+#define TL_UNARY(name, F, dt, saves, np, doc) \
+  case OP_##name:                              \
+    if constexpr (takes<dt, T>()) return tl::pw::F::template f<CudaMath>(x, p); \
+    break;
+#define TL_UNARY_PRED(name, F, dt, np, doc)
+#define TL_BINARY(name, F, dt, grad, doc)
+#define TL_BINARY_PRED(name, F, dt, doc)
+#include "../ops/pointwise.def"
+#undef TL_UNARY
+#undef TL_UNARY_PRED
+#undef TL_BINARY
+#undef TL_BINARY_PRED
+    default: break;
   }
+  return x;
 }
 
-// bool = f(x, s) for comparisons with a scalar and logical_not; compared in double
-// (exact for floats and for integers below 2^53)
-__device__ __forceinline__ bool unary_cmp(int op, double x, double s) {
+// bool = f(x; p) for a predicate row
+template <typename T>
+__device__ __forceinline__ bool unary_pred(int op, T x, const Args<T>& p) {
   switch (op) {
-    case TL_EQ_S: return x == s;
-    case TL_NE_S: return x != s;
-    case TL_LT_S: return x < s;
-    case TL_LE_S: return x <= s;
-    case TL_GT_S: return x > s;
-    case TL_GE_S: return x >= s;
-    case TL_LOGICAL_NOT: return x == 0.0;
-    default: return false;
+#define TL_UNARY(name, F, dt, saves, np, doc)
+#define TL_UNARY_PRED(name, F, dt, np, doc) \
+  case OP_##name:                            \
+    if constexpr (takes<dt, T>()) return tl::pw::F::template f<CudaMath>(x, p); \
+    break;
+#define TL_BINARY(name, F, dt, grad, doc)
+#define TL_BINARY_PRED(name, F, dt, doc)
+#include "../ops/pointwise.def"
+#undef TL_UNARY
+#undef TL_UNARY_PRED
+#undef TL_BINARY
+#undef TL_BINARY_PRED
+    default: break;
   }
+  return false;
 }
 
-template <typename T> __device__ __forceinline__ T binary_val(int op, T a, T b, T s) {
-  if constexpr (std::is_floating_point<T>::value) {
-    switch (op) {
-      case TL_DIV: return a / b;
-      case TL_POW: return tl_pow(a, b);
-      case TL_RELU_BW: return a > T(0) ? b : T(0);          // (x, g)
-      case TL_GELU_BW: return b * gelu_grad(a);              // (x, g)
-      case TL_GELU_TANH_BW: return b * gelu_tanh_grad(a);    // (x, g)
-      case TL_SIGMOID_BW: return b * a * (T(1) - a);         // (y, g)
-      case TL_TANH_BW: return b * (T(1) - a * a);            // (y, g)
-      default: break;
-    }
-  }
+// g·∂y/∂x of a unary row from its saved s (x or y); floats only (gradients are)
+#define TL_BWD_NONE(name, F) case OP_##name: return tl::pw::F::template df<CudaMath>(s, g, p);
+#define TL_BWD_X TL_BWD_NONE
+#define TL_BWD_Y TL_BWD_NONE
+#define TL_BWD_ONE(name, F)
+#define TL_BWD_NOGRAD(name, F)
+template <typename T>
+__device__ __forceinline__ T unary_derivative(int op, T s, T g, const Args<T>& p) {
   switch (op) {
-    case TL_ADD: return a + b;
-    case TL_SUB: return a - b;
-    case TL_MUL: return a * b;
-    case TL_MAXIMUM: return max_nan(a, b);
-    case TL_MINIMUM: return min_nan(a, b);
-    case TL_AXPY: return a + s * b;
-    default: return a;
+#define TL_UNARY(name, F, dt, saves, np, doc) TL_BWD_##saves(name, F)
+#define TL_UNARY_PRED(name, F, dt, np, doc)
+#define TL_BINARY(name, F, dt, grad, doc)
+#define TL_BINARY_PRED(name, F, dt, doc)
+#include "../ops/pointwise.def"
+#undef TL_UNARY
+#undef TL_UNARY_PRED
+#undef TL_BINARY
+#undef TL_BINARY_PRED
+    default: break;
   }
+  return g;
 }
 
-template <typename T> __device__ __forceinline__ bool binary_cmp(int op, T a, T b) {
+template <typename T>
+__device__ __forceinline__ T binary_value(int op, T a, T b) {
   switch (op) {
-    case TL_EQ: return a == b;
-    case TL_NE: return a != b;
-    case TL_LT: return a < b;
-    case TL_LE: return a <= b;
-    case TL_GT: return a > b;
-    case TL_GE: return a >= b;
-    default: return false;
+#define TL_UNARY(name, F, dt, saves, np, doc)
+#define TL_UNARY_PRED(name, F, dt, np, doc)
+#define TL_BINARY(name, F, dt, grad, doc) \
+  case OP_##name:                          \
+    if constexpr (takes<dt, T>()) return tl::pw::F::template f<CudaMath>(a, b); \
+    break;
+#define TL_BINARY_PRED(name, F, dt, doc)
+#include "../ops/pointwise.def"
+#undef TL_UNARY
+#undef TL_UNARY_PRED
+#undef TL_BINARY
+#undef TL_BINARY_PRED
+    default: break;
   }
+  return a;
+}
+
+template <typename T>
+__device__ __forceinline__ bool binary_pred(int op, T a, T b) {
+  switch (op) {
+#define TL_UNARY(name, F, dt, saves, np, doc)
+#define TL_UNARY_PRED(name, F, dt, np, doc)
+#define TL_BINARY(name, F, dt, grad, doc)
+#define TL_BINARY_PRED(name, F, dt, doc) \
+  case OP_##name:                         \
+    if constexpr (takes<dt, T>()) return tl::pw::F::template f<CudaMath>(a, b); \
+    break;
+#include "../ops/pointwise.def"
+#undef TL_UNARY
+#undef TL_UNARY_PRED
+#undef TL_BINARY
+#undef TL_BINARY_PRED
+    default: break;
+  }
+  return false;
+}
+
+#define TL_BBWD_GRAD(name, F) case OP_##name: tl::pw::F::template df<CudaMath>(a, b, g, ga, gb); return;
+#define TL_BBWD_NOGRAD(name, F)
+template <typename T>
+__device__ __forceinline__ void binary_derivative(int op, T a, T b, T g, T& ga, T& gb) {
+  switch (op) {
+#define TL_UNARY(name, F, dt, saves, np, doc)
+#define TL_UNARY_PRED(name, F, dt, np, doc)
+#define TL_BINARY(name, F, dt, grad, doc) TL_BBWD_##grad(name, F)
+#define TL_BINARY_PRED(name, F, dt, doc)
+#include "../ops/pointwise.def"
+#undef TL_UNARY
+#undef TL_UNARY_PRED
+#undef TL_BINARY
+#undef TL_BINARY_PRED
+    default: break;
+  }
+  ga = gb = T(0);
 }
 
 // ---------------------------------------------------------------- kernels
@@ -144,45 +215,84 @@ __global__ void copy_kernel(Indexer<2> ix, int64_t n, TO* dst, const TI* src) {
   }
 }
 
+#define TLC_GRID_LOOP(i, n) \
+  for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < n; i += (int64_t)gridDim.x * blockDim.x)
+
 template <typename T>
-__global__ void unary_val_kernel(int op, Indexer<2> ix, int64_t n, T* out, const T* x, T s) {
-  for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < n;
-       i += (int64_t)gridDim.x * blockDim.x) {
+__global__ void unary_kernel(int op, Indexer<2> ix, int64_t n, T* out, const T* x, Args<T> p) {
+  TLC_GRID_LOOP(i, n) {
     int64_t off[2];
     ix.offsets(i, off);
-    out[off[0]] = unary_val<T>(op, op == TL_FILL ? T(0) : x[off[1]], s);
+    out[off[0]] = unary_value<T>(op, x[off[1]], p);
   }
 }
 
 template <typename T>
-__global__ void unary_cmp_kernel(int op, Indexer<2> ix, int64_t n, bool* out, const T* x, double s) {
-  for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < n;
-       i += (int64_t)gridDim.x * blockDim.x) {
+__global__ void unary_pred_kernel(int op, Indexer<2> ix, int64_t n, bool* out, const T* x, Args<T> p) {
+  TLC_GRID_LOOP(i, n) {
     int64_t off[2];
     ix.offsets(i, off);
-    out[off[0]] = unary_cmp(op, (double)x[off[1]], s);
+    out[off[0]] = unary_pred<T>(op, x[off[1]], p);
   }
 }
 
 template <typename T>
-__global__ void binary_val_kernel(int op, Indexer<3> ix, int64_t n, T* out, const T* a,
-                                  const T* b, T s) {
-  for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < n;
-       i += (int64_t)gridDim.x * blockDim.x) {
+__global__ void unary_backward_kernel(int op, Indexer<3> ix, int64_t n, T* out, const T* s, const T* g, Args<T> p) {
+  TLC_GRID_LOOP(i, n) {
     int64_t off[3];
     ix.offsets(i, off);
-    out[off[0]] = binary_val<T>(op, a[off[1]], b[off[2]], s);
+    out[off[0]] = unary_derivative<T>(op, s[off[1]], g[off[2]], p);
   }
 }
 
 template <typename T>
-__global__ void binary_cmp_kernel(int op, Indexer<3> ix, int64_t n, bool* out, const T* a,
-                                  const T* b) {
-  for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < n;
-       i += (int64_t)gridDim.x * blockDim.x) {
+__global__ void binary_kernel(int op, Indexer<3> ix, int64_t n, T* out, const T* a, const T* b) {
+  TLC_GRID_LOOP(i, n) {
     int64_t off[3];
     ix.offsets(i, off);
-    out[off[0]] = binary_cmp<T>(op, a[off[1]], b[off[2]]);
+    out[off[0]] = binary_value<T>(op, a[off[1]], b[off[2]]);
+  }
+}
+
+template <typename T>
+__global__ void binary_pred_kernel(int op, Indexer<3> ix, int64_t n, bool* out, const T* a, const T* b) {
+  TLC_GRID_LOOP(i, n) {
+    int64_t off[3];
+    ix.offsets(i, off);
+    out[off[0]] = binary_pred<T>(op, a[off[1]], b[off[2]]);
+  }
+}
+
+// ga, gb: contiguous at the logical shape; either may be null (not wanted)
+template <typename T>
+__global__ void binary_backward_kernel(int op, Indexer<3> ix, int64_t n, T* ga, T* gb, const T* a, const T* b,
+                                       const T* g) {
+  TLC_GRID_LOOP(i, n) {
+    int64_t off[3];
+    ix.offsets(i, off);
+    T x, y;
+    binary_derivative<T>(op, a[off[0]], b[off[1]], g[off[2]], x, y);
+    if (ga) ga[i] = x;
+    if (gb) gb[i] = y;
+  }
+}
+
+// out = s (fill), out += alpha·b (axpy)
+template <typename T>
+__global__ void fill_kernel(Indexer<1> ix, int64_t n, T* out, T v) {
+  TLC_GRID_LOOP(i, n) {
+    int64_t off[1];
+    ix.offsets(i, off);
+    out[off[0]] = v;
+  }
+}
+
+template <typename T>
+__global__ void axpy_kernel(Indexer<2> ix, int64_t n, T* a, const T* b, T alpha) {
+  TLC_GRID_LOOP(i, n) {
+    int64_t off[2];
+    ix.offsets(i, off);
+    a[off[0]] = a[off[0]] + alpha * b[off[1]];
   }
 }
 
@@ -206,14 +316,31 @@ __global__ void arange_kernel(int64_t n, double start, double step, T* out) {
 }
 
 // ---------------------------------------------------------------- host helpers
-static bool unary_is_float_only(int op) {
-  return (op >= TL_EXP && op <= TL_COS) || (op >= TL_DIV_S && op <= TL_RPOW_S);
+// double → T without UB: int64 saturates (NaN → 0), bool is (v != 0)
+template <typename T>
+static T from_double(double v) {
+  if constexpr (std::is_same<T, bool>::value) {
+    return v != 0.0;
+  } else if constexpr (std::is_integral<T>::value) {
+    if (v != v) return 0;
+    if (v >= 9223372036854775807.0) return INT64_MAX;
+    if (v <= -9223372036854775808.0) return INT64_MIN;
+    return (T)v;
+  } else {
+    return (T)v;
+  }
 }
-static bool unary_is_cmp(int op) { return (op >= TL_EQ_S && op <= TL_GE_S) || op == TL_LOGICAL_NOT; }
-static bool binary_is_float_only(int op) {
-  return op == TL_DIV || op == TL_POW || (op >= TL_RELU_BW && op <= TL_TANH_BW);
+template <typename T>
+static Args<T> args_of(double a, double b, double c) {
+  return {from_double<T>(a), from_double<T>(b), from_double<T>(c)};
 }
-static bool binary_is_cmp(int op) { return op >= TL_EQ && op <= TL_GE; }
+
+static const Row& row_of(int op, Kind k1, Kind k2, const char* what) {
+  TLC_CHECK(op >= 0 && op < OP_COUNT, TL_ERR_VALUE, what << ": unknown op code " << op);
+  const Row& r = kRows[op];
+  TLC_CHECK(r.kind == k1 || r.kind == k2, TL_ERR_VALUE, what << ": " << r.name << " is not a " << what << " op");
+  return r;
+}
 
 template <typename TI>
 static void launch_copy(const Indexer<2>& ix, int64_t n, void* dst, int dst_dtype, const void* src) {
@@ -227,6 +354,9 @@ static void launch_copy(const Indexer<2>& ix, int64_t n, void* dst, int dst_dtyp
 using namespace tlc;
 
 extern "C" {
+
+int tl_pointwise_count(void) { return OP_COUNT; }
+const char* tl_pointwise_name(int op) { return op >= 0 && op < OP_COUNT ? kRows[op].name : ""; }
 
 int tl_copy(int ndim, const int64_t* shape, void* dst, int dst_dtype, const int64_t* dst_strides,
             const void* src, int src_dtype, const int64_t* src_strides) {
@@ -245,61 +375,120 @@ int tl_copy(int ndim, const int64_t* shape, void* dst, int dst_dtype, const int6
 }
 
 int tl_unary(int op, int dtype, int ndim, const int64_t* shape, void* out, int out_dtype,
-             const int64_t* out_strides, const void* x, const int64_t* x_strides, double s) {
+             const int64_t* out_strides, const void* x, const int64_t* x_strides, double a, double b, double c) {
   TLC_API_BEGIN
-  TLC_CHECK(op >= TL_EXP && op <= TL_LOGICAL_NOT, TL_ERR_VALUE, "unary: unknown op " << op);
-  if (unary_is_float_only(op))
-    TLC_CHECK(is_float(dtype), TL_ERR_TYPE, "unary op " << op << ": expected a floating dtype, got " << dtype_name(dtype));
-  bool cmp = unary_is_cmp(op);
-  TLC_CHECK(out_dtype == (cmp ? TL_BOOL : dtype), TL_ERR_TYPE,
-            "unary op " << op << ": bad output dtype " << dtype_name(out_dtype));
+  const Row& r = row_of(op, UNARY, UNARY_PRED, "unary");
+  TLC_CHECK(row_takes(r.dtypes, dtype), TL_ERR_TYPE, r.name << ": unsupported dtype " << dtype_name(dtype));
+  const bool pred = r.kind == UNARY_PRED;
+  TLC_CHECK(out_dtype == (pred ? TL_BOOL : dtype), TL_ERR_TYPE, r.name << ": bad output dtype " << dtype_name(out_dtype));
   int64_t n = numel_of(ndim, shape);
   if (n == 0) return TL_OK;
-  const int64_t* st[2] = {out_strides, x_strides ? x_strides : out_strides};
-  Indexer<2> ix = make_indexer<2>("unary", ndim, shape, st);
-  if (cmp) {
-    TLC_DISPATCH_ALL(dtype, "unary", [&] {
-      unary_cmp_kernel<scalar_t><<<grid_for(n), kThreads>>>(op, ix, n, (bool*)out, (const scalar_t*)x, s);
-    });
-  } else if (dtype == TL_BOOL) {
-    TLC_CHECK(op == TL_FILL, TL_ERR_TYPE, "unary op " << op << ": not supported for bool");
-    unary_val_kernel<bool><<<grid_for(n), kThreads>>>(op, ix, n, (bool*)out, (const bool*)out, s != 0.0);
-  } else {
-    TLC_DISPATCH_NUMERIC(dtype, "unary", [&] {
-      const scalar_t* xp = op == TL_FILL ? (const scalar_t*)out : (const scalar_t*)x;
-      unary_val_kernel<scalar_t><<<grid_for(n), kThreads>>>(op, ix, n, (scalar_t*)out, xp, (scalar_t)s);
-    });
+  const int64_t* st[2] = {out_strides, x_strides};
+  Indexer<2> ix = make_indexer<2>(r.name, ndim, shape, st);
+  TLC_DISPATCH_ALL(dtype, r.name, [&] {
+    if (pred)
+      unary_pred_kernel<scalar_t><<<grid_for(n), kThreads>>>(op, ix, n, (bool*)out, (const scalar_t*)x,
+                                                             args_of<scalar_t>(a, b, c));
+    else
+      unary_kernel<scalar_t><<<grid_for(n), kThreads>>>(op, ix, n, (scalar_t*)out, (const scalar_t*)x,
+                                                        args_of<scalar_t>(a, b, c));
+  });
+  TLC_LAUNCHED(r.name);
+  TLC_API_END
+}
+
+int tl_unary_backward(int op, int dtype, int ndim, const int64_t* shape, void* out, const void* s,
+                      const int64_t* s_strides, const void* g, const int64_t* g_strides, double a, double b, double c) {
+  TLC_API_BEGIN
+  const Row& r = row_of(op, UNARY, UNARY, "unary");
+  TLC_CHECK(r.grad, TL_ERR_VALUE, r.name << " has no derivative kernel");
+  int64_t n = numel_of(ndim, shape);
+  if (n == 0) return TL_OK;
+  std::vector<int64_t> out_st(ndim);  // the output is contiguous
+  int64_t acc = 1;
+  for (int d = ndim - 1; d >= 0; --d) {
+    out_st[d] = acc;
+    acc *= shape[d];
   }
-  TLC_LAUNCHED("unary");
+  const int64_t* st[3] = {out_st.data(), s_strides, g_strides};
+  Indexer<3> ix = make_indexer<3>(r.name, ndim, shape, st);
+  TLC_DISPATCH_FLOAT(dtype, r.name, [&] {
+    unary_backward_kernel<scalar_t><<<grid_for(n), kThreads>>>(op, ix, n, (scalar_t*)out, (const scalar_t*)s,
+                                                               (const scalar_t*)g, args_of<scalar_t>(a, b, c));
+  });
+  TLC_LAUNCHED(r.name);
   TLC_API_END
 }
 
 int tl_binary(int op, int dtype, int ndim, const int64_t* shape, void* out, int out_dtype,
               const int64_t* out_strides, const void* a, const int64_t* a_strides, const void* b,
-              const int64_t* b_strides, double s) {
+              const int64_t* b_strides) {
   TLC_API_BEGIN
-  TLC_CHECK(op >= TL_ADD && op <= TL_AXPY, TL_ERR_VALUE, "binary: unknown op " << op);
-  if (binary_is_float_only(op))
-    TLC_CHECK(is_float(dtype), TL_ERR_TYPE, "binary op " << op << ": expected a floating dtype, got " << dtype_name(dtype));
-  bool cmp = binary_is_cmp(op);
-  TLC_CHECK(out_dtype == (cmp ? TL_BOOL : dtype), TL_ERR_TYPE,
-            "binary op " << op << ": bad output dtype " << dtype_name(out_dtype));
+  const Row& r = row_of(op, BINARY, BINARY_PRED, "binary");
+  TLC_CHECK(row_takes(r.dtypes, dtype), TL_ERR_TYPE, r.name << ": unsupported dtype " << dtype_name(dtype));
+  const bool pred = r.kind == BINARY_PRED;
+  TLC_CHECK(out_dtype == (pred ? TL_BOOL : dtype), TL_ERR_TYPE, r.name << ": bad output dtype " << dtype_name(out_dtype));
   int64_t n = numel_of(ndim, shape);
   if (n == 0) return TL_OK;
   const int64_t* st[3] = {out_strides, a_strides, b_strides};
-  Indexer<3> ix = make_indexer<3>("binary", ndim, shape, st);
-  if (cmp) {
-    TLC_DISPATCH_ALL(dtype, "binary", [&] {
-      binary_cmp_kernel<scalar_t><<<grid_for(n), kThreads>>>(op, ix, n, (bool*)out, (const scalar_t*)a,
-                                                             (const scalar_t*)b);
-    });
-  } else {
-    TLC_DISPATCH_NUMERIC(dtype, "binary", [&] {
-      binary_val_kernel<scalar_t><<<grid_for(n), kThreads>>>(op, ix, n, (scalar_t*)out, (const scalar_t*)a,
-                                                             (const scalar_t*)b, (scalar_t)s);
-    });
-  }
-  TLC_LAUNCHED("binary");
+  Indexer<3> ix = make_indexer<3>(r.name, ndim, shape, st);
+  TLC_DISPATCH_ALL(dtype, r.name, [&] {
+    if (pred)
+      binary_pred_kernel<scalar_t><<<grid_for(n), kThreads>>>(op, ix, n, (bool*)out, (const scalar_t*)a,
+                                                              (const scalar_t*)b);
+    else
+      binary_kernel<scalar_t><<<grid_for(n), kThreads>>>(op, ix, n, (scalar_t*)out, (const scalar_t*)a,
+                                                         (const scalar_t*)b);
+  });
+  TLC_LAUNCHED(r.name);
+  TLC_API_END
+}
+
+int tl_binary_backward(int op, int dtype, int ndim, const int64_t* shape, void* ga, void* gb, const void* a,
+                       const int64_t* a_strides, const void* b, const int64_t* b_strides, const void* g,
+                       const int64_t* g_strides) {
+  TLC_API_BEGIN
+  const Row& r = row_of(op, BINARY, BINARY, "binary");
+  TLC_CHECK(r.grad, TL_ERR_VALUE, r.name << " has no derivative kernel");
+  int64_t n = numel_of(ndim, shape);
+  if (n == 0) return TL_OK;
+  // the outputs are contiguous: the indexer covers the three inputs, outputs use i itself
+  const int64_t* st[3] = {a_strides, b_strides, g_strides};
+  Indexer<3> ix = make_indexer<3>(r.name, ndim, shape, st);
+  TLC_DISPATCH_FLOAT(dtype, r.name, [&] {
+    binary_backward_kernel<scalar_t><<<grid_for(n), kThreads>>>(op, ix, n, (scalar_t*)ga, (scalar_t*)gb,
+                                                                (const scalar_t*)a, (const scalar_t*)b,
+                                                                (const scalar_t*)g);
+  });
+  TLC_LAUNCHED(r.name);
+  TLC_API_END
+}
+
+int tl_fill(int dtype, int ndim, const int64_t* shape, void* out, const int64_t* out_strides, double value) {
+  TLC_API_BEGIN
+  int64_t n = numel_of(ndim, shape);
+  if (n == 0) return TL_OK;
+  const int64_t* st[1] = {out_strides};
+  Indexer<1> ix = make_indexer<1>("fill_", ndim, shape, st);
+  TLC_DISPATCH_ALL(dtype, "fill_", [&] {
+    fill_kernel<scalar_t><<<grid_for(n), kThreads>>>(ix, n, (scalar_t*)out, from_double<scalar_t>(value));
+  });
+  TLC_LAUNCHED("fill_");
+  TLC_API_END
+}
+
+int tl_axpy(int dtype, int ndim, const int64_t* shape, void* a, const int64_t* a_strides, const void* b,
+            const int64_t* b_strides, double alpha) {
+  TLC_API_BEGIN
+  int64_t n = numel_of(ndim, shape);
+  if (n == 0) return TL_OK;
+  const int64_t* st[2] = {a_strides, b_strides};
+  Indexer<2> ix = make_indexer<2>("axpy_", ndim, shape, st);
+  TLC_DISPATCH_NUMERIC(dtype, "axpy_", [&] {
+    axpy_kernel<scalar_t><<<grid_for(n), kThreads>>>(ix, n, (scalar_t*)a, (const scalar_t*)b,
+                                                     from_double<scalar_t>(alpha));
+  });
+  TLC_LAUNCHED("axpy_");
   TLC_API_END
 }
 

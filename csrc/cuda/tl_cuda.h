@@ -35,27 +35,10 @@ enum tl_err { TL_OK = 0, TL_ERR_RUNTIME = 1, TL_ERR_VALUE = 2, TL_ERR_INDEX = 3,
 
 enum tl_dtype { TL_FLOAT32 = 0, TL_FLOAT64 = 1, TL_INT64 = 2, TL_BOOL = 3 };
 
-/* unary ops (tl_unary): y = f(x) or y = f(x, s) with a scalar s */
-enum tl_unary_op {
-  TL_EXP = 0, TL_LOG = 1, TL_SQRT = 2, TL_TANH = 3, TL_SIGMOID = 4, TL_GELU = 5,
-  TL_GELU_TANH = 6, TL_SIN = 7, TL_COS = 8,               /* float only */
-  TL_NEG = 9, TL_ABS = 10, TL_RELU = 11,                  /* numeric */
-  TL_ADD_S = 12, TL_MUL_S = 13, TL_MAX_S = 14, TL_MIN_S = 15, TL_RSUB_S = 16, /* numeric */
-  TL_DIV_S = 17, TL_RDIV_S = 18, TL_POW_S = 19, TL_RPOW_S = 20,             /* float only */
-  TL_EQ_S = 21, TL_NE_S = 22, TL_LT_S = 23, TL_LE_S = 24, TL_GT_S = 25, TL_GE_S = 26, /* -> bool */
-  TL_FILL = 27,          /* y = s (x unused) */
-  TL_LOGICAL_NOT = 28    /* any dtype -> bool */
-};
-
-/* binary ops (tl_binary): y = f(a, b) (b broadcast), scalar s for AXPY */
-enum tl_binary_op {
-  TL_ADD = 0, TL_SUB = 1, TL_MUL = 2, TL_MAXIMUM = 3, TL_MINIMUM = 4, /* numeric */
-  TL_DIV = 5, TL_POW = 6,                                            /* float only */
-  TL_EQ = 7, TL_NE = 8, TL_LT = 9, TL_LE = 10, TL_GT = 11, TL_GE = 12, /* any -> bool */
-  TL_RELU_BW = 13, TL_GELU_BW = 14, TL_GELU_TANH_BW = 15,            /* (x, g), float */
-  TL_SIGMOID_BW = 16, TL_TANH_BW = 17,                               /* (y, g), float */
-  TL_AXPY = 18                                                       /* a + s*b, numeric */
-};
+/* Pointwise ops (tl_unary, tl_binary and their _backward): `op` is the row's position in
+ * csrc/ops/pointwise.def, the table both this library and tinygrad_lite._C are built from;
+ * Python reads the codes from `_C.pointwise_ops()` and checks them against
+ * tl_pointwise_count / tl_pointwise_name. Scalar parameters a, b, c as the row says. */
 
 enum tl_reduce_op { TL_R_SUM = 0, TL_R_MEAN = 1, TL_R_MAX = 2, TL_R_MIN = 3, TL_R_VAR = 4,
                     TL_R_ARGMAX = 5, TL_R_ARGMIN = 6 };
@@ -79,11 +62,30 @@ int tl_cuda_memset(void* dst, int value, size_t nbytes);
  * clone, astype, copy_. */
 int tl_copy(int ndim, const int64_t* shape, void* dst, int dst_dtype, const int64_t* dst_strides,
             const void* src, int src_dtype, const int64_t* src_strides);
+int tl_pointwise_count(void);
+const char* tl_pointwise_name(int op);
+/* y = f(x; a, b, c) of a unary or predicate row (out bool for predicates) */
 int tl_unary(int op, int dtype, int ndim, const int64_t* shape, void* out, int out_dtype,
-             const int64_t* out_strides, const void* x, const int64_t* x_strides, double s);
+             const int64_t* out_strides, const void* x, const int64_t* x_strides, double a, double b,
+             double c);
+/* out (contiguous) = g·dy/dx of a unary row, from its saved s (x or y) and g */
+int tl_unary_backward(int op, int dtype, int ndim, const int64_t* shape, void* out, const void* s,
+                      const int64_t* s_strides, const void* g, const int64_t* g_strides, double a,
+                      double b, double c);
+/* y = f(a, b) of a binary or comparison row, a and b broadcast to `shape` */
 int tl_binary(int op, int dtype, int ndim, const int64_t* shape, void* out, int out_dtype,
               const int64_t* out_strides, const void* a, const int64_t* a_strides, const void* b,
-              const int64_t* b_strides, double s);
+              const int64_t* b_strides);
+/* ga, gb (contiguous at `shape`, either may be NULL) = g·dy/da, g·dy/db of a binary row */
+int tl_binary_backward(int op, int dtype, int ndim, const int64_t* shape, void* ga, void* gb,
+                       const void* a, const int64_t* a_strides, const void* b,
+                       const int64_t* b_strides, const void* g, const int64_t* g_strides);
+/* out[...] = value (any strided view) */
+int tl_fill(int dtype, int ndim, const int64_t* shape, void* out, const int64_t* out_strides,
+            double value);
+/* a += alpha·b in place, b broadcast to a */
+int tl_axpy(int dtype, int ndim, const int64_t* shape, void* a, const int64_t* a_strides,
+            const void* b, const int64_t* b_strides, double alpha);
 /* out = cond ? a : b; cond is bool */
 int tl_where(int dtype, int ndim, const int64_t* shape, void* out, const int64_t* out_strides,
              const void* cond, const int64_t* cond_strides, const void* a, const int64_t* a_strides,

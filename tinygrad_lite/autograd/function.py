@@ -9,16 +9,21 @@ Function instance, whose `parents` are the input tensors.
 
 Backward works on native Arrays, not Tensors: no graph is built while differentiating
 (no higher-order gradients), and nothing in the backward pass pays for autograd bookkeeping.
-"""
-from .grad_mode import _enabled
 
-# Set by tensor.py (avoids importing it here, and an import per op):
-_new_tensor = None  # () -> an uninitialised Tensor
-_wrap = None  # (array, device) -> a Tensor
+The output is made with the inputs' own tensor class (`_tensor_cls`, which tensor.py sets
+to Tensor): this module sits below tensor.py and never imports it.
+
+A node remembers, besides its parent tensors, the node each parent had when it was used
+(`inputs`): an in-place op later gives a tensor a new node, and the graph built before must
+still lead to the old one. `epoch` is the in-place write counter (autograd/versions.py) at
+the node's creation, so the engine can tell whether a saved array was overwritten since.
+"""
+from . import versions
+from .grad_mode import _state
 
 
 class Function:
-    __slots__ = ("parents", "saved", "B", "freed")
+    __slots__ = ("parents", "inputs", "epoch", "saved", "B", "freed", "retained")
 
     def save(self, *arrays):
         self.saved = arrays
@@ -29,12 +34,13 @@ class Function:
 
     @classmethod
     def apply(cls, *tensors, **params):
-        dev = tensors[0]._device
+        t0 = tensors[0]
+        dev = t0._device
         ctx = cls()
         ctx.B = dev._backend or dev.backend
         n = len(tensors)
         if n == 1:
-            out = ctx.forward(tensors[0]._data, **params)
+            out = ctx.forward(t0._data, **params)
         else:
             for t in tensors:
                 if t._device is not dev and t._device != dev:
@@ -43,15 +49,18 @@ class Function:
                         f"two devices, {dev} and {t._device}"
                     )
             if n == 2:
-                out = ctx.forward(tensors[0]._data, tensors[1]._data, **params)
+                out = ctx.forward(t0._data, tensors[1]._data, **params)
             else:
                 out = ctx.forward(*[t._data for t in tensors], **params)
-        r = _new_tensor()
+        T = t0._tensor_cls
+        r = T.__new__(T)
         r._data, r._device, r.grad = out, dev, None
-        if _enabled[0]:
+        if _state.enabled:
             for t in tensors:
                 if t.requires_grad:
                     ctx.parents = tensors
+                    ctx.inputs = (t0._ctx,) if n == 1 else tuple([t._ctx for t in tensors])
+                    ctx.epoch = versions.epoch
                     ctx.freed = False
                     r.requires_grad, r._ctx = True, ctx
                     return r

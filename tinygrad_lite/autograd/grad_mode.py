@@ -1,51 +1,46 @@
-"""Whether ops record the graph: `no_grad()`, `enable_grad()`, `set_grad_enabled(mode)`.
-
-One flag in a list (mutable, module-level) so the hot path reads it with one index.
-"""
+"""Whether ops record the graph: `no_grad()`, `enable_grad()`, `set_grad_enabled(mode)`,
+`inference_mode()`. The flag is per thread, as in torch: a `no_grad()` in an evaluation
+thread leaves autograd on in every other thread."""
 import functools
+import threading
 
-_enabled = [True]
+
+class _State(threading.local):
+    def __init__(self):
+        self.enabled = True  # every new thread starts with grad mode on
+
+
+_state = _State()
 
 
 def is_grad_enabled():
-    return _enabled[0]
-
-
-class set_grad_enabled:
-    """Context manager (and decorator) that sets gradient recording on or off."""
-
-    def __init__(self, mode):
-        self.prev = _enabled[0]
-        self.mode = bool(mode)
-        _enabled[0] = self.mode
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        _enabled[0] = self.prev
-        return False
+    return _state.enabled
 
 
 class _GradMode:
+    """Context manager and decorator that sets grad mode to `mode` and restores it on exit."""
+
     mode = True
 
     def __enter__(self):
-        self.prev = _enabled[0]
-        _enabled[0] = self.mode
+        self.prev = _state.enabled
+        _state.enabled = self.mode
         return self
 
     def __exit__(self, *exc):
-        _enabled[0] = self.prev
+        _state.enabled = self.prev
         return False
 
     def __call__(self, fn):
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
-            with self.__class__():
+            with self.clone():
                 return fn(*args, **kwargs)
 
         return wrapper
+
+    def clone(self):
+        return self.__class__()
 
 
 class no_grad(_GradMode):
@@ -58,6 +53,25 @@ class enable_grad(_GradMode):
     mode = True
 
 
-class inference_mode(no_grad):
+class set_grad_enabled(_GradMode):
+    """set_grad_enabled(mode): takes effect at once (as torch), and as a context manager or
+    decorator restores the previous mode on exit."""
+
+    def __init__(self, mode):
+        self.mode = bool(mode)
+        self.prev = _state.enabled
+        _state.enabled = self.mode
+
+    def __enter__(self):
+        return self
+
+    def clone(self):
+        return self.__class__(self.mode)
+
+
+class inference_mode(_GradMode):
     def __init__(self, mode=True):
         self.mode = not mode
+
+    def clone(self):
+        return self.__class__(not self.mode)

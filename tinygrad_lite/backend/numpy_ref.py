@@ -1,13 +1,12 @@
-"""A reference backend in numpy: the kernel names of csrc/KERNELS.md, written the obvious way.
+"""A reference backend in numpy: the kernels of backend/interface.py, written the obvious way.
 
 Not used for speed. It is the second opinion: tests compare the native kernels with it, and
 TL_BACKEND=numpy runs the whole Python layer on it (to tell a kernel bug from an autograd bug).
 """
-import math
-
 import numpy as np
 
 from .. import _C
+from . import numpy_pointwise as _P
 
 __name__ = "numpy_ref"
 _NP = {0: np.float32, 1: np.float64, 2: np.int64, 3: np.bool_}
@@ -45,99 +44,73 @@ def arange(start, stop, step, dtype):
     return _a(np.arange(start, stop, step), dtype)
 
 
-# unary
-def _unary(f, keep_dtype=True):
-    def k(x):
-        r = f(_n(x))
-        return _a(r, x.dtype if keep_dtype else None)
-
-    return k
+# the pointwise table: every row's value and derivative from numpy_pointwise (formulas written
+# again, independently of csrc/math/pointwise.h), computed in float64 for float inputs
+_ROWS = {row[0]: row for row in _C.pointwise_ops()}
 
 
-_erf = np.vectorize(math.erf)
-neg = _unary(np.negative)
-abs = _unary(np.abs)
-exp = _unary(np.exp)
-log = _unary(np.log)
-sqrt = _unary(np.sqrt)
-sin = _unary(np.sin)
-cos = _unary(np.cos)
-tanh = _unary(np.tanh)
-sigmoid = _unary(lambda x: 1 / (1 + np.exp(-x)))
-relu = _unary(lambda x: np.maximum(x, 0))
-gelu = _unary(lambda x: 0.5 * x * (1 + _erf(x / math.sqrt(2))))
-_C0 = math.sqrt(2 / math.pi)
-gelu_tanh = _unary(lambda x: 0.5 * x * (1 + np.tanh(_C0 * (x + 0.044715 * x**3))))
-logical_not = _unary(np.logical_not)
+def _wide(a):
+    return a.astype(np.float64) if a.dtype.kind == "f" else a
 
 
-def relu_backward(x, g):
-    return _a(_n(g) * (_n(x) > 0), g.dtype)
+def _check_dtype(name, x):
+    kinds = {"FLOAT": "f", "NUMERIC": "fi", "ALL": "fib", "INTEGRAL": "ib"}[_ROWS[name][2]]
+    if _n(x).dtype.kind not in kinds:
+        raise TypeError(f"{name}: unsupported dtype {_n(x).dtype}")
 
 
-def sigmoid_backward(y, g):
-    y = _n(y)
-    return _a(_n(g) * y * (1 - y), g.dtype)
+def _unary_row(name, kind):
+    def value(x, *p):
+        _check_dtype(name, x)
+        with np.errstate(all="ignore"):
+            y = _P.VALUE[name](_wide(_n(x)), *p)
+        return _a(y, 3 if kind == "unary_pred" else x.dtype)
+
+    def grad(s, g, *p):
+        saves = _ROWS[name][3]
+        xs = _wide(_n(s))
+        x = xs if saves == "X" else None  # what the Function saved: x, y, or nothing (NONE)
+        y = xs if saves == "Y" else None
+        with np.errstate(all="ignore"):
+            r = _P.GRAD[name](x, y, _wide(_n(g)), *p)
+        return _a(np.broadcast_to(r, _n(s).shape), g.dtype)
+
+    value.__name__, grad.__name__ = name, name + "_backward"
+    return value, grad
 
 
-def tanh_backward(y, g):
-    return _a(_n(g) * (1 - _n(y) ** 2), g.dtype)
+def _binary_row(name, kind):
+    def value(a, b):
+        _same(a, b, name)
+        _check_dtype(name, a)
+        if name in ("fmod", "remainder", "floor_divide") and _n(b).dtype.kind in "ib" and np.any(_n(b) == 0):
+            raise RuntimeError(f"{name}: ZeroDivisionError (integer division by zero)")
+        with np.errstate(all="ignore"):
+            y = _P.BINARY[name](_wide(_n(a)), _wide(_n(b)))
+        return _a(y, 3 if kind == "binary_pred" else a.dtype)
+
+    def grad(a, b, g, want_a=True, want_b=True):
+        with np.errstate(all="ignore"):
+            ga, gb = _P.BINARY_GRAD[name](_wide(_n(a)), _wide(_n(b)), _wide(_n(g)))
+        shape = _n(g).shape
+        return (_a(np.broadcast_to(ga, shape), g.dtype) if want_a else None,
+                _a(np.broadcast_to(gb, shape), g.dtype) if want_b else None)
+
+    value.__name__, grad.__name__ = name, name + "_backward"
+    return value, grad
 
 
-def gelu_backward(x, g):
-    x = _n(x)
-    cdf = 0.5 * (1 + _erf(x / math.sqrt(2)))
-    pdf = np.exp(-0.5 * x * x) / math.sqrt(2 * math.pi)
-    return _a(_n(g) * (cdf + x * pdf), g.dtype)
-
-
-def gelu_tanh_backward(x, g):
-    x = _n(x)
-    u = _C0 * (x + 0.044715 * x**3)
-    t = np.tanh(u)
-    d = 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * _C0 * (1 + 3 * 0.044715 * x * x)
-    return _a(_n(g) * d, g.dtype)
-
-
-# binary
-def _binary(f, out_dtype=None):
-    def k(a, b):
-        _same(a, b, f.__name__)
-        return _a(f(_n(a), _n(b)), a.dtype if out_dtype is None else out_dtype)
-
-    return k
-
-
-add, sub, mul = _binary(np.add), _binary(np.subtract), _binary(np.multiply)
-div, pow = _binary(np.divide), _binary(np.power)
-maximum, minimum = _binary(np.maximum), _binary(np.minimum)
-eq, ne, lt, le, gt, ge = (_binary(f, 3) for f in (np.equal, np.not_equal, np.less, np.less_equal, np.greater, np.greater_equal))
+for _name, (_, _kind, _dt, _saves, _np, _doc) in _ROWS.items():
+    _value, _grad = (_binary_row if _kind.startswith("binary") else _unary_row)(_name, _kind)
+    globals()[_name] = _value
+    if _saves in ("NONE", "X", "Y", "GRAD"):
+        globals()[_name + "_backward"] = _grad
+del _name, _kind, _dt, _saves, _np, _doc, _value, _grad
 
 
 def where(c, a, b):
     _same(a, b, "where")
     return _a(np.where(_n(c), _n(a), _n(b)), a.dtype)
-
-
-def _scalar(f, out_dtype=None):
-    def k(x, s):
-        return _a(f(_n(x), s), x.dtype if out_dtype is None else out_dtype)
-
-    return k
-
-
-add_scalar = _scalar(lambda x, s: x + s)
-mul_scalar = _scalar(lambda x, s: x * s)
-div_scalar = _scalar(lambda x, s: x / s)
-rsub_scalar = _scalar(lambda x, s: s - x)
-rdiv_scalar = _scalar(lambda x, s: s / x)
-pow_scalar = _scalar(lambda x, s: x**s)
-rpow_scalar = _scalar(lambda x, s: s**x)
-maximum_scalar = _scalar(np.maximum)
-minimum_scalar = _scalar(np.minimum)
-eq_scalar, ne_scalar, lt_scalar, le_scalar, gt_scalar, ge_scalar = (
-    _scalar(f, 3) for f in (np.equal, np.not_equal, np.less, np.less_equal, np.greater, np.greater_equal)
-)
 
 
 # in place
@@ -287,7 +260,10 @@ def index_add(shape, axis, idx, src):
 
 
 def gather(x, axis, idx):
-    return _a(np.take_along_axis(_n(x), _n(idx), axis=axis), x.dtype)
+    i = _n(idx)
+    # torch.gather: idx may be smaller than x in the other dims, which index from 0
+    v = _n(x)[tuple(slice(0, n) if d != axis else slice(None) for d, n in enumerate(i.shape))]
+    return _a(np.take_along_axis(v, i, axis=axis), x.dtype)
 
 
 def scatter_add(shape, axis, idx, src):
@@ -307,8 +283,40 @@ def nonzero(x):
     return _a(np.argwhere(_n(x)), 2)
 
 
-# random (delegated: the reference has no generator of its own)
+# random: the reference draws the same numbers as the CPU core (one generator, _C's Philox), so
+# a run seeded with manual_seed is reproducible on either backend
+manual_seed, initial_seed = _C.manual_seed, _C.initial_seed
+rand, randn, randint, randperm = _C.rand, _C.randn, _C.randint, _C.randperm
+uniform_, normal_ = _C.uniform_, _C.normal_
+
+
 def dropout(x, p):
-    mask = np.random.random(x.shape) >= p
+    u = _C.rand(list(x.shape), 1).numpy()
+    mask = u >= p
     y = _n(x) * mask / (1 - p) if p < 1 else np.zeros(x.shape)
     return _a(y, x.dtype), _a(mask)
+
+
+# optimizer updates, written from torch.optim's documented formulas
+def sgd_step_(param, grad, momentum_buf, lr, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False,
+              maximize=False, first_step=False):
+    p, g = _n(param), _n(grad)
+    d = (-g if maximize else g) + weight_decay * p
+    if momentum:
+        buf = _n(momentum_buf)
+        buf[...] = d if first_step else momentum * buf + (1 - dampening) * d
+        d = d + momentum * buf if nesterov else buf
+    p -= lr * d
+
+
+def adam_step_(param, grad, exp_avg, exp_avg_sq, lr, beta1, beta2, eps, weight_decay, decoupled_weight_decay, step,
+               maximize=False):
+    p, g, m, v = _n(param), _n(grad), _n(exp_avg), _n(exp_avg_sq)
+    g = -g if maximize else g
+    if decoupled_weight_decay:
+        p *= 1 - lr * weight_decay
+    elif weight_decay:
+        g = g + weight_decay * p
+    m += (1 - beta1) * (g - m)
+    v[...] = beta2 * v + (1 - beta2) * g * g
+    p -= lr / (1 - beta1 ** step) * m / (np.sqrt(v) / np.sqrt(1 - beta2 ** step) + eps)

@@ -13,6 +13,17 @@ RESOURCES = {
     "t10k-labels-idx1-ubyte": "ec29112dd5afa0611ce80d1b7f02629c",
 }
 
+# md5s of the uncompressed files (the official ones, as gunzip gives them)
+RAW_MD5 = {
+    "train-images-idx3-ubyte": "6bbc9ace898e44ae57da46a324031adb",
+    "train-labels-idx1-ubyte": "a25bea736e30d166cdddb491f175f624",
+    "t10k-images-idx3-ubyte": "2646ac647ad5339dbf082846283269ea",
+    "t10k-labels-idx1-ubyte": "27ae3e4e09519cfbb04c329615203637",
+}
+
+RAW_SIZE = {"train-images-idx3-ubyte": 47040016, "train-labels-idx1-ubyte": 60008,
+            "t10k-images-idx3-ubyte": 7840016, "t10k-labels-idx1-ubyte": 10008}
+
 MIRRORS = [
     "https://ossci-datasets.s3.amazonaws.com/mnist/",
     "https://storage.googleapis.com/cvdf-datasets/mnist/",
@@ -48,12 +59,18 @@ def available(root, train):
 
 
 def _check(path, name):
-    # the official md5s are of the .gz files; an uncompressed file is checked by its header instead
+    """A .gz file must have the official md5. An uncompressed file of the official size must have
+    the official file's md5 (a flipped byte is caught); one of another size is MNIST-format data of
+    one's own, checked by its IDX header (read_idx) as torchvision does."""
     if path.endswith(".gz"):
-        got = md5sum(path)
-        if got != RESOURCES[name]:
-            raise RuntimeError(f"{path} is corrupt: md5 {got}, expected {RESOURCES[name]}. "
-                               "Delete it and download it again.")
+        want = RESOURCES[name]
+    elif os.path.getsize(path) == RAW_SIZE[name]:
+        want = RAW_MD5[name]
+    else:
+        return
+    got = md5sum(path)
+    if got != want:
+        raise RuntimeError(f"{path} is corrupt: md5 {got}, expected {want}. Delete it and download it again.")
 
 
 class MNIST(ImageClassification):

@@ -1,12 +1,13 @@
 """Loss modules: CrossEntropyLoss, NLLLoss, MSELoss, L1Loss."""
 from . import functional as F
+from .functional.loss import _legacy_reduction
 from .module import Module
 
 
 class _Loss(Module):
     def __init__(self, size_average=None, reduce=None, reduction="mean"):
         super().__init__()
-        self.reduction = F._legacy_reduction(size_average, reduce, reduction)
+        self.reduction = _legacy_reduction(size_average, reduce, reduction)
 
 
 class _WeightedLoss(_Loss):

@@ -43,7 +43,7 @@ class Mean(Function):
 
 
 class Var(Function):
-    """y = Σ (x − x̄)² / (N − c);  ∂y/∂x = 2(x − x̄)/(N − c)"""
+    """y = Σ (x − x̄)² / (N − c);  ∂y/∂x = 2(x − x̄)/(N − c)  (N − c ≤ 0 divides by 0, as torch)"""
 
     __slots__ = ("axes", "keepdim", "correction")
 
@@ -53,20 +53,44 @@ class Var(Function):
         return self.B.var(x, axes, correction, keepdim)
 
     def backward(self, g):
-        (x,) = self.saved
+        return _var_backward(self.B, self.saved[0], g, self.axes, self.keepdim, self.correction)
+
+
+def _var_backward(B, x, g, axes, keepdim, correction):
+    n = 1
+    for a in axes:
+        n *= x.shape[a]
+    centered = B.sub(x, B.mean(x, axes, True))
+    if not keepdim:
+        g = g.view(kept_shape(x.shape, axes))
+    denom = max(n - correction, 0)
+    scale = B.mul_scalar(g, 2.0 / denom) if denom else B.mul_scalar(g, float("inf"))
+    return B.mul(centered, scale)
+
+
+class Std(Function):
+    """y = √var(x);  ∂y/∂x = ∂var/∂x / (2y), and 0 where y = 0 (torch's convention: a constant
+    input has a zero gradient, not 0/0)"""
+
+    __slots__ = ("axes", "keepdim", "correction")
+
+    def forward(self, x, axes, correction, keepdim):
+        self.axes, self.keepdim, self.correction = axes, keepdim, correction
+        y = self.B.sqrt(self.B.var(x, axes, correction, keepdim))
+        self.save(x, y)
+        return y
+
+    def backward(self, g):
+        x, y = self.saved
         B = self.B
-        n = 1
-        for a in self.axes:
-            n *= x.shape[a]
-        mean = B.mean(x, self.axes, True)
-        centered = B.sub(x, mean)
-        if not self.keepdim:
-            g = g.view(kept_shape(x.shape, self.axes))
-        return B.mul(centered, B.mul_scalar(g, 2.0 / max(n - self.correction, 0)))
+        zero = B.full([], 0.0, g.dtype)
+        gv = B.where(B.eq_scalar(y, 0.0), zero, B.div(g, B.mul_scalar(y, 2.0)))
+        return _var_backward(B, x, gv, self.axes, self.keepdim, self.correction)
 
 
 class Max(Function):
-    """y = max_axes x;  ∂y/∂x = [x = y] / (number of maxima): ties share the gradient evenly"""
+    """y = max_axes x;  ∂y/∂x = [x = y] / (number of maxima): ties share the gradient evenly, and
+    a NaN maximum sends it to the NaN entries (torch's evenly_distribute_backward)"""
 
     __slots__ = ("axes", "keepdim", "is_min")
 
@@ -79,7 +103,8 @@ class Max(Function):
     def backward(self, g):
         x, y = self.saved
         B = self.B
-        mask = B.astype(B.eq(x, y), g.dtype)
+        hit = B.logical_or(B.eq(x, y), B.logical_and(B.isnan(x), B.isnan(y)))
+        mask = B.astype(hit, g.dtype)
         count = B.sum(mask, self.axes, True)
         if not self.keepdim:
             g = g.view(kept_shape(x.shape, self.axes))

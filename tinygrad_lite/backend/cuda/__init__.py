@@ -1,4 +1,4 @@
-"""The CUDA backend: the kernel names of tinygrad_lite._C (csrc/KERNELS.md) for Arrays whose
+"""The CUDA backend: the kernel names of tinygrad_lite._C (tinygrad_lite/backend/interface.py) for Arrays whose
 storage lives on a CUDA device.
 
 The kernels are in libtl_cuda.so, built by nvcc alone from csrc/cuda (build_cuda.py) and
@@ -33,14 +33,8 @@ import math  # noqa: F401
 import os  # noqa: F401
 import threading  # noqa: F401
 
-from ._elementwise import (abs, add, add_, add_scalar, add_scalar_, arange, axpy_, cos, div,  # noqa: F401,A004
-                           div_scalar, eq, eq_scalar, exp, fill_, full, ge, ge_scalar, gelu,
-                           gelu_backward, gelu_tanh, gelu_tanh_backward, gt, gt_scalar, le,
-                           le_scalar, log, logical_not, lt, lt_scalar, maximum, maximum_scalar,
-                           minimum, minimum_scalar, mul, mul_, mul_scalar, mul_scalar_, ne,
-                           ne_scalar, neg, pow, pow_scalar, rdiv_scalar, relu, relu_backward,
-                           rpow_scalar, rsub_scalar, sigmoid, sigmoid_backward, sin, sqrt, sub,
-                           sub_, tanh, tanh_backward, where)
+from ._elementwise import POINTWISE as _POINTWISE  # every pointwise-table row and its backward
+from ._elementwise import add_, add_scalar_, arange, axpy_, fill_, full, mul_, mul_scalar_, sub_, where  # noqa: F401
 from ._index import cat, gather, index_add, index_select, nonzero, scatter_add  # noqa: F401
 from ._loader import (BOOL, FLOAT32, FLOAT64, INT64, _lib, device_count, is_available,  # noqa: F401
                    library_path, load_error)
@@ -53,3 +47,5 @@ from ._optim import adam_step_, sgd_step_  # noqa: F401
 from ._random import (dropout, initial_seed, manual_seed, normal_, rand, randint,  # noqa: F401
                       randn, randperm, uniform_)
 from ._reduce import argmax, argmin, max, mean, min, sum, var  # noqa: F401,A004
+
+globals().update(_POINTWISE)

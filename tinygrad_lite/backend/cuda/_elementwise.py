@@ -1,131 +1,172 @@
-"""Elementwise kernels (elementwise.cu): unary, scalar and binary ops, their in-place forms,
-where, and the creation kernels full / arange."""
+"""Elementwise kernels (elementwise.cu): every row of the pointwise table (csrc/ops/pointwise.def)
+and its backward, generated from the table as _C's are; the in-place forms, where, and the
+creation kernels full / arange."""
 from __future__ import annotations
 
 import builtins as _builtins
 import math
 
-from ._loader import _DTYPE_NAME, _FLOATS, _NUMERIC, BOOL, _check, _lib
+from ... import _C
+from ._loader import _DTYPE_NAME, _FLOATS, _NUMERIC, BOOL, FLOAT32, FLOAT64, INT64, _check, _lib
 from ._memory import _like, empty
 from ._util import _broadcast_shapes, _bstrides, _device, _i64, _need, _ptr, _same_dtype, _shape_str
 
-# ----------------------------------------------------------------------------- elementwise
-# op codes: enum tl_unary_op / tl_binary_op in csrc/cuda/tl_cuda.h
-_U = dict(exp=0, log=1, sqrt=2, tanh=3, sigmoid=4, gelu=5, gelu_tanh=6, sin=7, cos=8, neg=9, abs=10,
-          relu=11, add_scalar=12, mul_scalar=13, maximum_scalar=14, minimum_scalar=15, rsub_scalar=16,
-          div_scalar=17, rdiv_scalar=18, pow_scalar=19, rpow_scalar=20, eq_scalar=21, ne_scalar=22,
-          lt_scalar=23, le_scalar=24, gt_scalar=25, ge_scalar=26, fill=27, logical_not=28)
-_B = dict(add=0, sub=1, mul=2, maximum=3, minimum=4, div=5, pow=6, eq=7, ne=8, lt=9, le=10, gt=11,
-          ge=12, relu_backward=13, gelu_backward=14, gelu_tanh_backward=15, sigmoid_backward=16,
-          tanh_backward=17, axpy=18)
-_U_FLOAT = {"exp", "log", "sqrt", "tanh", "sigmoid", "gelu", "gelu_tanh", "sin", "cos",
-            "div_scalar", "rdiv_scalar", "pow_scalar", "rpow_scalar"}
-_U_CMP = {"eq_scalar", "ne_scalar", "lt_scalar", "le_scalar", "gt_scalar", "ge_scalar", "logical_not"}
-_B_FLOAT = {"div", "pow", "relu_backward", "gelu_backward", "gelu_tanh_backward", "sigmoid_backward",
-            "tanh_backward"}
-_B_CMP = {"eq", "ne", "lt", "le", "gt", "ge"}
+# ----------------------------------------------------------------------------- pointwise table
+# Op codes are the rows' positions in csrc/ops/pointwise.def, read from _C (built from the same
+# table); _codes() checks that the CUDA library agrees before the first launch.
+_ROWS = {row[0]: (code, row) for code, row in enumerate(_C.pointwise_ops())}
+_DTYPES = {"FLOAT": _FLOATS, "NUMERIC": _NUMERIC, "ALL": (FLOAT32, FLOAT64, INT64, BOOL), "INTEGRAL": (INT64, BOOL)}
+_DTYPE_WORD = {"FLOAT": "floating", "NUMERIC": "numeric", "ALL": "any", "INTEGRAL": "integer or bool"}
+_checked = []
 
 
-def _unary(name, x, s=0.0, out=None):
+def _codes():
+    if not _checked:
+        lib = _lib()[1]
+        names = [_lib()[0].string(lib.tl_pointwise_name(i)).decode() for i in range(lib.tl_pointwise_count())]
+        if names != list(_ROWS):
+            raise RuntimeError("libtl_cuda.so was built from another csrc/ops/pointwise.def than tinygrad_lite._C: "
+                               "rebuild both")
+        _checked.append(True)
+    return _ROWS
+
+
+def _row(name, x):
+    code, (_, kind, dtypes, saves, nparams, _doc) = _codes()[name]
+    _need(name, x, _DTYPES[dtypes], _DTYPE_WORD[dtypes])
+    return code, kind
+
+
+def _params(p):
+    p = [float(v) for v in p]
+    return p + [0.0] * (3 - len(p))
+
+
+def _unary(name, x, params=(), out=None):
     _device(name, x)
-    if name in _U_FLOAT:
-        _need(name, x, _FLOATS, "floating")
-    elif name not in _U_CMP:
-        _need(name, x, _NUMERIC, "numeric")
-    out_dtype = BOOL if name in _U_CMP else x.dtype
+    code, kind = _row(name, x)
+    out_dtype = BOOL if kind == "unary_pred" else x.dtype
     if out is None:
         out = _like(x, dtype=out_dtype)
     shape = list(x.shape)
-    _check(_lib()[1].tl_unary(_U[name], x.dtype, len(shape), _i64(shape), _ptr(out), out_dtype,
-                              _i64(out.strides), _ptr(x), _i64(x.strides), float(s)), name)
+    _check(_lib()[1].tl_unary(code, x.dtype, len(shape), _i64(shape), _ptr(out), out_dtype, _i64(out.strides),
+                              _ptr(x), _i64(x.strides), *_params(params)), name)
     return out
 
 
-def _binary(name, a, b, s=0.0, inplace=False):
+def _unary_backward(name, s, g, params=()):
+    _device(name, s, g)
+    _same_dtype(name, s, g)
+    code, _ = _row(name, s)
+    shape = list(s.shape)
+    out = _like(s)
+    _check(_lib()[1].tl_unary_backward(code, s.dtype, len(shape), _i64(shape), _ptr(out), _ptr(s), _i64(s.strides),
+                                       _ptr(g), _i64(_bstrides(g, shape)), *_params(params)), name + "_backward")
+    return out
+
+
+def _binary(name, a, b, out=None):
     _device(name, a, b)
     _same_dtype(name, a, b)
-    if name in _B_FLOAT:
-        _need(name, a, _FLOATS, "floating")
-    elif name not in _B_CMP:
-        _need(name, a, _NUMERIC, "numeric")
-    if inplace:
+    code, kind = _row(name, a)
+    if out is not None:  # in place: b broadcasts into a
         shape = list(a.shape)
-        bs = _broadcast_shapes(name, list(b.shape), shape)
-        if bs != shape:
-            raise ValueError(f"{name}: shapes {_shape_str(b.shape)} and {_shape_str(shape)} cannot be "
-                             f"broadcast together")
-        out = a
+        if _broadcast_shapes(name, list(b.shape), shape) != shape:
+            raise ValueError(f"{name}: shapes {_shape_str(b.shape)} and {_shape_str(shape)} cannot be broadcast together")
     else:
         shape = _broadcast_shapes(name, list(a.shape), list(b.shape))
-        out = _like(a, shape=shape, dtype=BOOL if name in _B_CMP else a.dtype)
-    _check(_lib()[1].tl_binary(_B[name], a.dtype, len(shape), _i64(shape), _ptr(out), out.dtype,
-                               _i64(out.strides), _ptr(a), _i64(_bstrides(a, shape)), _ptr(b),
-                               _i64(_bstrides(b, shape)), float(s)), name)
+        out = _like(a, shape=shape, dtype=BOOL if kind == "binary_pred" else a.dtype)
+    _check(_lib()[1].tl_binary(code, a.dtype, len(shape), _i64(shape), _ptr(out), out.dtype, _i64(out.strides),
+                               _ptr(a), _i64(_bstrides(a, shape)), _ptr(b), _i64(_bstrides(b, shape))), name)
     return out
 
 
-_DOC = {"unary": "", "scalar": "(x, s)", "binary": " with numpy broadcasting"}
+def _binary_backward(name, a, b, g, want_a=True, want_b=True):
+    _device(name, a, b, g)
+    _same_dtype(name, a, b, g)
+    code, _ = _row(name, a)
+    shape = _broadcast_shapes(name, list(a.shape), list(b.shape))
+    if list(g.shape) != shape:
+        raise ValueError(f"{name}_backward: gradient of shape {_shape_str(g.shape)} does not match the output shape "
+                         f"{_shape_str(shape)}")
+    ga = _like(a, shape=shape) if want_a else None
+    gb = _like(a, shape=shape) if want_b else None
+    ffi = _lib()[0]
+    _check(_lib()[1].tl_binary_backward(code, a.dtype, len(shape), _i64(shape), _ptr(ga) if ga is not None else ffi.NULL,
+                                        _ptr(gb) if gb is not None else ffi.NULL, _ptr(a), _i64(_bstrides(a, shape)),
+                                        _ptr(b), _i64(_bstrides(b, shape)), _ptr(g), _i64(g.strides)),
+           name + "_backward")
+    return ga, gb
 
 
-def _make(kind, name):
-    """The public function `name`: a unary op f(x), a scalar op f(x, s) or a binary op f(a, b)."""
-    if kind == "binary":
+def _make(name, kind, saves):
+    """The public functions of one table row: `name` and, if it has one, `name_backward`."""
+    if kind in ("binary", "binary_pred"):
         def f(a, b):
             return _binary(name, a, b)
-    elif kind == "scalar":
-        def f(x, s):
-            return _unary(name, x, s)
+
+        def fb(a, b, g, want_a=True, want_b=True):
+            return _binary_backward(name, a, b, g, want_a, want_b)
     else:
-        def f(x):
-            return _unary(name, x)
-    f.__name__ = name
-    f.__doc__ = f"CUDA twin of _C.{name}{_DOC[kind]} (elementwise.cu)."
-    return f
+        def f(x, *params):
+            return _unary(name, x, params)
+
+        def fb(s, g, *params):
+            return _unary_backward(name, s, g, params)
+    f.__name__, fb.__name__ = name, name + "_backward"
+    f.__qualname__, fb.__qualname__ = f.__name__, fb.__name__
+    f.__doc__ = f"CUDA twin of _C.{name} (elementwise.cu; csrc/ops/pointwise.def)."
+    fb.__doc__ = f"CUDA twin of _C.{name}_backward."
+    out = {name: f}
+    if saves in ("NONE", "X", "Y", "GRAD"):
+        out[fb.__name__] = fb
+    return out
 
 
-_UNARY = ("exp", "log", "sqrt", "tanh", "sigmoid", "gelu", "gelu_tanh", "sin", "cos", "neg", "abs",
-          "relu", "logical_not")
-_SCALAR = ("add_scalar", "mul_scalar", "div_scalar", "rsub_scalar", "rdiv_scalar", "pow_scalar",
-           "rpow_scalar", "maximum_scalar", "minimum_scalar", "eq_scalar", "ne_scalar", "lt_scalar",
-           "le_scalar", "gt_scalar", "ge_scalar")
-_BINARY = ("add", "sub", "mul", "div", "pow", "maximum", "minimum", "eq", "ne", "lt", "le", "gt", "ge",
-           "relu_backward", "gelu_backward", "gelu_tanh_backward", "sigmoid_backward", "tanh_backward")
-for _kind, _names in (("unary", _UNARY), ("scalar", _SCALAR), ("binary", _BINARY)):
-    for _n in _names:
-        globals()[_n] = _make(_kind, _n)
-del _kind, _names, _n
+POINTWISE = {}
+for _name, (_code, _r) in _ROWS.items():
+    POINTWISE.update(_make(_name, _r[1], _r[3]))
+globals().update(POINTWISE)
+del _name, _code, _r
 
 
 def add_(a, b):
-    return _binary("add", a, b, inplace=True)
+    return _binary("add", a, b, out=a)
 
 
 def sub_(a, b):
-    return _binary("sub", a, b, inplace=True)
+    return _binary("sub", a, b, out=a)
 
 
 def mul_(a, b):
-    return _binary("mul", a, b, inplace=True)
+    return _binary("mul", a, b, out=a)
+
+
+def add_scalar_(a, s):
+    return _unary("add_scalar", a, (s,), out=a)
+
+
+def mul_scalar_(a, s):
+    return _unary("mul_scalar", a, (s,), out=a)
 
 
 def axpy_(a, alpha, b):
     """a += alpha·b (b broadcast to a), in place."""
-    return _binary("axpy", a, b, s=alpha, inplace=True)
-
-
-def add_scalar_(a, s):
-    return _unary("add_scalar", a, s, out=a)
-
-
-def mul_scalar_(a, s):
-    return _unary("mul_scalar", a, s, out=a)
+    _device("axpy_", a, b)
+    _same_dtype("axpy_", a, b)
+    _need("axpy_", a, _NUMERIC, "numeric")
+    shape = list(a.shape)
+    if _broadcast_shapes("axpy_", list(b.shape), shape) != shape:
+        raise ValueError(f"axpy_: shapes {_shape_str(b.shape)} and {_shape_str(shape)} cannot be broadcast together")
+    _check(_lib()[1].tl_axpy(a.dtype, len(shape), _i64(shape), _ptr(a), _i64(a.strides), _ptr(b),
+                             _i64(_bstrides(b, shape)), float(alpha)), "axpy_")
+    return a
 
 
 def fill_(a, s):
     _device("fill_", a)
     shape = list(a.shape)
-    _check(_lib()[1].tl_unary(_U["fill"], a.dtype, len(shape), _i64(shape), _ptr(a), a.dtype,
-                              _i64(a.strides), _ptr(a), _i64(a.strides), float(s)), "fill_")
+    _check(_lib()[1].tl_fill(a.dtype, len(shape), _i64(shape), _ptr(a), _i64(a.strides), float(s)), "fill_")
     return a
 
 

@@ -1,8 +1,8 @@
-"""Smoke test for the k3 kernels (NN, indexing, creation/random, optimizer updates) against
+"""Smoke test of the kernels (NN, indexing, creation/random, optimizer updates) against
 numpy / torch. Quick by design: the spec tests live elsewhere.
 
-    PYTHONPATH=. python -m pytest -q tests/native/test_k3_smoke.py
-    PYTHONPATH=. python tests/native/test_k3_smoke.py --bench      # timings vs torch (1 thread)
+    PYTHONPATH=. python -m pytest -q tests/native/test_kernels_nn_index_random_optim.py
+    PYTHONPATH=. python tests/native/test_kernels_nn_index_random_optim.py --bench      # timings vs torch (1 thread)
 """
 import sys
 import time

@@ -1,11 +1,11 @@
-"""The `tinygrad-lite` command (also `python -m tinygrad_lite`).
+"""`tinygrad-lite train`: train an image classifier and write its weights, metrics and plots.
 
     tinygrad-lite train [--dataset auto|mnist|digits] [--data-dir DIR] [--epochs N] [--batch-size B]
                         [--lr LR] [--optimizer sgd|adam|adamw] [--momentum M] [--seed S]
                         [--threads T] [--out DIR] [--quiet]
 
-trains the seed network (Linear(in, 128) → ReLU → Linear(128, 10) on flattened images) and
-writes DIR/model.safetensors, DIR/metrics.json and DIR/curves.png.
+trains the seed network (models/mlp.py: Linear(in, 128) → ReLU → Linear(128, 10) on flattened
+images) and writes DIR/model.safetensors, DIR/metrics.json and DIR/curves.png.
 """
 import argparse
 import json
@@ -18,9 +18,7 @@ SHARED_MNIST = os.path.join("..", "shared", "data", "mnist")
 TEST_ONLY_TRAIN = 8000  # with only the official test set: train on 0..7999, evaluate on 8000..9999
 
 
-def build_parser():
-    parser = argparse.ArgumentParser(prog="tinygrad-lite", description="tinygrad_lite command line")
-    sub = parser.add_subparsers(dest="command", required=True)
+def add_parser(sub):
     t = sub.add_parser("train", help="train the seed MLP on MNIST or the offline digits set",
                        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     t.add_argument("--dataset", choices=["auto", "mnist", "digits"], default="auto",
@@ -41,14 +39,7 @@ def build_parser():
     t.add_argument("--no-download", action="store_true", help="never try to download MNIST")
     t.add_argument("--download-timeout", type=float, default=10.0, help="seconds per mirror")
     t.add_argument("--quiet", action="store_true", help="no progress bar")
-    return parser
-
-
-def main(argv=None):
-    args = build_parser().parse_args(argv)
-    if args.command == "train":
-        return train(args)
-    return 2
+    t.set_defaults(run=train)
 
 
 # ---- data -----------------------------------------------------------------------------------
@@ -121,23 +112,10 @@ def _image_shape(ds):
 
 # ---- model ----------------------------------------------------------------------------------
 def build_net(in_features, hidden=128, classes=10):
-    import tinygrad_lite as torch
-    import tinygrad_lite.nn as nn
+    """The seed network (models/mlp.py) for inputs of `in_features` values."""
+    from tinygrad_lite.models import MLP
 
-    class Net(nn.Module):
-        """The seed network: flatten → Linear(in, hidden) → ReLU → Linear(hidden, classes)."""
-
-        def __init__(self):
-            super().__init__()
-            self.fc1 = nn.Linear(in_features, hidden)
-            self.fc2 = nn.Linear(hidden, classes)
-
-        def forward(self, x):
-            x = torch.flatten(x, 1)
-            x = torch.relu(self.fc1(x))
-            return self.fc2(x)
-
-    return Net()
+    return MLP(in_features=in_features, hidden=hidden, classes=classes)
 
 
 def build_optimizer(args, params):
@@ -217,7 +195,7 @@ def train(args):
     trainloader = DataLoader(train_set, batch_size=args.batch_size, shuffle=True, generator=generator)
     testloader = DataLoader(test_set, batch_size=1000)
     n_params = sum(p.numel() for p in net.parameters())
-    log(f"model: Linear({in_features}, {args.hidden}) -> ReLU -> Linear({args.hidden}, 10), {n_params:,} parameters; "
+    log(f"model: {net.describe()}, {n_params:,} parameters; "
         f"input {shape}; {len(train_set)} train / {len(test_set)} test images")
     log(f"optimizer: {type(optimizer).__name__} lr={optimizer.param_groups[0]['lr']}, batch {args.batch_size}, "
         f"{args.epochs} epochs, seed {args.seed}, threads {torch.get_num_threads() if hasattr(torch, 'get_num_threads') else '?'}")
@@ -263,7 +241,7 @@ def train(args):
         "input_shape": list(shape),
         "in_features": in_features,
         "parameters": n_params,
-        "args": {k: v for k, v in vars(args).items() if k != "command"},
+        "args": {k: v for k, v in vars(args).items() if k not in ("command", "run")},
         "epochs": history,
         "final_loss": history[-1]["loss"],
         "final_test_accuracy": history[-1]["test_accuracy"],
@@ -277,6 +255,3 @@ def train(args):
     log(f"wrote {os.path.join(out, 'model.safetensors')}, metrics.json, curves.png")
     return 0
 
-
-if __name__ == "__main__":
-    sys.exit(main())

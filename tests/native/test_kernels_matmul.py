@@ -1,6 +1,6 @@
 """Smoke test of _C.matmul / _C.linear against numpy (float64 reference), every SIMD path.
 
-Quick: run with `PYTHONPATH=. python -m pytest tests/native/test_k2_smoke.py -q` or as a script.
+Quick: run with `PYTHONPATH=. python -m pytest tests/native/test_kernels_matmul.py -q` or as a script.
 """
 import numpy as np
 import pytest

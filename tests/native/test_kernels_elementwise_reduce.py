@@ -1,4 +1,4 @@
-"""Quick numpy-vs-ours smoke test of the elementwise and reduction kernels (KERNELS.md).
+"""Quick numpy-vs-ours smoke test of the elementwise and reduction kernels (backend/interface.py).
 
 Every check runs on contiguous, transposed, broadcast and sliced inputs, and on every SIMD
 path this CPU supports. The full spec tests live elsewhere.
@@ -193,7 +193,7 @@ def test_bool_ops():
 
 SCALAR = {"add_scalar": lambda x, s: x + s, "mul_scalar": lambda x, s: x * s, "div_scalar": lambda x, s: x / s,
           "rsub_scalar": lambda x, s: s - x, "rdiv_scalar": lambda x, s: s / x, "pow_scalar": lambda x, s: x ** s,
-          "rpow_scalar": lambda x, s: s ** x, "maximum_scalar": np.maximum, "minimum_scalar": np.minimum,
+          "rpow_scalar": lambda x, s: s ** x, "clamp_min": np.maximum, "clamp_max": np.minimum,
           "eq_scalar": np.equal, "ne_scalar": np.not_equal, "lt_scalar": np.less, "le_scalar": np.less_equal,
           "gt_scalar": np.greater, "ge_scalar": np.greater_equal}
 

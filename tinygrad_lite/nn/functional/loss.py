@@ -1,77 +1,9 @@
-"""nn.functional: stateless versions of the layers, thin wrappers over tinygrad_lite.functional
-(fused native kernels with their own backward: linear, softmax, log_softmax, cross_entropy,
-dropout, gelu) and Tensor ops."""
+"""Losses with torch.nn.functional's names, signatures and reductions. Each docstring gives
+the per-element loss ℓ; 'mean' averages, 'sum' adds, 'none' keeps the shape."""
+import builtins
+
 import tinygrad_lite as _tl
-from tinygrad_lite import functional as _ops
-
-
-def _legacy_softmax_dim(ndim):
-    # torch's rule when dim is omitted (deprecated there too)
-    return 0 if ndim in (0, 1, 3) else 1
-
-
-def relu(input, inplace=False):
-    """max(x, 0)."""
-    return _ops.relu(input)
-
-
-def gelu(input, approximate="none"):
-    """x·Φ(x); approximate='tanh' uses x/2·(1+tanh(√(2/π)(x+0.044715x³)))."""
-    if approximate not in ("none", "tanh"):
-        raise ValueError(f"approximate argument must be either none or tanh, got {approximate!r}")
-    return _ops.gelu(input, approximate=approximate)
-
-
-def tanh(input):
-    return input.tanh()
-
-
-def sigmoid(input):
-    return input.sigmoid()
-
-
-def softmax(input, dim=None, _stacklevel=3, dtype=None):
-    """exp(x_i − max)/Σ_j exp(x_j − max) along dim."""
-    if dim is None:
-        dim = _legacy_softmax_dim(input.dim())
-    if dtype is not None:
-        input = input.to(dtype)
-    return _ops.softmax(input, dim)
-
-
-def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
-    """x_i − max − log Σ_j exp(x_j − max) along dim."""
-    if dim is None:
-        dim = _legacy_softmax_dim(input.dim())
-    if dtype is not None:
-        input = input.to(dtype)
-    return _ops.log_softmax(input, dim)
-
-
-def linear(input, weight, bias=None):
-    """y = x·Wᵀ + b, one fused native kernel."""
-    return _ops.linear(input, weight, bias)
-
-
-def embedding(input, weight, padding_idx=None):
-    """Rows of `weight` (num_embeddings, dim) picked by the int64 indices `input` (any shape):
-    out[..., :] = weight[input[...], :]. The backward scatter-adds into the picked rows."""
-    if input.dtype is not _tl.int64:
-        raise TypeError(f"embedding: expected int64 (long) indices, got {input.dtype.name}")
-    return _ops.embedding(input, weight)
-
-
-def dropout(input, p=0.5, training=True, inplace=False):
-    """Zero each element with probability p and scale survivors by 1/(1−p) (training only)."""
-    if p < 0.0 or p > 1.0:
-        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
-    if not training or p == 0.0:
-        return input
-    return _ops.dropout(input, p=p, training=True)
-
-
-def flatten(input, start_dim=0, end_dim=-1):
-    return _tl.flatten(input, start_dim, end_dim)
+from tinygrad_lite.ops import nn as N
 
 
 def _reduce(loss, reduction):
@@ -114,8 +46,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         return _cross_entropy_probs(input, target, weight, reduction, label_smoothing)
     if weight is not None:
         return _cross_entropy_weighted(input, target, weight, ignore_index, reduction, label_smoothing)
-    return _ops.cross_entropy(input, target, ignore_index=ignore_index, reduction=reduction,
-                              label_smoothing=label_smoothing)
+    return _cross_entropy_fused(input, target, ignore_index, reduction, label_smoothing)
 
 
 def _class_dim_last(t):
@@ -134,7 +65,7 @@ def _cross_entropy_probs(input, target, weight, reduction, label_smoothing):
             f"shape {tuple(input.shape)}, got {tuple(target.shape)}; class-index targets must be int64 (long)"
         )
     C = input.shape[1] if input.dim() > 1 else input.shape[0]
-    logp = log_softmax(input, dim=1 if input.dim() > 1 else 0)
+    logp = input.log_softmax(1 if input.dim() > 1 else 0)
     if label_smoothing > 0:
         target = target * (1 - label_smoothing) + label_smoothing / C
     prod = logp * target
@@ -152,13 +83,13 @@ def _cross_entropy_weighted(input, target, weight, ignore_index, reduction, labe
     # Class weights w (torch semantics), with m_n = [y_n ≠ ignore_index]:
     #   ℓ_n = m_n·((1−ε)·w_{y_n}·(−logp_{n,y_n}) + ε/C·Σ_c w_c·(−logp_{n,c}))
     #   'mean' = Σ ℓ_n / Σ_n m_n·w_{y_n}
-    logp = _class_dim_last(log_softmax(input, dim=1 if input.dim() > 1 else 0))
+    logp = _class_dim_last(input.log_softmax(1 if input.dim() > 1 else 0))
     if logp.dim() == 1:
         logp = logp.reshape(1, -1)
     C = logp.shape[1]
     y = target.reshape(-1)
     mask = y != ignore_index
-    safe_y = _tl.where(mask, y, _tl.zeros_like(y))
+    safe_y = _tl.where(mask, y, 0)
     w_y = weight[safe_y] * mask.to(logp.dtype)
     nll = -logp.gather(1, safe_y.reshape(-1, 1)).reshape(-1)
     loss = nll * w_y * (1 - label_smoothing)
@@ -172,6 +103,36 @@ def _cross_entropy_weighted(input, target, weight, ignore_index, reduction, labe
     return loss.reshape(*target.shape)
 
 
+def _cross_entropy_fused(input, target, ignore_index, reduction, label_smoothing):
+    """Class-index targets without weights: one fused native kernel, forward and backward
+    (ops/nn.py CrossEntropy). input (N, C) or (N, C, d1, ...), target (N,) / (N, d1, ...)."""
+    if reduction not in N.REDUCTIONS:
+        raise ValueError(f"cross_entropy: {reduction} is not a valid value for reduction")
+    if target.dtype is not _tl.int64:
+        raise TypeError(f"cross_entropy: expected target of dtype int64 (class indices), got {target.dtype.name}")
+    if input.ndim == 1:
+        input, target = input.unsqueeze(0), target.unsqueeze(0)
+        out = _cross_entropy_fused(input, target, ignore_index, reduction, label_smoothing)
+        return out.squeeze(0) if reduction == "none" else out
+    if input.ndim > 2:  # (N, C, d...) -> (N·d..., C)
+        c = input.shape[1]
+        spatial = list(target.shape)
+        perm = [0] + list(range(2, input.ndim)) + [1]
+        flat_in = input.permute(*perm).reshape(-1, c)
+        out = _cross_entropy_fused(flat_in, target.reshape(-1), ignore_index, reduction, label_smoothing)
+        return out.reshape(*spatial) if reduction == "none" else out
+    if target.ndim != 1 or target.shape[0] != input.shape[0]:
+        raise ValueError(
+            f"cross_entropy: expected target of shape ({input.shape[0]},) for input of shape "
+            f"{tuple(input.shape)}, got {tuple(target.shape)}"
+        )
+    return N.CrossEntropy.apply(
+        input if input.is_floating_point() else input.float(), target, ignore_index=builtins.int(ignore_index),
+        label_smoothing=builtins.float(label_smoothing), reduction=N.REDUCTIONS[reduction],
+    )
+
+
+
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
     """ℓ_n = −w_{y_n}·input_{n,y_n} for log-probabilities `input`."""
     reduction = _legacy_reduction(size_average, reduce, reduction)
@@ -180,7 +141,7 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
         x = x.reshape(1, -1)
     y = target.reshape(-1)
     mask = y != ignore_index
-    safe_y = _tl.where(mask, y, _tl.zeros_like(y))
+    safe_y = _tl.where(mask, y, 0)
     w = mask.to(x.dtype) if weight is None else weight[safe_y] * mask.to(x.dtype)
     loss = -x.gather(1, safe_y.reshape(-1, 1)).reshape(-1) * w
     if reduction == "mean":

@@ -1,0 +1,32 @@
+"""The `tinygrad-lite` command (also `python -m tinygrad_lite`). Each subcommand lives in its
+own module here and registers itself with `add_parser(subparsers)`:
+
+    tinygrad-lite train ...      train an image classifier (train.py)
+    tinygrad-lite serve ...      the OpenAI HTTP API (tinygrad_lite/server/cli.py)
+    tinygrad-lite complete ...   complete a prompt (tinygrad_lite/server/cli.py)
+"""
+import argparse
+import sys
+
+from . import train as _train
+from ..server import cli as _server
+from .train import build_net  # noqa: F401  (the seed network, for scripts and tests)
+
+_COMMANDS = (_train, _server)
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(prog="tinygrad-lite", description="tinygrad_lite command line")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for command in _COMMANDS:
+        command.add_parser(sub)
+    return parser
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    return args.run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
