@@ -76,7 +76,7 @@ class SentenceTransformer:
         self.normalize = "Normalize" in types
         st_config = _json(os.path.join(path, "sentence_bert_config.json"), {})
         self.tokenizer = BertTokenizer.from_pretrained(path)
-        self.model = _bare(path)
+        self.model = BertModel.from_pretrained(path)  # its pooler is loaded (no warning) and never used
         self.max_seq_length = min(st_config.get("max_seq_length", self.tokenizer.model_max_length),
                                   self.model.config.max_position_embeddings)
 
@@ -126,15 +126,3 @@ class SentenceTransformer:
             out = out[0]
         return _tl.from_numpy(np.ascontiguousarray(out)) if convert_to_tensor else out
 
-
-def _bare(path):
-    """The encoder without the pooler (sentence-transformers never uses it)."""
-    import logging
-
-    log = logging.getLogger("tinygrad_lite")
-    level = log.level
-    log.setLevel(logging.ERROR)  # the checkpoint's pooler weights are unused on purpose
-    try:
-        return BertModel.from_pretrained(path, add_pooling_layer=False)
-    finally:
-        log.setLevel(level)
