@@ -38,27 +38,30 @@ def run_case(c, threads_list, settings, lim):
     """One record per thread count; a failure of the case becomes a record with `error`."""
     base = {"case": c.name, "group": c.group}
     try:
-        ours, theirs = c.build()
+        built = c.build()
+        ours, theirs, extras = built if len(built) == 3 else (*built, {})
     except Exception as e:  # a missing op or a bug: reported, the suite goes on
         return [dict(base, threads=n, error=f"{type(e).__name__}: {e}".splitlines()[0][:200]) for n in threads_list]
     records = []
     for k, n in enumerate(threads_list):
         harness.set_threads(n)
         try:  # results are compared once, on the first calls: later ones may see state (weights) that differ
-            a, b, mismatch = harness.measure(ours, theirs, settings, check=c.check and k == 0)
+            a, b, mismatch, ex = harness.measure(ours, theirs, settings, check=c.check and k == 0, extras=extras)
         except Exception as e:
             records.append(dict(base, threads=n, error=f"{type(e).__name__}: {e}".splitlines()[0][:200]))
             continue
         ratio = a["median"] / b["median"]
         frac, kind = limits.fraction_of_limit(c, a["median"], lim.get(n))
         frac_torch, _ = limits.fraction_of_limit(c, b["median"], lim.get(n))
-        targets = [{"kind": t.kind, "value": t.value, "label": t.label(), "met": t.met(ratio, frac)}
+        extra_ratio = {name: a["median"] / e["median"] for name, e in ex.items()}
+        targets = [{"kind": t.kind, "value": t.value, "label": t.label(), "met": t.met(ratio, frac, extra_ratio)}
                    for t in c.targets if t.applies(n)]
         verdicts = [t["met"] for t in targets]
         met = None if not verdicts or None in verdicts else all(verdicts)
         records.append(dict(base, threads=n, ours=a, torch=b, ratio=ratio, frac_of_limit=frac,
                             frac_of_limit_torch=frac_torch, limit_kind=kind, flops=c.flops, bytes=c.bytes,
-                            targets=targets, met=met, mismatch=mismatch))
+                            targets=targets, met=met, mismatch=mismatch, extra=ex,
+                            extra_ratio=extra_ratio))
     return records
 
 

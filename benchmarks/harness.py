@@ -43,6 +43,11 @@ def set_threads(n):
     import torch
     (getattr(tl, "set_num_threads", None) or tl._C.set_num_threads)(n)
     torch.set_num_threads(n)
+    try:  # numpy's BLAS, a further reference of the GEMM cases, on the same count (when threadpoolctl is there)
+        from threadpoolctl import threadpool_limits
+        threadpool_limits(limits=n, user_api="blas")
+    except ImportError:
+        pass
 
 
 def _warm_up(fn, settings):
@@ -87,17 +92,21 @@ def compare(a, b, rtol=1e-3):
     return None if err <= rtol * scale else f"max |ours - torch| = {err:.3g} (scale {scale:.3g})"
 
 
-def measure(ours, theirs, settings, check=True):
-    """Time the pair; returns (ours summary, torch summary, mismatch or None)."""
-    r_ours, t_ours = _warm_up(ours, settings)
-    r_theirs, t_theirs = _warm_up(theirs, settings)
-    mismatch = compare(r_ours, r_theirs) if check else None
-    del r_ours, r_theirs
-    inner = [max(1, math.ceil(settings.min_sample_s / max(t, 1e-9))) for t in (t_ours, t_theirs)]
-    fns, times = (ours, theirs), ([], [])
+def measure(ours, theirs, settings, check=True, extras=None):
+    """Time the pair (and any further references in `extras`, {name: callable}, in the same rounds);
+    returns (ours summary, torch summary, mismatch or None, {name: summary})."""
+    names = list(extras or {})
+    fns = (ours, theirs) + tuple(extras[k] for k in names)
+    warm = [_warm_up(f, settings) for f in fns]
+    mismatch = compare(warm[0][0], warm[1][0]) if check else None
+    inner = [max(1, math.ceil(settings.min_sample_s / max(t, 1e-9))) for _, t in warm]
+    del warm
+    times = tuple([] for _ in fns)
+    order = list(range(len(fns)))
     for s in range(settings.samples):
-        for side in ((0, 1) if s % 2 == 0 else (1, 0)):
+        for side in (order if s % 2 == 0 else order[::-1]):
             times[side].append(_sample(fns[side], inner[side]))
-    a, b = summarize(times[0]), summarize(times[1])
-    a["inner"], b["inner"] = inner
-    return a, b, mismatch
+    out = [summarize(t) for t in times]
+    for o, i in zip(out, inner):
+        o["inner"] = i
+    return out[0], out[1], mismatch, dict(zip(names, out[2:]))

@@ -3,6 +3,8 @@
 A case is a function of no arguments that builds its inputs and returns a pair of callables
 (ours, torch) doing the same work; the harness calls each many times. A callable may return a
 tensor: the first call's results are compared (same shape, close values) before anything is timed.
+A case may return a third element, {name: callable}: further references (numpy's BLAS, our own
+float32 path for a bf16 case) timed in the same rounds and reported as ours/name.
 """
 import re
 from dataclasses import dataclass, field
@@ -12,29 +14,36 @@ import numpy as np
 
 @dataclass(frozen=True)
 class Target:
-    """A goal shown in the table: kind "ratio" means ours/torch ≤ value; kind "limit" means our
-    speed ≥ value × the machine's limit (FMA peak or triad bandwidth at that thread count).
-    `threads` restricts it to those thread counts (None: every count)."""
+    """A goal shown in the table: kind "ratio" means ours/torch ≤ value (ours/`vs` when `vs` names one
+    of the case's further references); kind "limit" means our speed ≥ value × the machine's limit
+    (FMA peak or triad bandwidth at that thread count). `threads` restricts it to those thread counts
+    (None: every count)."""
     kind: str
     value: float
     threads: tuple = None
+    vs: str = None
 
     def applies(self, threads):
         return self.threads is None or threads in self.threads
 
     def label(self):
-        return f"≤{self.value:g}×" if self.kind == "ratio" else f"≥{self.value * 100:g}%lim"
+        if self.kind == "ratio":
+            return f"≤{self.value:g}×" + (f" {self.vs}" if self.vs else "")
+        return f"≥{self.value * 100:g}%lim"
 
-    def met(self, ratio, frac_of_limit):
+    def met(self, ratio, frac_of_limit, extra_ratio=None):
         """True/False, or None when the figure it needs is missing."""
-        got = ratio if self.kind == "ratio" else frac_of_limit
+        if self.kind == "ratio":
+            got = (extra_ratio or {}).get(self.vs) if self.vs else ratio
+        else:
+            got = frac_of_limit
         if got is None:
             return None
         return got <= self.value if self.kind == "ratio" else got >= self.value
 
 
-def ratio_at_most(value, threads=None):
-    return Target("ratio", value, tuple(threads) if threads else None)
+def ratio_at_most(value, threads=None, vs=None):
+    return Target("ratio", value, tuple(threads) if threads else None, vs)
 
 
 def limit_at_least(fraction, threads=None):

@@ -22,7 +22,13 @@ def fmt_span(t):
 
 
 COLUMNS = (("case", 38), ("thr", 3), ("ours median [min–max]", 26), ("torch median [min–max]", 26),
-           ("ours/torch", 10), ("% limit", 10), ("target", 18), ("met?", 5))
+           ("ours/torch", 10), ("ours/other", 16), ("% limit", 10), ("target", 18), ("met?", 5))
+
+
+def fmt_extra(r):
+    """'0.52× numpy' (several: ', '-joined); '-' without further references."""
+    return ", ".join(f"{v:.2f}× {k}" for k, v in (r.get("extra_ratio") or {}).items()) or "-"
+
 
 
 def header():
@@ -39,7 +45,7 @@ def row(r):
     target = ", ".join(t["label"] for t in r["targets"]) or "-"
     met = {True: "yes", False: "MISS", None: "-"}[r["met"]]
     name = r["case"] + (" !" if r.get("mismatch") else "")
-    cells = (name, r["threads"], fmt_span(r["ours"]), fmt_span(r["torch"]), ratio, pct, target, met)
+    cells = (name, r["threads"], fmt_span(r["ours"]), fmt_span(r["torch"]), ratio, fmt_extra(r), pct, target, met)
     return "  ".join(f"{str(c):<{w}}" for c, (_, w) in zip(cells, COLUMNS))
 
 
@@ -60,10 +66,11 @@ def write_markdown(path, meta, limits, records):
         f"{n} thread{'s' if n > 1 else ''}: FMA peak {limits[n]['fma_gflops']:.0f} GF/s, triad {limits[n]['triad_gbps']:.1f} GB/s"
         for n in threads if n in limits
     )
-    head = "| case | " + " | ".join(f"{n}T ours | {n}T torch | {n}T ours/torch | {n}T % limit" for n in threads)
+    head = "| case | " + " | ".join(f"{n}T ours | {n}T torch | {n}T ours/torch | {n}T ours/other | {n}T % limit"
+                                     for n in threads)
     lines = [f"Measured {meta['started']} ({meta['cpu']}, {meta['cores']} cores, torch {meta['torch']}); limits: {lim}.",
              "Times are medians of 5 samples; ✗ marks a missed target.", "",
-             head + " | target |", "|---" * (1 + 4 * len(threads)) + "|---|"]
+             head + " | target |", "|---" * (1 + 5 * len(threads)) + "|---|"]
     by_case = {}
     for r in records:
         by_case.setdefault(r["case"], {})[r["threads"]] = r
@@ -72,11 +79,11 @@ def write_markdown(path, meta, limits, records):
         for n in threads:
             r = per.get(n)
             if r is None or r.get("error"):
-                cells += ["-"] * 4
+                cells += ["-"] * 5
                 continue
             miss = " ✗" if r["met"] is False else ""
             cells += [fmt_time(r["ours"]["median"]), fmt_time(r["torch"]["median"]),
-                      (f"{r['ratio']:.2f}×" if r["ratio"] is not None else "-") + miss,
+                      (f"{r['ratio']:.2f}×" if r["ratio"] is not None else "-") + miss, fmt_extra(r),
                       f"{100 * r['frac_of_limit']:.0f}% {r['limit_kind']}" if r["frac_of_limit"] is not None else "-"]
             targets.update(t["label"] + (f" ({n}T)" if len(threads) > 1 else "") for t in r["targets"])
         lines.append("| " + " | ".join(cells) + " | " + (", ".join(sorted(targets)) or "-") + " |")

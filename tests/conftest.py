@@ -52,3 +52,7 @@ def _devices():
 def device(request):
     """The tinygrad_lite device a test runs on; torch references always run on the CPU."""
     return request.param
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: minutes of training; skipped unless TL_SLOW=1")

@@ -68,3 +68,9 @@ def test_no_module_rewrites_another_modules_globals():
                 if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id in modules:
                     bad.append(f"{f.relative_to(PKG)}:{node.lineno} assigns {t.value.id}.{t.attr}")
     assert not bad, "modules assigning another module's globals:\n" + "\n".join(bad)
+
+
+def test_kernels_include_no_pybind():
+    bad = [str(p.relative_to(CSRC)) for d in ("core", "cpu", "math", "ops") for p in sorted((CSRC / d).glob("*"))
+           if p.is_file() and re.search(r'#include\s*[<"](pybind11|\.\./bindings)', p.read_text())]
+    assert not bad, f"only csrc/bindings may include pybind11: {bad}"

@@ -8,7 +8,8 @@ import sys
 
 TESTS = pathlib.Path(__file__).resolve().parent
 SUITE = ["test_ops_pointwise.py", "test_ops_elementwise.py", "test_ops_reduce.py", "test_ops_shape.py",
-         "test_ops_nn.py", "test_ops_index.py", "test_ops_matmul.py", "test_autograd.py"]
+         "test_ops_nn.py", "test_ops_index.py", "test_ops_matmul.py", "test_autograd.py", "test_ops_sort_scan.py",
+         "test_ops_breadth.py"]
 
 
 def test_op_suite_passes_on_the_numpy_reference():

@@ -1,4 +1,6 @@
-"""tinygrad_lite.viz: the autograd graph as a text tree and as Graphviz DOT source."""
+"""tinygrad_lite.viz: the autograd graph as a text tree, Graphviz DOT source and a matplotlib picture."""
+import pytest
+
 import tinygrad_lite as tl
 import tinygrad_lite.nn as nn
 from tinygrad_lite import viz
@@ -43,3 +45,33 @@ def test_leaf_and_deep_chain():
         y = y + 1
     lines = viz.tree(y).splitlines()
     assert len(lines) == 3001 and lines[-1].lstrip("│ ├└─").startswith("leaf (2)")
+
+
+def test_draw_is_a_matplotlib_picture_of_the_same_graph():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.text import Annotation
+
+    x = tl.randn(3, requires_grad=True)
+    c = tl.ones(3)
+    y = ((x * 2 + c) * x).sum()
+    ax = viz.draw(y, params={"x": x})
+    boxes = {t.get_text(): t.get_position() for t in ax.texts if not isinstance(t, Annotation)}
+    arrows = [t for t in ax.texts if isinstance(t, Annotation)]
+    dot = viz.to_dot(y, params={"x": x})
+    # one box per node (x once, though used twice), one arrow per edge, as in to_dot
+    assert len(boxes) == dot.count("[label=") == 6
+    assert len(arrows) == dot.count("->") == 6
+    assert "leaf x (3) float32" in boxes and "const (3) float32" in boxes
+    # the output on top, x (an input of the first op and of the last Mul) at the bottom
+    top = max(boxes.values(), key=lambda p: p[1])
+    assert boxes[next(k for k in boxes if k.startswith("SumBackward"))] == top
+    assert boxes["leaf x (3) float32"][1] == min(p[1] for p in boxes.values())
+    plt.close(ax.figure)
+    no_const = viz.draw(y, show_constants=False)
+    assert not any(t.get_text().startswith("const") for t in no_const.texts)
+    plt.close(no_const.figure)
+    with pytest.raises(TypeError, match="viz.draw expects a Tensor"):
+        viz.draw([1, 2])

@@ -4,17 +4,21 @@ changing the import."""
 from . import _C, cuda
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .creation import (
-    arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like, linspace, ones, ones_like,
-    rand, rand_like, randint, randint_like, randn, randn_like, randperm, tensor, zeros, zeros_like,
+    arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like, get_default_device, linspace, logspace,
+    normal, ones, ones_like, rand, rand_like, randint, randint_like, randn, randn_like, randperm, set_default_device,
+    tensor, tril_indices, triu_indices, zeros, zeros_like,
 )
 from .device import device
 from .dtypes import bool_ as bool  # noqa: A001  (torch.bool)
 from .dtypes import dtype, finfo, float32, float64, get_default_dtype, iinfo, int64, promote_types, set_default_dtype
 from .functional import *  # noqa: F401,F403  (torch's top-level functions, each defined once there)
-from .random import Generator, default_generator, initial_seed, manual_seed, seed
+from .printing import get_printoptions, set_printoptions
+from .random import Generator, default_generator, fork_rng, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from .serialization import load, save
 from .tensor import Size, Tensor
-from . import nn, optim, utils  # noqa: E402  (torch.nn is there after `import torch`)
+from . import accelerator, autograd, backends, linalg, nn, optim, profiler, utils  # noqa: E402  (torch.nn is there after `import torch`)
+from . import amp  # noqa: E402
+from .amp import autocast  # noqa: E402
 
 float = float32  # noqa: A001
 double = float64
@@ -27,6 +31,18 @@ get_num_threads = _C.get_num_threads
 
 def is_tensor(obj):
     return isinstance(obj, Tensor)
+
+
+def is_floating_point(input):
+    return input.is_floating_point()
+
+
+def is_nonzero(input):
+    return input.is_nonzero()
+
+
+def typename(obj):
+    return obj.type() if isinstance(obj, Tensor) else type(obj).__name__
 
 
 __version__ = "0.1.0"

@@ -22,7 +22,6 @@ Each create() builds a Job — validated, model loaded, prompts encoded — and 
 (tinygrad_lite.server) builds the same Jobs and runs their steps on its worker thread.
 """
 import base64
-import functools
 import io
 import json
 import re
@@ -35,6 +34,7 @@ import numpy as np
 from . import engines
 from . import generation as G
 from .engines import register_directory_loader, register_engine  # noqa: F401  (the registry, from here too)
+from .text.chat import render_chat_template  # noqa: F401  (part of the API: openai.render_chat_template)
 
 
 class OpenAIObject(dict):
@@ -313,27 +313,6 @@ def chat_prompt(model, messages):
                 raise InvalidRequestError(f"the model's chat template refused these messages: {e}",
                                           param="messages") from None
     return "".join(f"{m['role']}: {m['content']}\n" for m in messages) + "assistant:"
-
-
-@functools.lru_cache(maxsize=16)
-def _compiled_template(template):
-    import jinja2
-    from jinja2.sandbox import ImmutableSandboxedEnvironment
-
-    def raise_exception(message):
-        raise jinja2.exceptions.TemplateError(message)
-
-    env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True, extensions=["jinja2.ext.loopcontrols"])
-    env.filters["tojson"] = lambda x, indent=None, **kw: json.dumps(x, ensure_ascii=False, indent=indent)
-    env.globals.update(raise_exception=raise_exception, strftime_now=lambda fmt: time.strftime(fmt))
-    return env.from_string(template)
-
-
-def render_chat_template(template, messages, add_generation_prompt=True, **kwargs):
-    """A Hugging Face chat template rendered as transformers renders it: Jinja in a sandbox with
-    trim_blocks and lstrip_blocks, `raise_exception(msg)` and `tojson` available."""
-    return _compiled_template(template).render(messages=messages, add_generation_prompt=add_generation_prompt,
-                                               **kwargs)
 
 
 def prepare_chat(params, fallback=False, allow_paths=True):

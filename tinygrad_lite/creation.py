@@ -6,7 +6,19 @@ import numpy as np
 from . import _C
 from . import dtypes as _dt
 from .device import CPU, as_device
+from .random import native as _gen
 from .tensor import Tensor, _shape_arg
+
+_default_device = [None]  # set_default_device: where factory functions put tensors without device=
+
+
+def set_default_device(device):
+    """torch.set_default_device: the device of tensors made without `device=` (None: the CPU)."""
+    _default_device[0] = None if device is None else as_device(device)
+
+
+def get_default_device():
+    return _default_device[0] or CPU
 
 
 def _to_array(data, dtype=None):
@@ -29,7 +41,7 @@ def _to_array(data, dtype=None):
 
 
 def _make(arr, device, requires_grad):
-    dev = as_device(device)
+    dev = as_device(device if device is not None else _default_device[0])
     if dev is not CPU and dev != CPU:
         arr = dev.backend.to_device(arr, dev.index)
     t = Tensor._wrap(arr, dev)
@@ -38,7 +50,7 @@ def _make(arr, device, requires_grad):
     return t
 
 
-def tensor(data, dtype=None, device=None, requires_grad=False):
+def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False):
     return _make(_to_array(data, dtype), device, requires_grad)
 
 
@@ -70,38 +82,83 @@ def _dtype_for_fill(value, dtype):
     return _dt.get_default_dtype()
 
 
-def full(size, fill_value, dtype=None, device=None, requires_grad=False):
+def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
     dt = _dtype_for_fill(fill_value, dtype)
-    return _make(CPU.backend.full(_shape_arg((size,)) if not isinstance(size, int) else [size], builtins.float(fill_value), dt.code), device, requires_grad)
+    shape = _shape_arg((size,)) if not isinstance(size, int) else [size]
+    return _out(_make(CPU.backend.full(shape, builtins.float(fill_value), dt.code), device, requires_grad), out)
 
 
-def zeros(*size, dtype=None, device=None, requires_grad=False):
-    dt = dtype or _dt.get_default_dtype()
-    return _make(CPU.backend.full(_shape_arg(size), 0.0, dt.code), device, requires_grad)
+def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False,
+          memory_format=None, **kw):
+    size = _size_kw(size, kw, "zeros")
+    dt = dtype or (out.dtype if out is not None else _dt.get_default_dtype())
+    return _out(_make(CPU.backend.full(_shape_arg(size), 0.0, dt.code), device, requires_grad), out)
 
 
-def ones(*size, dtype=None, device=None, requires_grad=False):
-    dt = dtype or _dt.get_default_dtype()
-    return _make(CPU.backend.full(_shape_arg(size), 1.0, dt.code), device, requires_grad)
+def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False,
+         memory_format=None, **kw):
+    size = _size_kw(size, kw, "ones")
+    dt = dtype or (out.dtype if out is not None else _dt.get_default_dtype())
+    return _out(_make(CPU.backend.full(_shape_arg(size), 1.0, dt.code), device, requires_grad), out)
 
 
-def empty(*size, dtype=None, device=None, requires_grad=False):
-    dt = dtype or _dt.get_default_dtype()
-    return _make(_C.empty(_shape_arg(size), dt.code), device, requires_grad)
+def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False,
+          memory_format=None, **kw):
+    size = _size_kw(size, kw, "empty")
+    dt = dtype or (out.dtype if out is not None else _dt.get_default_dtype())
+    return _out(_make(_C.empty(_shape_arg(size), dt.code), device, requires_grad), out)
 
 
-def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False):
+def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, device=None, requires_grad=False,
+           pin_memory=False):
+    start, end, step = _num(start), _num(end), _num(step)
     if end is None:
         start, end = 0, start
     if dtype is None:
         all_int = builtins.all(isinstance(v, builtins.int) and not isinstance(v, builtins.bool) for v in (start, end, step))
         dtype = _dt.int64 if all_int else _dt.get_default_dtype()
-    return _make(CPU.backend.arange(builtins.float(start), builtins.float(end), builtins.float(step), dtype.code), device, requires_grad)
+    arr = CPU.backend.arange(builtins.float(start), builtins.float(end), builtins.float(step), dtype.code)
+    return _out(_make(arr, device, requires_grad), out)
 
 
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
     dt = dtype or _dt.get_default_dtype()
-    return tensor(np.linspace(start, end, steps), dtype=dt, device=device, requires_grad=requires_grad)
+    return tensor(np.linspace(_num(start), _num(end), steps), dtype=dt, device=device, requires_grad=requires_grad)
+
+
+def logspace(start, end, steps, base=10.0, dtype=None, device=None, requires_grad=False):
+    """base ** linspace(start, end, steps)"""
+    dt = dtype or _dt.get_default_dtype()
+    return tensor(np.power(float(base), np.linspace(_num(start), _num(end), steps)), dtype=dt, device=device,
+                  requires_grad=requires_grad)
+
+
+def _size_kw(size, kw, op):
+    """torch's size= keyword (zeros(size=(2, 3))); nothing else unknown is accepted."""
+    if "size" in kw:
+        size = (kw.pop("size"),)
+    if kw:
+        raise TypeError(f"{op}() got an unexpected keyword argument {next(iter(kw))!r}")
+    return size
+
+
+def _num(v):
+    return v.item() if isinstance(v, Tensor) else v
+
+
+def _tri_indices(row, col, offset, upper, dtype, device):
+    r, c = np.triu_indices(row, offset, col) if upper else np.tril_indices(row, offset, col)
+    return tensor(np.stack([r, c]).astype(np.int64).reshape(2, -1), dtype=dtype or _dt.int64, device=device)
+
+
+def tril_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
+    """(2, N) int64 coordinates of the lower triangle (on and below diagonal `offset`), row-major"""
+    return _tri_indices(row, col, offset, False, dtype, device)
+
+
+def triu_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
+    """(2, N) int64 coordinates of the upper triangle (on and above diagonal `offset`), row-major"""
+    return _tri_indices(row, col, offset, True, dtype, device)
 
 
 def eye(n, m=None, dtype=None, device=None, requires_grad=False):
@@ -109,14 +166,44 @@ def eye(n, m=None, dtype=None, device=None, requires_grad=False):
     return tensor(np.eye(n, m), dtype=dt, device=device, requires_grad=requires_grad)
 
 
-def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
+def rand(*size, generator=None, dtype=None, device=None, requires_grad=False, out=None):
+    """U[0, 1) (from `generator`, default: the global one)"""
     dt = dtype or _dt.get_default_dtype()
-    return _make(_C.rand(_shape_arg(size), dt.code), device, requires_grad)
+    return _out(_make(_C.rand(_shape_arg(size), dt.code, _gen(generator)), device, requires_grad), out)
 
 
-def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
+def randn(*size, generator=None, dtype=None, device=None, requires_grad=False, out=None):
+    """N(0, 1) (from `generator`, default: the global one)"""
     dt = dtype or _dt.get_default_dtype()
-    return _make(_C.randn(_shape_arg(size), dt.code), device, requires_grad)
+    return _out(_make(_C.randn(_shape_arg(size), dt.code, _gen(generator)), device, requires_grad), out)
+
+
+def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=None, requires_grad=False, out=None):
+    """mean + std·N(0, 1): numbers with `size`, or elementwise for tensor mean/std (broadcast)"""
+    if isinstance(mean, Tensor) or isinstance(std, Tensor):
+        ref = mean if isinstance(mean, Tensor) else std
+        shape = np.broadcast_shapes(tuple(getattr(mean, "shape", ())), tuple(getattr(std, "shape", ())))
+        z = _make(_C.randn(list(shape), ref.dtype.code, _gen(generator)), ref.device, False)
+        return _out((z * std + mean).detach(), out)
+    if size is None:
+        raise TypeError("normal(mean: float, std: float) needs a size")
+    dt = dtype or _dt.get_default_dtype()
+    arr = _C.randn(_shape_arg((size,)), dt.code, _gen(generator))
+    t = _make(arr, device, False)
+    if std != 1.0 or mean != 0.0:
+        t = t * float(std) + float(mean)
+    return _out(t.requires_grad_(requires_grad) if requires_grad else t, out)
+
+
+def _out(t, out):
+    """torch's out=: the result written into `out` (which takes the result's shape if it differs)."""
+    if out is None:
+        return t
+    if tuple(out.shape) == tuple(t.shape):
+        out.copy_(t)
+    else:
+        out._data = t.to(out.dtype)._data
+    return out
 
 
 def randint(low=0, high=None, size=None, generator=None, dtype=None, device=None, requires_grad=False):
@@ -126,24 +213,21 @@ def randint(low=0, high=None, size=None, generator=None, dtype=None, device=None
         low, high = 0, low
     if size is None:
         raise TypeError("randint() missing required argument 'size'")
-    arr = _C.randint(builtins.int(low), builtins.int(high), _shape_arg((size,)))
+    arr = _C.randint(builtins.int(low), builtins.int(high), _shape_arg((size,)), _gen(generator))
     if dtype is not None and dtype is not _dt.int64:
         arr = _C.astype(arr, dtype.code)
     return _make(arr, device, requires_grad)
 
 
 def randperm(n, generator=None, dtype=None, device=None):
-    if generator is not None:
-        arr = _C.from_numpy(np.ascontiguousarray(generator.permutation(n).astype(np.int64)))
-    else:
-        arr = _C.randperm(builtins.int(n))
+    arr = _C.randperm(builtins.int(n), _gen(generator))
     if dtype is not None and dtype is not _dt.int64:
         arr = _C.astype(arr, dtype.code)
     return _make(arr, device, False)
 
 
 def _like(fn):
-    def like(t, dtype=None, device=None, requires_grad=False, **kw):
+    def like(t, dtype=None, device=None, requires_grad=False, memory_format=None, **kw):
         return fn(*t.shape, dtype=dtype or t.dtype, device=device or t.device, requires_grad=requires_grad, **kw)
 
     like.__name__ = fn.__name__ + "_like"
@@ -161,5 +245,5 @@ def full_like(t, fill_value, dtype=None, device=None, requires_grad=False):
     return full(tuple(t.shape), fill_value, dtype=dtype or t.dtype, device=device or t.device, requires_grad=requires_grad)
 
 
-def randint_like(t, low=0, high=None, dtype=None, device=None):
-    return randint(low, high, tuple(t.shape), dtype=dtype or t.dtype, device=device or t.device)
+def randint_like(t, low=0, high=None, dtype=None, device=None, generator=None):
+    return randint(low, high, tuple(t.shape), dtype=dtype or t.dtype, device=device or t.device, generator=generator)

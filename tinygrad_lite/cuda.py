@@ -23,3 +23,15 @@ def synchronize(device=None):
     b = _backend()
     if b is not None and b.is_available():
         b.synchronize()
+
+
+class amp:
+    """torch.cuda.amp's names (autocast on 'cuda', GradScaler), as in tinygrad_lite.amp."""
+
+    from .amp import GradScaler, custom_bwd, custom_fwd  # noqa: F401
+
+    @staticmethod
+    def autocast(enabled=True, dtype=None, cache_enabled=True):
+        from .amp import autocast as _autocast
+
+        return _autocast("cuda", dtype=dtype, enabled=enabled)

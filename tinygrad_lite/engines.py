@@ -23,12 +23,14 @@ import threading
 KINDS = ("text", "embedding", "image")
 DEFAULT_TEXT_ENGINE = "smollm2-135m-instruct"
 
-# name → (loader, kind). The lead wires the shipped models here, e.g.
-#   "smollm2-135m-instruct": ("tinygrad_lite.models.llama:load_smollm2", "text"),
-_BUILTIN_ENGINES = {}
+# name → (loader, kind): the models shipped with the package
+_BUILTIN_ENGINES = {
+    "smollm2-135m-instruct": ("tinygrad_lite.models.llama:load_smollm2", "text"),
+}
 # config.json model_type (or a file suffix) → loader of a checkpoint directory
 _BUILTIN_DIRECTORY_LOADERS = {
     "byte-bigram": "tinygrad_lite.models.bigram:ByteBigramLM.from_pretrained",
+    ".gguf": "tinygrad_lite.models.llama:load_gguf",
 }
 
 

@@ -29,7 +29,7 @@ Sequence-to-sequence model (encoder–decoder nn.Transformer):
 
 Sampling runs in numpy on the final logits row, float64: it is O(vocab) once per token against a
 forward pass of O(parameters), it needs a sort and a cumulative sum that stay exact in float64, and
-it draws from the engine's seeded `Generator` (a numpy PCG64), so `seed=` reproduces a completion.
+it draws from the engine's seeded `Generator` (a Philox stream), so `seed=` reproduces a completion.
 
 Probabilities, in the order applied (Hugging Face's warpers, OpenAI's penalties):
     z_j = logit_j − frequency_penalty·c_j − presence_penalty·[c_j > 0]   (c_j: times j was generated)

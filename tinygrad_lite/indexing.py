@@ -17,7 +17,7 @@ from .tensor import Tensor
 
 
 def _is_advanced(i):
-    return isinstance(i, (Tensor, list, np.ndarray)) and not (isinstance(i, Tensor) and i.ndim == 0 and i.dtype is _dt.int64)
+    return isinstance(i, (Tensor, list, range, np.ndarray)) and not (isinstance(i, Tensor) and i.ndim == 0 and i.dtype is _dt.int64)
 
 
 def _as_index_tensor(i, like):
@@ -117,21 +117,54 @@ def getitem(x, index):
 
 
 def setitem(x, index, value):
-    """In place: x[index] = value (broadcast). Not recorded by autograd."""
+    """In place: x[index] = value (value broadcast to x[index]'s shape).
+
+    When autograd records the write (x or value requires grad), it is the in-place form of an
+    out-of-place `_index_put` (a scatter into the flattened x at the addressed positions), so
+    gradients flow to x's other elements and to value. Otherwise the values are written
+    directly: a view copy for basic indices, numpy's assignment for index tensors and masks."""
     from .autograd.grad_mode import is_grad_enabled
 
     if x.requires_grad and x.is_leaf and is_grad_enabled():
         raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
-    B = x.device.backend
     index_t = index if isinstance(index, tuple) else (index,)
+    _check_masks(x, index_t)
+    recording = is_grad_enabled() and (x.requires_grad or (isinstance(value, Tensor) and value.requires_grad))
+    advanced = builtins.any(_is_advanced(i) for i in index_t)
+    if recording or (advanced and x.device.type != "cpu"):
+        x.index_put_(index_t, value)  # functional/indexing.py: a scatter, recorded by autograd
+        return
+    B = x.device.backend
     if isinstance(value, Tensor):
         v = value._data if value.dtype is x.dtype else value.to(x.dtype)._data
     else:
         v = B.full([], builtins.float(value), x._data.dtype) if np.isscalar(value) else Tensor(value, dtype=x.dtype)._data
-    if not builtins.any(_is_advanced(i) for i in index_t):
+    if not advanced:
         B.copy_(S.basic_view(x._data, _basic_only(index_t)), v)
         return
-    if x.device.type != "cpu":
-        raise NotImplementedError("assignment through index tensors is only supported on the CPU")
+    from .autograd import versions
+
     np_index = tuple(np.asarray(i) if isinstance(i, Tensor) else i for i in index_t)
     x._data.numpy()[np_index if len(np_index) > 1 else np_index[0]] = np.asarray(Tensor._wrap(v))
+    versions.note_write(x._data)
+
+
+def _check_masks(x, index):
+    """A bool mask must match the shape of the dims it indexes (torch's IndexError otherwise)."""
+    dim = 0
+    for i in index:
+        if i is None:
+            continue
+        if i is Ellipsis:
+            dim = x.ndim - builtins.sum(1 for j in index if j is not None and j is not Ellipsis and
+                                        not (isinstance(j, (Tensor, np.ndarray)) and j.dtype in (_dt.bool_, np.bool_)))
+            continue
+        if isinstance(i, (Tensor, np.ndarray)) and (i.dtype is _dt.bool_ or i.dtype == np.bool_):
+            shape = tuple(i.shape)
+            for k, n in enumerate(shape):
+                if dim + k >= x.ndim or x.shape[dim + k] != n:
+                    raise IndexError(f"The shape of the mask {list(shape)} at index {k} does not match the shape of "
+                                     f"the indexed tensor {list(x.shape)} at index {dim + k}")
+            dim += len(shape)
+        else:
+            dim += 1

@@ -20,7 +20,7 @@ _ORDER_KEY = "tinygrad_lite.order"  # safetensors sorts names; this keeps state_
 
 def _to_numpy(t):
     arr = t.detach().cpu().numpy() if hasattr(t, "cpu") else t.detach().numpy()
-    return np.ascontiguousarray(arr)
+    return np.require(arr, requirements="C")  # not ascontiguousarray: it turns a 0-d tensor into shape (1,)
 
 
 def _encode(obj, tensors, path):
@@ -75,10 +75,12 @@ def _from_numpy(arr):
     return Tensor._wrap(_C.from_numpy(np.array(arr, copy=True)))
 
 
-def save(obj, f, metadata=None):
-    """Save a state dict (or a nested container of tensors) to the path `f` as safetensors.
+def save(obj, f, metadata=None, **kwargs):
+    """Save a state dict (or a nested container of tensors) as safetensors to `f`: a path, or a
+    writable binary file object (io.BytesIO, an open file).
 
     `metadata`: optional {str: str} stored in the file header."""
+    from safetensors.numpy import save as save_bytes
     from safetensors.numpy import save_file
 
     if hasattr(obj, "state_dict") and not isinstance(obj, dict):
@@ -91,25 +93,63 @@ def save(obj, f, metadata=None):
     else:
         tensors = {}
         meta[_STRUCTURE_KEY] = json.dumps(_encode(obj, tensors, ""))
+    if hasattr(f, "write"):
+        f.write(save_bytes(tensors, metadata=meta or None))
+        return
     save_file(tensors, os.fspath(f), metadata=meta or None)
 
 
+def _not_supported(kind):
+    return RuntimeError(f"tinygrad_lite.load: this is a {kind}, which tinygrad_lite does not read (it never "
+                        "unpickles). Save tensors with safetensors instead: in torch, "
+                        "safetensors.torch.save_file(state_dict, path); here, tinygrad_lite.save(state_dict, path).")
+
+
+def _read_bytes(data):
+    """(metadata, {name: array}) of a safetensors file held in memory."""
+    from safetensors.numpy import load as load_bytes
+
+    n = int.from_bytes(data[:8], "little")
+    header = json.loads(data[8:8 + n])
+    return header.get("__metadata__") or {}, load_bytes(data)
+
+
 def load(f, map_location=None, weights_only=True, **kwargs):
-    """Load what save() wrote (a dict of tensors, or the saved nested structure); also reads
-    safetensors files written by other tools and numpy .npz archives. map_location moves
-    the tensors to a device (e.g. 'cpu')."""
-    path = os.fspath(f)
-    with open(path, "rb") as fh:
-        head = fh.read(4)
-    if head[:2] == b"PK":  # a zip archive: numpy .npz
-        with np.load(path, allow_pickle=False) as z:
+    """Load what save() wrote (a dict of tensors, or the saved nested structure) from a path or a
+    readable binary file object; also reads safetensors files written by other tools and numpy
+    .npz archives. torch.save / pickle files are refused with a clear error (never unpickled).
+    map_location moves the tensors to a device (e.g. 'cpu')."""
+    import io
+    import zipfile
+
+    if hasattr(f, "read"):
+        data = f.read()
+        src, head = io.BytesIO(data), data[:9]
+    else:
+        path = os.fspath(f)
+        with open(path, "rb") as fh:
+            head = fh.read(9)
+        src, data = path, None
+    safetensors_file = len(head) == 9 and head[8:9] == b"{"  # an 8-byte header length, then the JSON header
+    if not safetensors_file and head[:1] == b"\x80":
+        raise _not_supported("pickle file (torch.save's legacy format)")
+    if head[:2] == b"PK":  # a zip archive: numpy .npz, or torch.save's format (data.pkl inside)
+        with zipfile.ZipFile(src) as zf:
+            if any(n.endswith("data.pkl") for n in zf.namelist()):
+                raise _not_supported("torch.save file (a zip of pickles)")
+        if data is not None:
+            src.seek(0)
+        with np.load(src, allow_pickle=False) as z:
             out = {k: _from_numpy(z[k]) for k in z.files}
     else:
-        from safetensors import safe_open
+        if data is not None:
+            meta, arrays = _read_bytes(data)
+        else:
+            from safetensors import safe_open
 
-        with safe_open(path, framework="numpy") as sf:
-            meta = sf.metadata() or {}
-            arrays = {k: sf.get_tensor(k) for k in sf.keys()}
+            with safe_open(src, framework="numpy") as sf:
+                meta = sf.metadata() or {}
+                arrays = {k: sf.get_tensor(k) for k in sf.keys()}
         if _STRUCTURE_KEY in meta:
             out = _decode(json.loads(meta[_STRUCTURE_KEY]), arrays)
         else:

@@ -35,14 +35,19 @@ class Size(tuple):
 
 
 class Tensor:
-    __slots__ = ("_data", "_device", "requires_grad", "grad", "_ctx", "__weakref__", "__dict__")
+    # _dtype caches the dtype object of _data (None: not looked up yet — reading the native
+    # array's dtype costs a call into _C, so the hot paths read it once)
+    __slots__ = ("_data", "_dtype", "_device", "requires_grad", "grad", "_ctx", "__weakref__", "__dict__")
     __array_priority__ = 1000  # numpy defers to our reflected operators
+    _post_accumulate_grad_hooks = None  # {id: hook} once register_post_accumulate_grad_hook is called
+    _grad_hooks = None  # {id: hook} once register_hook is called on a leaf
 
     def __init__(self, data, dtype=None, device=None, requires_grad=False):
         from .creation import _to_array
 
         arr = _to_array(data, dtype)
         self._data, self._device, self.requires_grad, self.grad, self._ctx = arr, CPU, False, None, None
+        self._dtype = None
         dev = as_device(device)
         if dev is not CPU and dev != CPU:
             self._data = dev.backend.to_device(arr, dev.index)
@@ -54,6 +59,7 @@ class Tensor:
     def _wrap(arr, device=CPU, requires_grad=False):
         t = Tensor.__new__(Tensor)
         t._data, t._device, t.requires_grad, t.grad, t._ctx = arr, device, requires_grad, None, None
+        t._dtype = None
         return t
 
     # ---- metadata ------------------------------------------------------------------------
@@ -71,7 +77,10 @@ class Tensor:
 
     @property
     def dtype(self):
-        return _dt.BY_CODE[self._data.dtype]
+        d = self._dtype
+        if d is None:
+            d = self._dtype = _dt.BY_CODE[self._data.dtype]
+        return d
 
     @property
     def device(self):
@@ -127,8 +136,10 @@ class Tensor:
         return s[0]
 
     # ---- autograd --------------------------------------------------------------------------
-    def backward(self, gradient=None, retain_graph=None):
-        """Accumulate d(self)/d(leaf) into each leaf's .grad (seeded with `gradient`, or 1 for a scalar)."""
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        """Accumulate d(self)/d(leaf) into each leaf's .grad (seeded with `gradient`, or 1 for a
+        scalar). create_graph=True records the backward pass itself, so the gradients can be
+        differentiated again; inputs=[...] accumulates into those tensors only."""
         if not self.requires_grad:
             raise RuntimeError("element 0 of tensors does not require grad and does not have a grad_fn")
         if gradient is None:
@@ -137,7 +148,8 @@ class Tensor:
                     f"grad can be implicitly created only for scalar outputs; this output has shape "
                     f"{tuple(self._data.shape)}: pass `gradient=` to backward()"
                 )
-            g = self._device.backend.full(list(self._data.shape), 1.0, self._data.dtype)
+            dev = self._device
+            g = (dev._backend or dev.backend).full([1] * self._data.ndim, 1.0, self._data.dtype)
         else:
             gt = gradient if isinstance(gradient, Tensor) else Tensor(gradient, dtype=self.dtype)
             if gt._data.shape != self._data.shape:
@@ -146,7 +158,28 @@ class Tensor:
                     f"{tuple(self._data.shape)}"
                 )
             g = gt._data
+        if create_graph or inputs is not None:
+            from .autograd.functional_api import backward as _backward
+
+            _backward([self], [Tensor._wrap(g, self._device) if gradient is None else gt],
+                      retain_graph=retain_graph, create_graph=create_graph, inputs=inputs)
+            return
         engine.backward(self, g, retain_graph=bool(retain_graph))
+
+    def register_hook(self, hook):
+        """hook(grad) -> None or a replacement grad, called when this tensor's gradient is
+        computed (before a leaf accumulates it into .grad). Returns a handle with .remove()."""
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self._ctx is None:
+            if self._grad_hooks is None:
+                self._grad_hooks = {}
+            hooks = self._grad_hooks
+        else:
+            hooks = engine.node_hooks.get(self._ctx)
+            if hooks is None:
+                hooks = engine.node_hooks[self._ctx] = {}
+        return _HookHandle(hooks, hook)
 
     def requires_grad_(self, requires_grad=True):
         if requires_grad and not self.dtype.is_floating_point:
@@ -159,19 +192,20 @@ class Tensor:
     def retain_grad(self):
         """Keep this non-leaf tensor's gradient in .grad after backward (leaves always keep it)."""
         if self._ctx is not None:
-            self._ctx.retained = weakref.ref(self)
+            engine.retained[self._ctx] = weakref.ref(self)
 
     def register_post_accumulate_grad_hook(self, hook):
         """hook(tensor) runs each time a gradient has been accumulated into this leaf's .grad
         (DistributedDataParallel starts its all-reduce there). Returns a handle with remove()."""
         if self._ctx is not None:
             raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
-        hooks = self.__dict__.setdefault("_post_accumulate_grad_hooks", {})
-        return _HookHandle(hooks, hook)
+        if self._post_accumulate_grad_hooks is None:
+            self._post_accumulate_grad_hooks = {}
+        return _HookHandle(self._post_accumulate_grad_hooks, hook)
 
     @property
     def retains_grad(self):
-        r = getattr(self._ctx, "retained", None) if self._ctx is not None else None
+        r = engine.retained.get(self._ctx) if self._ctx is not None else None
         return r is not None and r() is self
 
     def detach(self):
@@ -189,7 +223,7 @@ class Tensor:
 
     @data.setter
     def data(self, other):
-        self._data = other._data
+        self._data, self._dtype = other._data, other._dtype
         self._device = other._device
 
     # ---- conversion ------------------------------------------------------------------------
@@ -263,7 +297,7 @@ class Tensor:
 
     def __pow__(self, other):
         if type(other) in (builtins.int, builtins.float) and other == 2:  # x² exactly, also for int tensors
-            return P.Unary.apply(self, op=_OPS["square"])
+            return P.Unary.apply(self, _OPS["square"])
         return _binary(_float(self), other, _pow, _OPS["pow_scalar"])
 
     def __rpow__(self, other):
@@ -271,7 +305,7 @@ class Tensor:
 
     def __mod__(self, other):
         if isinstance(other, (builtins.int, builtins.float)) and self.dtype.is_floating_point:
-            return P.Unary.apply(self, op=_OPS["remainder_scalar"], params=(builtins.float(other),))
+            return P.Unary.apply(self, _OPS["remainder_scalar"], (builtins.float(other),))
         return _binary(self, other, _remainder, None)
 
     def __rmod__(self, other):
@@ -284,13 +318,13 @@ class Tensor:
         return _binary(self, other, None, None, reflected=_floor_divide)
 
     def __neg__(self):
-        return P.Unary.apply(self, op=_OPS["neg"])
+        return P.Unary.apply(self, _OPS["neg"])
 
     def __pos__(self):
         return self
 
     def __abs__(self):
-        return P.Unary.apply(self, op=_OPS["abs"])
+        return P.Unary.apply(self, _OPS["abs"])
 
     # x op= y is in place (as torch), except on a non-leaf that records a graph: there it
     # rebinds x to a new node, since in-place ops are not recorded here.
@@ -469,28 +503,16 @@ class _HookHandle:
 
 def _float(x):
     """x itself if floating, else x converted to the default float dtype (true division, pow)."""
-    return x if _dt.BY_CODE[x._data.dtype].is_floating_point else x.to(_dt.get_default_dtype())
+    return x if (x._dtype or x.dtype).is_floating_point else x.to(_dt.get_default_dtype())
 
 
-def _add(a, b):
-    return P.Add.apply(a, b)
+# What `a op b` applies to two tensors: a table row (Binary) or a Function class (Add, Sub)
+_add, _sub = P.Add, P.Sub
+_mul, _div, _pow, _remainder, _floor_divide = (_OPS[n] for n in ("mul", "div", "pow", "remainder", "floor_divide"))
 
 
-def _sub(a, b):
-    return P.Sub.apply(a, b)
-
-
-def _row(name):
-    op = _OPS[name]
-
-    def apply(a, b):
-        return P.Binary.apply(a, b, op=op)
-
-    apply.__name__ = name
-    return apply
-
-
-_mul, _div, _pow, _remainder, _floor_divide = (_row(n) for n in ("mul", "div", "pow", "remainder", "floor_divide"))
+def _apply2(fn, a, b):
+    return P.Binary.apply(a, b, fn) if type(fn) is P.PointwiseOp else fn.apply(a, b)
 
 
 def _as_tensor(x, like):
@@ -500,33 +522,34 @@ def _as_tensor(x, like):
 
 
 def _promote(a, b):
-    da, db = a._data.dtype, b._data.dtype
-    if da == db:
+    da, db = a._dtype or a.dtype, b._dtype or b.dtype
+    if da is db:
         return a, b
-    target = _dt.promote_types(_dt.BY_CODE[da], _dt.BY_CODE[db])
+    target = _dt.promote_types(da, db)
     return a.to(target), b.to(target)
 
 
 def _binary(a, b, fn, scalar_op, reflected=None):
-    """a (Tensor) op b (Tensor, number or array), promoting dtypes as torch does. fn(a, b)
-    applies the op to two tensors; scalar_op is the table row for `a op number` (None: use
-    fn with the number as a 0-d tensor); reflected=fn marks `b op a` (b is not a Tensor)."""
+    """a (Tensor) op b (Tensor, number or array), promoting dtypes as torch does. fn is what
+    applies to two tensors (a table row or Add/Sub); scalar_op is the table row for
+    `a op number` (None: fn with the number as a 0-d tensor); reflected=fn marks `b op a`."""
     if isinstance(b, Tensor):
-        if a._data.dtype != b._data.dtype:
+        if (a._dtype or a.dtype) is not (b._dtype or b.dtype):
             a, b = _promote(a, b)
-        return fn(a, b)
+        return P.Binary.apply(a, b, fn) if type(fn) is P.PointwiseOp else fn.apply(a, b)
     if isinstance(b, (builtins.int, builtins.float, builtins.bool)) and scalar_op is not None:
-        dt = _dt.result_type_of_scalar(_dt.BY_CODE[a._data.dtype], b)
-        if dt.code != a._data.dtype:
+        da = a._dtype or a.dtype
+        dt = _dt.result_type_of_scalar(da, b)
+        if dt is not da:
             a = a.to(dt)
-        return P.Unary.apply(a, op=scalar_op, params=(builtins.float(b),))
+        return P.Unary.apply(a, scalar_op, (builtins.float(b),))
     if isinstance(b, (builtins.int, builtins.float, builtins.bool, np.ndarray, np.generic, list, tuple)):
         if isinstance(b, (builtins.int, builtins.float, builtins.bool)):
-            bt = Tensor(b, dtype=_dt.result_type_of_scalar(_dt.BY_CODE[a._data.dtype], b), device=a._device)
+            bt = Tensor(b, dtype=_dt.result_type_of_scalar(a._dtype or a.dtype, b), device=a._device)
         else:
             bt = Tensor(b, device=a._device)
         x, y = _promote(bt, a) if reflected is not None else _promote(a, bt)
-        return (reflected or fn)(x, y)
+        return _apply2(reflected or fn, x, y)
     return NotImplemented
 
 

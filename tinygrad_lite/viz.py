@@ -7,6 +7,7 @@
     print(viz.tree(y, params={"x": x}))
     viz.to_dot(y)        # DOT source: paste into any Graphviz viewer
     viz.graph(y)         # in a notebook: renders as SVG when the `graphviz` package and `dot` exist
+    viz.draw(y)          # a matplotlib picture of the same graph (needs no Graphviz)
 
 The graph is what backward() will walk: every non-leaf tensor was made by an op (its
 `grad_fn`, e.g. MulBackward) whose inputs are its `parents`; leaves that require grad are
@@ -139,4 +140,77 @@ def graph(t, params=None, show_constants=True):
     return Graph(t, params, show_constants)
 
 
-__all__ = ["tree", "to_dot", "graph", "Graph"]
+def _layers(t, show_constants):
+    """Nodes and edges of the graph, each node on a layer: its longest distance from the output
+    (so every edge points up one or more layers), and an order within each layer."""
+    nodes, edges, stack, seen = [], [], [t], set()
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        nodes.append(node)
+        for p in _inputs(node):
+            if show_constants or p._ctx is not None or p.requires_grad:
+                edges.append((p, node))
+                stack.append(p)
+    depth = {id(t): 0}
+    for _ in range(len(nodes)):  # longest path by relaxation: a graph of n nodes settles in < n rounds
+        changed = False
+        for p, c in edges:
+            d = depth.get(id(c), 0) + 1
+            if depth.get(id(p), -1) < d:
+                depth[id(p)], changed = d, True
+        if not changed:
+            break
+    layers = {}
+    for node in nodes:
+        layers.setdefault(depth[id(node)], []).append(node)
+    pos = {}
+    for d in sorted(layers):  # order each layer by where its consumers sit (fewer crossings)
+        row = layers[d]
+        if d > 0:
+            def key(n, row=row):
+                xs = [pos[id(c)][0] for p, c in edges if p is n and id(c) in pos]
+                return sum(xs) / len(xs) if xs else 0.0
+            row.sort(key=key)
+        for i, node in enumerate(row):
+            pos[id(node)] = (i - (len(row) - 1) / 2, -d)
+    return nodes, edges, pos
+
+
+def draw(t, params=None, show_constants=True, ax=None):
+    """The graph as a matplotlib picture — the colours of to_dot (output green, leaves that
+    require grad blue, constants grey, ops white), inputs at the bottom, arrows in the
+    direction of the forward pass. Needs no Graphviz. Returns the matplotlib Axes."""
+    if not isinstance(t, Tensor):
+        raise TypeError(f"viz.draw expects a Tensor, got {type(t).__name__}")
+    import matplotlib.pyplot as plt
+
+    names = _names(params)
+    nodes, edges, pos = _layers(t, show_constants)
+    if ax is None:
+        width = max(sum(1 for n in nodes if pos[id(n)][1] == y) for y in {p[1] for p in pos.values()})
+        height = 1 - min(p[1] for p in pos.values())
+        _, ax = plt.subplots(figsize=(min(2.4 * width + 1, 12), 0.9 * height + 0.6))
+    for p, c in edges:
+        ax.annotate("", xy=pos[id(c)], xytext=pos[id(p)],
+                    arrowprops=dict(arrowstyle="-|>", color="#555555", shrinkA=11, shrinkB=11, lw=0.8))
+    for node in nodes:
+        if node is t:
+            color = "#b7e1b0"
+        elif node._ctx is None:
+            color = "#b9d7f0" if node.requires_grad else "#dddddd"
+        else:
+            color = "#ffffff"
+        ax.text(*pos[id(node)], _label(node, names), ha="center", va="center", fontsize=8,
+                bbox=dict(boxstyle="round,pad=0.35", fc=color, ec="#555555", lw=0.8))
+    xs = [x for x, _ in pos.values()]
+    ys = [y for _, y in pos.values()]
+    ax.set_xlim(min(xs) - 0.9, max(xs) + 0.9)
+    ax.set_ylim(min(ys) - 0.5, max(ys) + 0.5)
+    ax.axis("off")
+    return ax
+
+
+__all__ = ["tree", "to_dot", "graph", "Graph", "draw"]

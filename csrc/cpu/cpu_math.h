@@ -11,6 +11,7 @@
 #include <limits>
 #include <type_traits>
 
+#include "../math/pointwise.h"
 #include "simd_math.h"
 
 #define TL_INLINE inline __attribute__((always_inline))
@@ -239,31 +240,22 @@ struct CpuMath {
     if constexpr (std::is_integral<T>::value) return std::numeric_limits<T>::max();  // never equal by accident: ints have no inf
     else return std::numeric_limits<T>::infinity();
   }
-  // Integer division by zero is rejected before the kernel runs (it would trap); b = −1
-  // is special-cased because INT64_MIN / −1 traps too.
+  // integers: Python's % and //, C's fmod (pw::int_* in csrc/math/pointwise.h)
   template <class T> static TL_INLINE T fmod(T a, T b) {
-    if constexpr (std::is_integral<T>::value) return (b == 0 || b == -1) ? T(0) : a % b;
+    if constexpr (std::is_integral<T>::value) return pw::int_fmod(a, b);
     else return std::fmod(a, b);
   }
   template <class T> static TL_INLINE T remainder(T a, T b) {
     if constexpr (std::is_integral<T>::value) {
-      if (b == 0 || b == -1) return T(0);
-      T r = a % b;
-      return (r != 0 && ((r < 0) != (b < 0))) ? r + b : r;
+      return pw::int_remainder(a, b);
     } else {
       T r = std::fmod(a, b);
       return (r != T(0) && ((r < T(0)) != (b < T(0)))) ? r + b : r;
     }
   }
   template <class T> static TL_INLINE T floor_divide(T a, T b) {
-    if constexpr (std::is_integral<T>::value) {
-      if (b == 0) return T(0);
-      if (b == -1) return (T)(0ull - (uint64_t)a);
-      T q = a / b;
-      return ((a % b != 0) && ((a < 0) != (b < 0))) ? q - 1 : q;
-    } else {
-      return std::floor(a / b);
-    }
+    if constexpr (std::is_integral<T>::value) return pw::int_floor_divide(a, b);
+    else return std::floor(a / b);
   }
 };
 

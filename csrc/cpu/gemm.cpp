@@ -1,68 +1,23 @@
 // GEMM driver: blocking, packing, threads (see gemm.h). The micro-kernels live in
 // gemm_avx512.cpp, gemm_avx2.cpp and gemm_portable.cpp; the one for the current
-// tl::simd_level() is picked per call.
+// tl::simd_level() and this CPU, with its cache blocks, comes from gemm_select.cpp.
 #include "gemm.h"
 
-#include <pthread.h>
+#include <sys/mman.h>
 
 #include <algorithm>
-#include <atomic>
-#include <chrono>
-#include <condition_variable>
-#include <exception>
-#include <functional>
-#include <mutex>
-#include <thread>
-#include <ctime>
-#include <vector>
 #include <cstdlib>
 #include <cstring>
-#include <string>
+#include <functional>
+#include <type_traits>
 
-#include "../bindings/registry.h"
+#include "../core/errors.h"
 #include "../core/parallel.h"
-#include "simd.h"
+#include "gemm_pool.h"
 
 namespace tl {
 
 namespace {
-
-// Blocking overrides for tuning (0 = the kernel's default); set by _C.gemm_set_blocking.
-int g_mc = 0, g_kc = 0, g_nc = 0;
-// Products with fewer multiply-adds than this stay on the calling thread.
-int64_t g_thread_min_work = int64_t(1) << 19;
-
-template <typename T>
-GemmKernel<T> pick_kernel();
-
-template <>
-GemmKernel<float> pick_kernel<float>() {
-  GemmKernel<float> k;
-  SimdLevel l = simd_level();
-  if (l == SimdLevel::AVX512 && gemm_kernel_avx512_f32(k)) return k;
-  if (l >= SimdLevel::AVX2 && gemm_kernel_avx2_f32(k)) return k;
-  gemm_kernel_portable_f32(k);
-  return k;
-}
-
-template <>
-GemmKernel<double> pick_kernel<double>() {
-  GemmKernel<double> k;
-  SimdLevel l = simd_level();
-  if (l == SimdLevel::AVX512 && gemm_kernel_avx512_f64(k)) return k;
-  if (l >= SimdLevel::AVX2 && gemm_kernel_avx2_f64(k)) return k;
-  gemm_kernel_portable_f64(k);
-  return k;
-}
-
-template <typename T>
-GemmKernel<T> tuned_kernel() {
-  GemmKernel<T> k = pick_kernel<T>();
-  if (g_mc > 0) k.mc = std::max(k.mr, g_mc / k.mr * k.mr);
-  if (g_kc > 0) k.kc = g_kc;
-  if (g_nc > 0) k.nc = std::max(k.nr, g_nc / k.nr * k.nr);
-  return k;
-}
 
 // A grow-only 64-byte-aligned scratch buffer, one per thread.
 struct Scratch {
@@ -72,12 +27,18 @@ struct Scratch {
   void* get(size_t bytes) {
     if (bytes > n) {
       std::free(p);
-      n = (bytes + 4095) / 4096 * 4096;
-      p = std::aligned_alloc(4096, n);
+      // Buffers of 1 MiB or more in 2 MiB pages when the kernel gives them: a 4 MiB packed B
+      // block then needs 2 TLB entries, not 1024.
+      const size_t align = bytes >= (1 << 20) ? (2 << 20) : 4096;
+      n = (bytes + align - 1) / align * align;
+      p = std::aligned_alloc(align, n);
       if (!p) {
         n = 0;
         throw RuntimeError("gemm: out of memory for packing buffers");
       }
+#ifdef MADV_HUGEPAGE
+      if (align > 4096) madvise(p, n, MADV_HUGEPAGE);
+#endif
     }
     return p;
   }
@@ -120,6 +81,21 @@ inline void pack_panel(int R, int64_t r, int64_t kc, const T* s, int64_t ls, int
     for (int64_t k = 0; k < kc; ++k) d[k * R + l] = T(0);
 }
 
+// Generic B-block packing (PackBlockFn in gemm.h): row by row across all panels.
+template <typename T>
+void pack_block_generic(int NR, int64_t kc, int64_t nc, const T* src, int64_t ld, T* __restrict d) {
+  const int64_t npan = (nc + NR - 1) / NR;
+  for (int64_t k = 0; k < kc; ++k) {
+    const T* s = src + k * ld;
+    for (int64_t p = 0; p < npan; ++p) {
+      const int64_t r = std::min<int64_t>(NR, nc - p * NR);
+      T* dp = d + p * NR * kc + k * NR;
+      for (int64_t j = 0; j < r; ++j) dp[j] = s[p * NR + j];
+      for (int64_t j = r; j < NR; ++j) dp[j] = T(0);
+    }
+  }
+}
+
 template <typename T>
 void scale_c(int64_t M, int64_t N, T beta, T* C, int64_t rsc, int64_t csc) {
   for (int64_t i = 0; i < M; ++i)
@@ -129,141 +105,6 @@ void scale_c(int64_t M, int64_t N, T beta, T* C, int64_t rsc, int64_t csc) {
     }
 }
 
-
-// The GEMM's own worker threads. Why not `omp parallel`: a parallel region ends in a join
-// that waits for every team member, and on a machine shared with other processes a member
-// that the OS has not scheduled yet costs a whole time slice (milliseconds for a 60 µs
-// product). Here the caller works too, claiming chunks from a counter; a helper joins when
-// it runs, and the caller waits only for chunks that a helper has actually claimed. At
-// worst the caller does everything itself, at single-thread speed. Helpers spin briefly
-// after a job (back-to-back products find them awake), then sleep.
-class GemmPool {
- public:
-  static GemmPool& get() {
-    static bool registered = [] {
-      // A forked child has none of the helper threads (and maybe a mutex held by one):
-      // it starts a fresh pool. The old one is leaked on purpose.
-      pthread_atfork(nullptr, nullptr, [] { instance() = new GemmPool(); });
-      return true;
-    }();
-    (void)registered;
-    return *instance();
-  }
-
-  // Run fn(c) for c in [0, nchunks) on the caller plus up to nt - 1 helpers. Returns false
-  // (nothing run) when another caller is using the pool: the caller then runs serially.
-  bool run(int nt, int64_t nchunks, const std::function<void(int64_t)>& fn) {
-    std::unique_lock<std::mutex> busy(run_mu_, std::try_to_lock);
-    if (!busy.owns_lock()) return false;
-    ensure_workers(nt - 1);
-    {
-      std::lock_guard<std::mutex> lk(mu_);
-      fn_ = &fn;
-      nchunks_ = nchunks;
-      next_ = 0;
-      helpers_allowed_ = nt - 1;
-      error_ = nullptr;
-      done_.store(0, std::memory_order_relaxed);
-      epoch_.store(epoch_.load(std::memory_order_relaxed) + 1, std::memory_order_release);
-    }
-    cv_.notify_all();
-    work(epoch_.load(std::memory_order_relaxed));
-    for (int spins = 0; done_.load(std::memory_order_acquire) < nchunks; ++spins) {
-      if (spins < 4096) cpu_relax();
-      else std::this_thread::yield();
-    }
-    std::exception_ptr err;
-    {
-      std::lock_guard<std::mutex> lk(mu_);
-      fn_ = nullptr;
-      err = error_;
-    }
-    if (err) std::rethrow_exception(err);
-    return true;
-  }
-
- public:
-  // Chunks run by the caller / by helpers since start (a diagnostic for gemm_info).
-  int64_t caller_chunks_ = 0, helper_chunks_ = 0;
-
- private:
-  static GemmPool*& instance() {
-    static GemmPool* p = new GemmPool();  // never destroyed: threads outlive static dtors
-    return p;
-  }
-
-  static void cpu_relax() {
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#endif
-  }
-
-  void ensure_workers(int n) {
-    while ((int)workers_ < n) {
-      std::thread([this] { worker(); }).detach();
-      ++workers_;
-    }
-  }
-
-  // Claim and run chunks of job `epoch` until none is left.
-  void work(uint64_t epoch, bool helper = false) {
-    for (;;) {
-      int64_t c;
-      const std::function<void(int64_t)>* f;
-      {
-        std::lock_guard<std::mutex> lk(mu_);
-        if (epoch_.load(std::memory_order_relaxed) != epoch || next_ >= nchunks_) return;
-        c = next_++;
-        f = fn_;
-        if (helper) ++helper_chunks_;
-        else ++caller_chunks_;
-      }
-      try {
-        (*f)(c);
-      } catch (...) {
-        std::lock_guard<std::mutex> lk(mu_);
-        if (!error_) error_ = std::current_exception();
-      }
-      done_.fetch_add(1, std::memory_order_release);
-    }
-  }
-
-  void worker() {
-    uint64_t seen = epoch_.load(std::memory_order_acquire);
-    for (;;) {
-      // Spin a little (about 50 µs) for the next job, then sleep.
-      auto t0 = std::chrono::steady_clock::now();
-      for (int i = 0; epoch_.load(std::memory_order_acquire) == seen; ++i) {
-        cpu_relax();
-        if ((i & 255) == 255 && std::chrono::steady_clock::now() - t0 > std::chrono::microseconds(50)) {
-          std::unique_lock<std::mutex> lk(mu_);
-          cv_.wait(lk, [&] { return epoch_.load(std::memory_order_relaxed) != seen; });
-          break;
-        }
-      }
-      uint64_t e;
-      {
-        std::lock_guard<std::mutex> lk(mu_);
-        e = epoch_.load(std::memory_order_relaxed);
-        seen = e;
-        if (helpers_allowed_ <= 0 || next_ >= nchunks_) continue;
-        --helpers_allowed_;
-      }
-      work(e, true);
-    }
-  }
-
-  std::mutex run_mu_;  // one job at a time
-  std::mutex mu_;      // guards the job fields below
-  std::condition_variable cv_;
-  std::atomic<uint64_t> epoch_{0};
-  std::atomic<int64_t> done_{0};
-  const std::function<void(int64_t)>* fn_ = nullptr;
-  int64_t nchunks_ = 0, next_ = 0;
-  int helpers_allowed_ = 0;
-  std::exception_ptr error_;
-  size_t workers_ = 0;
-};
 
 template <typename T>
 void gemv_dot_generic(int64_t M, int64_t K, const T* A, int64_t lda, const T* x, T* y,
@@ -362,12 +203,56 @@ void gemm_serial(const GemmKernel<T>& kr, int64_t M, int64_t N, int64_t K, T alp
   const int64_t lda_bytes = (rsa * (int64_t)sizeof(T)) % 4096;
   const bool a_rows_ok = (lda_bytes >= 512 && lda_bytes <= 4096 - 512) ||
                          rsa * (int64_t)sizeof(T) * MR <= 4096;
-  const bool a_small = M <= 8 * MR || M * K * (int64_t)sizeof(T) <= (256 << 10);
+  // (Or few B panels, N ≤ 4·NR: A is swept that many times, and reading it in place overlaps its
+  // trip from memory with the FMAs, where a copy first would stall on it: P·V in attention.)
+  const bool a_small = M <= 8 * MR || M * K * (int64_t)sizeof(T) <= (256 << 10) || N <= 4 * NR;
   const bool direct_a = csa == 1 && a_small && kr.sa_by_mr[MR] && rsa > 0 && a_rows_ok;
-  const UkrSaFn<T> ukr_sa = direct_a ? kr.sa_by_mr[MR] : nullptr;
-  T* Ap = static_cast<T*>(scratch_a().get(sizeof(T) * (size_t)MC * KC + 256));
-  T* Bp = static_cast<T*>(scratch_b().get(sizeof(T) * (size_t)NC * KC + 256));
+  // Any other row-major A: its block is copied row by row (memcpy speed) with a padded row stride
+  // (one cache line more than a multiple of 64 bytes: the MR rows fall in different L1 sets) and
+  // the in-place micro-kernel reads the copy. A transposing pack costs about 4× more per element,
+  // which shows when N is small: P·V in attention (N = d = 64) packs an element of A per 64 FMAs.
+  const bool a_copy_rows = csa == 1 && !direct_a && kr.sa_by_mr[MR] != nullptr;
+  const int64_t lda_p = (KC + 15) / 16 * 16 + 64 / (int64_t)sizeof(T);
+  const UkrSaFn<T> ukr_sa = direct_a || a_copy_rows ? kr.sa_by_mr[MR] : nullptr;
+  // One A block covers all of M: each B panel is used by one sweep over the A panels only, so it
+  // is packed right before that sweep into a one-panel buffer that stays in L1/L2, instead of
+  // packing the whole KC×NC block first (for a short A and deep KC that block is tens of MiB,
+  // written to DRAM and read back: 4× slower skinny products).
+  const bool b_per_panel = M <= MC && !direct_b;
+  T* Ap = static_cast<T*>(scratch_a().get(sizeof(T) * (size_t)MC * (a_copy_rows ? lda_p : KC) + 256));
+  T* Bp = static_cast<T*>(scratch_b().get(sizeof(T) * (size_t)(b_per_panel ? NR : NC) * KC + 256));
   alignas(64) T tmp[16 * 64];  // edge tile (MR*NR <= 1024)
+
+  // Pack B panel p (columns jc + p*NR …) of depth block pc into dst.
+  auto pack_b_panel = [&](int64_t jc, int64_t nc, int64_t pc, int64_t kc, int64_t p, T* dst) {
+    const int64_t j0 = p * NR;
+    const int64_t nr = std::min<int64_t>(NR, nc - j0);
+    const T* src = B + pc * rsb + (jc + j0) * csb;
+    if (kr.pack_copy && csb == 1)
+      kr.pack_copy(NR, nr, kc, src, rsb, dst);
+    else if (kr.pack_tr && rsb == 1)
+      kr.pack_tr(NR, nr, kc, src, csb, dst);
+    else
+      pack_panel<T>(NR, nr, kc, src, csb, rsb, dst);  // B: lanes = columns
+  };
+  // One MR×NR tile (mr×nr valid) of C at c, from A panel a (or A in place at ad) and B at b.
+  // (ad: A rows lda apart, read by the in-place micro-kernel.)
+  auto tile = [&](int64_t kc, const T* a, const T* ad, int64_t lda, const T* b, int64_t ldb, T* c,
+                  int64_t mr, int64_t nr, T beta_eff) {
+    const bool sa = ad != nullptr;
+    if (mr == MR && nr == NR && csc == 1) {
+      if (sa) ukr_sa(kc, ad, lda, b, ldb, c, rsc, alpha, beta_eff);
+      else ukr(kc, a, b, ldb, c, rsc, alpha, beta_eff);
+      return;
+    }
+    if (sa) ukr_sa(kc, ad, lda, b, ldb, tmp, NR, alpha, T(0));
+    else ukr(kc, a, b, ldb, tmp, NR, alpha, T(0));
+    for (int64_t i = 0; i < mr; ++i)
+      for (int64_t j = 0; j < nr; ++j) {
+        T& dst = c[i * rsc + j * csc];
+        dst = beta_eff == T(0) ? tmp[i * NR + j] : tmp[i * NR + j] + beta_eff * dst;
+      }
+  };
 
   for (int64_t jc = 0; jc < N; jc += NC) {
     const int64_t nc = std::min(NC, N - jc);
@@ -375,21 +260,25 @@ void gemm_serial(const GemmKernel<T>& kr, int64_t M, int64_t N, int64_t K, T alp
     for (int64_t pc = 0; pc < K; pc += KC) {
       const int64_t kc = std::min(KC, K - pc);
       const T beta_eff = pc == 0 ? beta : T(1);
-      for (int64_t p = direct_b ? nc / NR : 0; p < npan_b; ++p) {
-        const int64_t j0 = p * NR;
-        const int64_t nr = std::min<int64_t>(NR, nc - j0);
-        const T* src = B + pc * rsb + (jc + j0) * csb;
-        if (kr.pack_copy && csb == 1)
-          kr.pack_copy(NR, nr, kc, src, rsb, Bp + p * NR * kc);
-        else if (kr.pack_tr && rsb == 1)
-          kr.pack_tr(NR, nr, kc, src, csb, Bp + p * NR * kc);
-        else
-          pack_panel<T>(NR, nr, kc, src, csb, rsb, Bp + p * NR * kc);  // B: lanes = columns
+      if (b_per_panel) {
+        // packed below, panel by panel
+      } else if (csb == 1 && !direct_b) {
+        (kr.pack_block ? kr.pack_block : pack_block_generic<T>)(NR, kc, nc, B + pc * rsb + jc, rsb, Bp);
+      } else {
+        for (int64_t p = direct_b ? nc / NR : 0; p < npan_b; ++p) pack_b_panel(jc, nc, pc, kc, p, Bp + p * NR * kc);
       }
       for (int64_t ic = 0; ic < M; ic += MC) {
         const int64_t mc = std::min(MC, M - ic);
         const int64_t npan_a = (mc + MR - 1) / MR;
-        for (int64_t p = direct_a ? mc / MR : 0; p < npan_a; ++p) {
+        if (a_copy_rows) {
+          for (int64_t i = 0; i < npan_a * MR; ++i) {
+            T* d = Ap + i * lda_p;
+            if (i < mc) std::memcpy(d, A + (ic + i) * rsa + pc, sizeof(T) * (size_t)kc);
+            else std::memset(d, 0, sizeof(T) * (size_t)kc);  // rows past M: a ragged last panel
+          }
+        } else if (rsa == 1 && !direct_a) {  // Aᵀ stored row-major: the lanes of A's panels are contiguous
+          (kr.pack_block ? kr.pack_block : pack_block_generic<T>)(MR, kc, mc, A + ic + pc * csa, csa, Ap);
+        } else for (int64_t p = direct_a ? mc / MR : 0; p < npan_a; ++p) {
           const int64_t i0 = p * MR;
           const int64_t mr = std::min<int64_t>(MR, mc - i0);
           const T* src = A + (ic + i0) * rsa + pc * csa;
@@ -400,39 +289,34 @@ void gemm_serial(const GemmKernel<T>& kr, int64_t M, int64_t N, int64_t K, T alp
           else
             pack_panel<T>(MR, mr, kc, src, rsa, csa, Ap + p * MR * kc);  // A: lanes = rows
         }
-        for (int64_t jr = 0; jr < npan_b; ++jr) {
+        auto b_of = [&](int64_t jr, int64_t& ldb) -> const T* {
           const int64_t j0 = jr * NR;
-          const int64_t nr = std::min<int64_t>(NR, nc - j0);
-          const bool in_place = direct_b && nr == NR;
-          const T* b = in_place ? B + pc * rsb + (jc + j0) : Bp + jr * NR * kc;
-          const int64_t ldb = in_place ? rsb : NR;
-          for (int64_t ir = 0; ir < npan_a; ++ir) {
-            const int64_t i0 = ir * MR;
-            const int64_t mr = std::min<int64_t>(MR, mc - i0);
-            T* c = C + (ic + i0) * rsc + (jc + j0) * csc;
-            const T* a = Ap + ir * MR * kc;
-            if (direct_a && mr == MR) {
-              const T* ad = A + (ic + i0) * rsa + pc;
-              if (nr == NR && csc == 1) {
-                ukr_sa(kc, ad, rsa, b, ldb, c, rsc, alpha, beta_eff);
-              } else {
-                ukr_sa(kc, ad, rsa, b, ldb, tmp, NR, alpha, T(0));
-                for (int64_t i = 0; i < mr; ++i)
-                  for (int64_t j = 0; j < nr; ++j) {
-                    T& dst = c[i * rsc + j * csc];
-                    dst = beta_eff == T(0) ? tmp[i * NR + j] : tmp[i * NR + j] + beta_eff * dst;
-                  }
-              }
-            } else if (mr == MR && nr == NR && csc == 1) {
-              ukr(kc, a, b, ldb, c, rsc, alpha, beta_eff);
-            } else {
-              ukr(kc, a, b, ldb, tmp, NR, alpha, T(0));
-              for (int64_t i = 0; i < mr; ++i)
-                for (int64_t j = 0; j < nr; ++j) {
-                  T& dst = c[i * rsc + j * csc];
-                  dst = beta_eff == T(0) ? tmp[i * NR + j] : tmp[i * NR + j] + beta_eff * dst;
-                }
+          const bool in_place = direct_b && nc - j0 >= NR;
+          ldb = in_place ? rsb : NR;
+          return in_place ? B + pc * rsb + (jc + j0) : Bp + (b_per_panel ? 0 : jr * NR * kc);
+        };
+        auto run = [&](int64_t ir, int64_t jr, const T* b, int64_t ldb) {
+          const int64_t i0 = ir * MR, j0 = jr * NR;
+          const int64_t mr = std::min<int64_t>(MR, mc - i0), nr = std::min<int64_t>(NR, nc - j0);
+          const T* ad = direct_a && mr == MR ? A + (ic + i0) * rsa + pc
+                        : a_copy_rows        ? Ap + i0 * lda_p
+                                             : nullptr;
+          tile(kc, Ap + ir * MR * kc, ad, direct_a ? rsa : lda_p, b, ldb, C + (ic + i0) * rsc + (jc + j0) * csc, mr,
+               nr, beta_eff);
+        };
+        if (kr.a_stationary && !b_per_panel) {  // each A micro-panel stays in L1, B panels stream
+          for (int64_t ir = 0; ir < npan_a; ++ir)
+            for (int64_t jr = 0; jr < npan_b; ++jr) {
+              int64_t ldb;
+              const T* b = b_of(jr, ldb);
+              run(ir, jr, b, ldb);
             }
+        } else {  // each B micro-panel stays in L1/L2, A panels stream from the A block in L2
+          for (int64_t jr = 0; jr < npan_b; ++jr) {
+            if (b_per_panel) pack_b_panel(jc, nc, pc, kc, jr, Bp);
+            int64_t ldb;
+            const T* b = b_of(jr, ldb);
+            for (int64_t ir = 0; ir < npan_a; ++ir) run(ir, jr, b, ldb);
           }
         }
       }
@@ -453,11 +337,22 @@ void gemm_impl(int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t rsa
     if (beta != T(1)) scale_c(M, N, beta, C, rsc, csc);
     return;
   }
-  const GemmKernel<T> kr = tuned_kernel<T>();
+  const GemmKernel<T>& kr = gemm_kernel<T>();
   const int MR = kr.mr, NR = kr.nr;
   // Matrix-vector products (x·A as Aᵀ·x).
   if (N == 1 && try_gemv<T>(kr, M, K, alpha, A, rsa, csa, B, rsb, beta, C, rsc)) return;
   if (M == 1 && try_gemv<T>(kr, N, K, alpha, B, csb, rsb, A, csa, beta, C, csc)) return;
+  // Skinny products against a weight read in place with contiguous rows (x·wᵀ, decode): stream
+  // the weight once (gemm_skinny.cpp). A short A·B with B's columns contiguous is the same
+  // product transposed: Cᵀ = Bᵀ·Aᵀ with Bᵀ short.
+  if constexpr (std::is_same_v<T, float>) {
+    if (M <= 16 && rsb == 1 && csa == 1 && N >= 4 &&
+        gemm_skinny_f32(M, N, K, alpha, A, rsa, B, csb, beta, C, rsc, csc, nthreads))
+      return;
+    if (N <= 16 && csa == 1 && rsb == 1 && M >= 4 &&
+        gemm_skinny_f32(N, M, K, alpha, B, csb, A, rsa, beta, C, csc, rsc, nthreads))
+      return;
+  }
   // Cᵀ = Bᵀ·Aᵀ when that pads the register tiles much less (N = 10 in a 32-wide tile).
   {
     auto padded = [](int64_t x, int r) { return (x + r - 1) / r * r; };
@@ -466,17 +361,24 @@ void gemm_impl(int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t rsa
       return gemm_impl<T>(N, M, K, alpha, B, csb, rsb, A, csa, rsa, beta, C, csc, rsc, nthreads);
   }
   int nt = std::max(1, nthreads);
-  if (M * N * K < g_thread_min_work) nt = 1;
+  if (M * N * K < gemm_thread_min_work()) nt = 1;
   if (nt > 1) {
-    // Split the side with more register tiles.
+    // Each chunk is a whole product: splitting M repacks all of B (K×N) per chunk, splitting N
+    // all of A (M×K). Split the side whose duplicated packing is cheaper, counting a transposing
+    // pack 3× a contiguous copy and a short A read in place as free, as long as that side has a
+    // register tile per thread (else the other side).
     const int64_t tm = (M + MR - 1) / MR, tn = (N + NR - 1) / NR;
-    const bool split_m = tm * NR >= tn * MR;  // compare in elements
+    auto pack_cost = [](bool in_place, bool contiguous) { return in_place ? 0.0 : contiguous ? 1.0 : 3.0; };
+    const double cost_m = double(K) * N * pack_cost(csb == 1 && M <= 8 * MR * nt, csb == 1);
+    const double cost_n = double(M) * K * pack_cost(csa == 1 && M * K * (int64_t)sizeof(T) <= (256 << 10),
+                                                     csa == 1 || rsa == 1);
+    bool split_m = cost_m < cost_n || (cost_m == cost_n && tm * NR >= tn * MR);
+    if ((split_m ? tm : tn) < nt) split_m = !split_m;
     const int64_t units = split_m ? tm : tn, unit = split_m ? MR : NR;
-    // Several chunks per thread: a late or descheduled helper leaves the caller less to do.
-    // But each chunk repacks the whole other operand (K×N or M×K): a chunk gets at least
-    // mc rows / columns, so that packing stays a small share of its work (1024³ in 8 chunks
-    // packed B eight times: 32 MiB of copying, ~10 % of the product).
-    const int64_t min_units = M * N * K >= (int64_t(1) << 27) ? std::max<int64_t>(1, kr.mc / unit) : 1;
+    // One chunk per thread, or more while each keeps ≥ 512 rows (columns): a late or descheduled
+    // helper then leaves the caller less to do, and the repacking stays ≤ ~2 % of a chunk's work
+    // (the old rule, chunks of mc rows, packed B eight times at 1024³: ~10 %).
+    const int64_t min_units = std::max<int64_t>(1, 512 / unit);
     int64_t chunks = std::min<int64_t>(int64_t(nt) * 4, std::max<int64_t>(units / min_units, 1));
     chunks = std::max<int64_t>(chunks / nt * nt, std::min<int64_t>(nt, units));  // balanced
     if (chunks > 1) {
@@ -495,7 +397,7 @@ void gemm_impl(int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t rsa
                          C + lo * csc, rsc, csc);
         }
       };
-      if (GemmPool::get().run(nt, chunks, fn)) return;
+      if (gemm_pool_run(nt, chunks, fn)) return;
     }
   }
   gemm_serial<T>(kr, M, N, K, alpha, A, rsa, csa, B, rsb, csb, beta, C, rsc, csc);
@@ -503,13 +405,8 @@ void gemm_impl(int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t rsa
 
 }  // namespace
 
-void gemm_parallel_chunks(int nthreads, int64_t n, const std::function<void(int64_t)>& fn) {
-  if (nthreads > 1 && n > 1 && GemmPool::get().run((int)std::min<int64_t>(nthreads, n), n, fn)) return;
-  for (int64_t c = 0; c < n; ++c) fn(c);
-}
-
 bool gemm_wants_threads(int64_t M, int64_t N, int64_t K) {
-  return get_num_threads() > 1 && M * N * K >= g_thread_min_work;
+  return get_num_threads() > 1 && M * N * K >= gemm_thread_min_work();
 }
 
 void gemm_f32(int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t rsa,
@@ -523,63 +420,5 @@ void gemm_f64(int64_t M, int64_t N, int64_t K, double alpha, const double* A, in
               int64_t rsc, int64_t csc, int nthreads) {
   gemm_impl<double>(M, N, K, alpha, A, rsa, csa, B, rsb, csb, beta, C, rsc, csc, nthreads);
 }
-
-// Micro-kernel alone on L1-resident panels (no packing, no C traffic beyond one tile):
-// the ceiling the driver can reach. Returns GF/s of thread CPU time.
-static double ukr_probe(int64_t kc, int64_t reps, int mr) {
-  GemmKernel<float> kr = tuned_kernel<float>();
-  UkrFn<float> ukr = kr.ukr;
-  if (mr > 0 && mr <= 16 && kr.by_mr[mr]) ukr = kr.by_mr[mr];
-  else mr = kr.mr;
-  std::vector<float> a((size_t)mr * kc, 0.5f), b((size_t)kr.nr * kc, 0.25f),
-      c((size_t)mr * kr.nr, 0.f);
-  ukr(kc, a.data(), b.data(), kr.nr, c.data(), kr.nr, 1.f, 0.f);
-  // Thread CPU time: on a shared machine, time spent descheduled is not the kernel's.
-  auto now = [] {
-    timespec ts;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return ts.tv_sec + 1e-9 * ts.tv_nsec;
-  };
-  double t0 = now();
-  for (int64_t r = 0; r < reps; ++r) ukr(kc, a.data(), b.data(), kr.nr, c.data(), kr.nr, 1.f, 1.f);
-  double s = now() - t0;
-  return 2.0 * mr * kr.nr * kc * reps / s / 1e9;
-}
-
-static void bind_gemm(pybind11::module_& m) {
-  m.def("gemm_ukr_probe", &ukr_probe, pybind11::arg("kc") = 256, pybind11::arg("reps") = 20000, pybind11::arg("mr") = 0,
-        "GF/s of the float32 micro-kernel alone on L1-resident panels (benchmark helper)");
-  m.def("gemm_info", [] {
-    pybind11::dict d;
-    GemmKernel<float> kf = tuned_kernel<float>();
-    GemmKernel<double> kd = tuned_kernel<double>();
-    d["simd"] = std::string(simd_name(simd_level()));
-    d["f32_kernel"] = std::string(kf.name);
-    d["f32_mr"] = kf.mr;
-    d["f32_nr"] = kf.nr;
-    d["f32_mc"] = kf.mc;
-    d["f32_kc"] = kf.kc;
-    d["f32_nc"] = kf.nc;
-    d["f64_kernel"] = std::string(kd.name);
-    d["f64_mr"] = kd.mr;
-    d["f64_nr"] = kd.nr;
-    d["f64_mc"] = kd.mc;
-    d["f64_kc"] = kd.kc;
-    d["f64_nc"] = kd.nc;
-    d["thread_min_work"] = g_thread_min_work;
-    d["num_threads"] = get_num_threads();
-    d["threading"] = std::string("own pool: caller + helpers claim chunks of C; no join barrier");
-    d["pool_caller_chunks"] = GemmPool::get().caller_chunks_;
-    d["pool_helper_chunks"] = GemmPool::get().helper_chunks_;
-    return d;
-  }, "the GEMM path in use: SIMD level, micro-kernel, register tile and cache blocks");
-  m.def("gemm_set_blocking", [](int mc, int kc, int nc, int64_t thread_min_work) {
-    g_mc = mc; g_kc = kc; g_nc = nc;
-    if (thread_min_work >= 0) g_thread_min_work = thread_min_work;
-  }, pybind11::arg("mc") = 0, pybind11::arg("kc") = 0, pybind11::arg("nc") = 0,
-     pybind11::arg("thread_min_work") = -1,
-     "tuning knob: override the cache blocks (0 = default) and the threading threshold");
-}
-TL_REGISTER_BINDINGS(bind_gemm)
 
 }  // namespace tl

@@ -221,6 +221,52 @@ Array scatter_add(const Shape& shape_in, int64_t axis, const Array& idx_in, cons
   return scalar ? out.reshape({}) : out;
 }
 
+// out = copy of x; out[p with coordinate `axis` replaced by idx[p]] = src[p], p over idx.shape.
+Array scatter(const Array& x_in, int64_t axis, const Array& idx_in, const Array& src_in) {
+  const char* op = "scatter";
+  check_cpu(x_in, op);
+  check_cpu(src_in, op);
+  check_index_dtype(idx_in, op);
+  TL_CHECK(src_in.dtype == x_in.dtype, TypeError,
+           op << ": expected src of dtype " << dtype_name(x_in.dtype) << ", got " << dtype_name(src_in.dtype));
+  const bool scalar = x_in.ndim() == 0;
+  Array out = scalar ? x_in.reshape({1}).clone() : x_in.clone();
+  Array src = src_in.ndim() == 0 ? src_in.reshape({1}) : src_in;
+  Array idx = idx_in.ndim() == 0 ? idx_in.reshape({1}) : idx_in.contiguous();
+  const int64_t nd = out.ndim();
+  axis = normalize_axis(axis, nd, op);
+  TL_CHECK(idx.ndim() == nd && src.ndim() == nd, ValueError,
+           op << ": index " << shape_str(idx_in.shape) << ", source " << shape_str(src_in.shape) << " and input "
+              << shape_str(x_in.shape) << " must have the same number of dimensions");
+  for (int64_t d = 0; d < nd; ++d) {
+    TL_CHECK(idx.shape[d] <= src.shape[d], ValueError,
+             op << ": index shape " << shape_str(idx.shape) << " exceeds source shape " << shape_str(src.shape)
+                << " on dimension " << d);
+    TL_CHECK(d == axis || idx.shape[d] <= out.shape[d], ValueError,
+             op << ": index shape " << shape_str(idx.shape) << " exceeds input shape " << shape_str(out.shape)
+                << " on dimension " << d);
+  }
+  const int64_t n = idx.numel();
+  const int64_t* iv = idx.data<int64_t>();
+  check_bounds(iv, n, out.shape[axis], op, axis);
+  const Odometer od(idx.shape);
+  const Shape ocs = contiguous_strides(out.shape);
+  TL_DISPATCH_ALL(out.dtype, op, [&] {
+    const scalar_t* sp = src.data<scalar_t>();
+    scalar_t* dp = out.data<scalar_t>();
+    for (int64_t p = 0; p < n; ++p) {  // serial: of colliding indices the last one wins
+      int64_t so = 0, oo = iv[p] * ocs[axis];
+      for (int64_t d = 0; d < nd; ++d) {
+        const int64_t c = od.coord(p, d);
+        so += c * src.strides[d];
+        if (d != axis) oo += c * ocs[d];
+      }
+      dp[oo] = sp[so];
+    }
+  });
+  return scalar ? out.reshape({}) : out;
+}
+
 // out = [xs[0] | xs[1] | ...] along axis.
 Array cat(const std::vector<Array>& xs, int64_t axis) {
   const char* op = "cat";

@@ -16,6 +16,10 @@ Array index_add(const Shape& shape, int64_t axis, const Array& idx, const Array&
 Array gather(const Array& x, int64_t axis, const Array& idx);
 // out = zeros(shape); out[i][idx[i][j][k]][k] += src[i][j][k] (axis 1), over idx's shape.
 Array scatter_add(const Shape& shape, int64_t axis, const Array& idx, const Array& src);
+// out = copy of x; out[i][idx[i][j][k]][k] = src[i][j][k] (axis 1), over idx's shape; of
+// colliding indices the last (in row-major order of idx) wins. src broadcasts nothing: its
+// shape covers idx's (torch.scatter).
+Array scatter(const Array& x, int64_t axis, const Array& idx, const Array& src);
 // Concatenate along axis; shapes equal except on axis, dtypes equal.
 Array cat(const std::vector<Array>& xs, int64_t axis);
 // (K, ndim) int64 coordinates of the non-zero elements, row-major order.

@@ -20,7 +20,8 @@
 #include <cstring>
 #include <vector>
 
-#include "../bindings/registry.h"
+#include "../core/errors.h"
+#include "machine_limits.h"
 #include "simd.h"
 
 #ifdef _OPENMP
@@ -128,6 +129,8 @@ double fma_run(int threads, int64_t iters, float m, float a) {
   return flop / dt;
 }
 
+}  // namespace
+
 double fma_peak_gflops(int threads, double seconds, int reps) {
   TL_CHECK(threads >= 1, ValueError, "fma_peak_gflops: expected threads >= 1, got " << threads);
   TL_CHECK(reps >= 1 && seconds > 0, ValueError, "fma_peak_gflops: expected reps >= 1 and seconds > 0");
@@ -144,6 +147,8 @@ double fma_peak_gflops(int threads, double seconds, int reps) {
   for (int r = 0; r < reps; ++r) best = std::max(best, fma_run(threads, iters, m, a));
   return best / 1e9;
 }
+
+namespace {
 
 // ---- STREAM triad -----------------------------------------------------------------------------
 
@@ -197,6 +202,8 @@ struct Buffer {
   ~Buffer() { std::free(p); }
 };
 
+}  // namespace
+
 double stream_triad_gbps(int64_t n_bytes, int threads, int reps) {
   TL_CHECK(threads >= 1, ValueError, "stream_triad_gbps: expected threads >= 1, got " << threads);
   TL_CHECK(reps >= 1, ValueError, "stream_triad_gbps: expected reps >= 1, got " << reps);
@@ -220,28 +227,5 @@ double stream_triad_gbps(int64_t n_bytes, int threads, int reps) {
   (void)keep;
   return 3.0 * (double)n * sizeof(float) / best / 1e9;
 }
-
-}  // namespace
-
-static void bind_machine_limits(pybind11::module_& m) {
-  namespace py = pybind11;
-  m.def("fma_peak_gflops",
-        [](int threads, double seconds, int reps) {
-          py::gil_scoped_release nogil;
-          return fma_peak_gflops(threads, seconds, reps);
-        },
-        py::arg("threads") = 1, py::arg("seconds") = 0.05, py::arg("reps") = 3,
-        "FP32 FMA peak in GFLOP/s on `threads` threads: the best of `reps` runs of a loop of independent "
-        "FMA accumulators held in vector registers, each run lasting about `seconds`.");
-  m.def("stream_triad_gbps",
-        [](int64_t n_bytes, int threads, int reps) {
-          py::gil_scoped_release nogil;
-          return stream_triad_gbps(n_bytes, threads, reps);
-        },
-        py::arg("n_bytes"), py::arg("threads") = 1, py::arg("reps") = 3,
-        "STREAM triad a[i] = b[i] + s*c[i] over three float32 arrays of `n_bytes` bytes each, on `threads` "
-        "threads; GB/s (1e9 bytes) counting 3 arrays, best of `reps` runs after one warm-up.");
-}
-TL_REGISTER_BINDINGS(bind_machine_limits)
 
 }  // namespace tl

@@ -23,10 +23,6 @@ enum class PwOp : int {
 #define TL_BINARY(name, F, dt, grad, doc) name,
 #define TL_BINARY_PRED(name, F, dt, doc) name,
 #include "../ops/pointwise.def"
-#undef TL_UNARY
-#undef TL_UNARY_PRED
-#undef TL_BINARY
-#undef TL_BINARY_PRED
   count_
 };
 

@@ -19,10 +19,6 @@ const PwInfo kPwInfo[(int)PwOp::count_] = {
 #define TL_BINARY(name, F, dt, grad, doc) {#name, PwKind::Binary, PwDtypes::dt, PwSaves::grad, 0, doc},
 #define TL_BINARY_PRED(name, F, dt, doc) {#name, PwKind::BinaryPred, PwDtypes::dt, PwSaves::NOGRAD, 0, doc},
 #include "../ops/pointwise.def"
-#undef TL_UNARY
-#undef TL_UNARY_PRED
-#undef TL_BINARY
-#undef TL_BINARY_PRED
 };
 
 void pw_dtype_error(const char* op, PwDtypes want, const Array& x) {
@@ -155,17 +151,11 @@ std::pair<Array, Array> run_backward(const Array& a, const Array& b, const Array
 
 Array pw_binary(PwOp op, const Array& a, const Array& b) {
   switch (op) {
-#define TL_UNARY(name, F, dt, saves, np, doc)
-#define TL_UNARY_PRED(name, F, dt, np, doc)
 #define TL_BINARY(name, F, dt, grad, doc) \
   case PwOp::name: return run_value<pw::F, PwDtypes::dt>(op, a, b, #name);
 #define TL_BINARY_PRED(name, F, dt, doc) \
   case PwOp::name: return run_compare<pw::F, PwDtypes::dt>(a, b, #name);
 #include "../ops/pointwise.def"
-#undef TL_UNARY
-#undef TL_UNARY_PRED
-#undef TL_BINARY
-#undef TL_BINARY_PRED
     default: break;
   }
   TL_FAIL(ValueError, "pw_binary: op " << kPwInfo[(int)op].name << " is not a binary op");
@@ -178,15 +168,8 @@ Array pw_binary(PwOp op, const Array& a, const Array& b) {
 std::pair<Array, Array> pw_binary_backward(PwOp op, const Array& a, const Array& b, const Array& g, bool want_a,
                                            bool want_b) {
   switch (op) {
-#define TL_UNARY(name, F, dt, saves, np, doc)
-#define TL_UNARY_PRED(name, F, dt, np, doc)
 #define TL_BINARY(name, F, dt, grad, doc) TL_BWD_##grad(name, F)
-#define TL_BINARY_PRED(name, F, dt, doc)
 #include "../ops/pointwise.def"
-#undef TL_UNARY
-#undef TL_UNARY_PRED
-#undef TL_BINARY
-#undef TL_BINARY_PRED
     default: break;
   }
   TL_FAIL(ValueError, "pw_binary_backward: op " << kPwInfo[(int)op].name << " has no derivative");

@@ -77,13 +77,7 @@ Array pw_unary(PwOp op, const Array& x, const double* p) {
   case PwOp::name: return run_value<pw::F, PwDtypes::dt>(x, p, #name);
 #define TL_UNARY_PRED(name, F, dt, np, doc) \
   case PwOp::name: return run_predicate<pw::F, PwDtypes::dt>(x, p, #name, np);
-#define TL_BINARY(name, F, dt, grad, doc)
-#define TL_BINARY_PRED(name, F, dt, doc)
 #include "../ops/pointwise.def"
-#undef TL_UNARY
-#undef TL_UNARY_PRED
-#undef TL_BINARY
-#undef TL_BINARY_PRED
     default: break;
   }
   TL_FAIL(ValueError, "pw_unary: op " << kPwInfo[(int)op].name << " is not a unary op");
@@ -98,14 +92,7 @@ Array pw_unary(PwOp op, const Array& x, const double* p) {
 Array pw_unary_backward(PwOp op, const Array& s, const Array& g, const double* p) {
   switch (op) {
 #define TL_UNARY(name, F, dt, saves, np, doc) TL_BWD_##saves(name, F)
-#define TL_UNARY_PRED(name, F, dt, np, doc)
-#define TL_BINARY(name, F, dt, grad, doc)
-#define TL_BINARY_PRED(name, F, dt, doc)
 #include "../ops/pointwise.def"
-#undef TL_UNARY
-#undef TL_UNARY_PRED
-#undef TL_BINARY
-#undef TL_BINARY_PRED
     default: break;
   }
   TL_FAIL(ValueError, "pw_unary_backward: op " << kPwInfo[(int)op].name << " has no derivative");

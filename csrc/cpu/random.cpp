@@ -3,7 +3,9 @@
 
 #include <cmath>
 #include <cstring>
+#include <algorithm>
 #include <mutex>
+#include <numeric>
 #include <type_traits>
 #include <vector>
 
@@ -36,25 +38,7 @@ inline U32x4 philox(uint64_t counter, uint64_t key) {
   return {{c0, c1, c2, c3}};
 }
 
-struct GenState {
-  std::mutex mu;
-  uint64_t seed = kDefaultSeed;
-  uint64_t offset = 0;  // next unused Philox block
-};
-
-GenState& gen() {
-  static GenState g;
-  return g;
-}
-
-// Reserve the blocks for n elements (two per block); returns (key, first block).
-std::pair<uint64_t, uint64_t> reserve(int64_t n) {
-  GenState& g = gen();
-  std::lock_guard<std::mutex> lock(g.mu);
-  const uint64_t first = g.offset;
-  g.offset += (uint64_t)((n + 1) / 2);
-  return {g.seed, first};
-}
+Generator& pick(Generator* g) { return g ? *g : default_generator(); }
 
 // Element i's two 32-bit words.
 inline uint64_t word64(uint64_t key, uint64_t base, int64_t i) {
@@ -80,8 +64,8 @@ void check_shape(const Shape& shape, const char* op) {
 
 // p[i] = lo + (hi − lo)·U_i for i in [0, n), U_i from element i of the reserved blocks.
 template <typename T>
-void fill_uniform(T* p, int64_t n, double lo, double hi) {
-  const auto kb = reserve(n);
+void fill_uniform(T* p, int64_t n, double lo, double hi, Generator& g) {
+  const auto kb = g.reserve(n);
   const T a = (T)lo, w = (T)(hi - lo);
   parallel_for(n, n * 16, [&](int64_t b, int64_t e) {
     for (int64_t i = b; i < e; ++i) p[i] = a + w * to_unit<T>(word64(kb.first, kb.second, i));
@@ -91,8 +75,8 @@ void fill_uniform(T* p, int64_t n, double lo, double hi) {
 // Box–Muller on block j = i/2: u1 = words 0,1, u2 = words 2,3 (53 bits each);
 // r = sqrt(−2 log(1 − u1)), θ = 2π u2; element 2j = mean + std·r cos θ, 2j+1 = mean + std·r sin θ.
 template <typename T>
-void fill_normal(T* p, int64_t n, double mean, double std) {
-  const auto kb = reserve(n);
+void fill_normal(T* p, int64_t n, double mean, double std, Generator& g) {
+  const auto kb = g.reserve(n);
   const int64_t pairs = (n + 1) / 2;
   parallel_for(pairs, n * 32, [&](int64_t b, int64_t e) {
     for (int64_t j = b; j < e; ++j) {
@@ -116,43 +100,65 @@ void fill_inplace(Array& x, const F& fill) {
 
 }  // namespace
 
-void manual_seed(int64_t seed) {
-  GenState& g = gen();
-  std::lock_guard<std::mutex> lock(g.mu);
-  g.seed = (uint64_t)seed;
-  g.offset = 0;
+void Generator::manual_seed(uint64_t s) {
+  std::lock_guard<std::mutex> lock(mu);
+  seed = s;
+  offset = 0;
 }
 
+PhiloxStream random_reserve(int64_t n) {
+  const auto kb = default_generator().reserve(n);
+  return {kb.first, kb.second};
+}
+float random_unit_f32(const PhiloxStream& s, int64_t i) { return to_unit<float>(word64(s.key, s.base, i)); }
+double random_unit_f64(const PhiloxStream& s, int64_t i) { return to_unit<double>(word64(s.key, s.base, i)); }
+
+std::pair<uint64_t, uint64_t> Generator::reserve(int64_t n) {
+  std::lock_guard<std::mutex> lock(mu);
+  const uint64_t first = offset;
+  offset += (uint64_t)((n + 1) / 2);
+  return {seed, first};
+}
+
+Generator& default_generator() {
+  static Generator g;
+  return g;
+}
+
+void manual_seed(int64_t seed) { default_generator().manual_seed((uint64_t)seed); }
+
 int64_t initial_seed() {
-  GenState& g = gen();
+  Generator& g = default_generator();
   std::lock_guard<std::mutex> lock(g.mu);
   return (int64_t)g.seed;
 }
 
-Array rand(const Shape& shape, DType dtype) {
+Array rand(const Shape& shape, DType dtype, Generator* gen) {
   check_float(dtype, "rand");
   check_shape(shape, "rand");
   Array out = Array::empty(shape, dtype);
-  TL_DISPATCH_FLOATING(dtype, "rand", [&] { fill_uniform<scalar_t>(out.data<scalar_t>(), out.numel(), 0.0, 1.0); });
+  TL_DISPATCH_FLOATING(dtype, "rand",
+                       [&] { fill_uniform<scalar_t>(out.data<scalar_t>(), out.numel(), 0.0, 1.0, pick(gen)); });
   return out;
 }
 
-Array randn(const Shape& shape, DType dtype) {
+Array randn(const Shape& shape, DType dtype, Generator* gen) {
   check_float(dtype, "randn");
   check_shape(shape, "randn");
   Array out = Array::empty(shape, dtype);
-  TL_DISPATCH_FLOATING(dtype, "randn", [&] { fill_normal<scalar_t>(out.data<scalar_t>(), out.numel(), 0.0, 1.0); });
+  TL_DISPATCH_FLOATING(dtype, "randn",
+                       [&] { fill_normal<scalar_t>(out.data<scalar_t>(), out.numel(), 0.0, 1.0, pick(gen)); });
   return out;
 }
 
 // out[i] = low + (W_i mod (high − low)), W_i the element's 64 random bits.
-Array randint(int64_t low, int64_t high, const Shape& shape) {
+Array randint(int64_t low, int64_t high, const Shape& shape, Generator* gen) {
   check_shape(shape, "randint");
   TL_CHECK(high > low, ValueError, "randint: expected low < high, got low=" << low << ", high=" << high);
   Array out = Array::empty(shape, DType::Int64);
   const int64_t n = out.numel();
   const uint64_t range = (uint64_t)high - (uint64_t)low;
-  const auto kb = reserve(n);
+  const auto kb = pick(gen).reserve(n);
   int64_t* p = out.data<int64_t>();
   parallel_for(n, n * 16, [&](int64_t b, int64_t e) {
     for (int64_t i = b; i < e; ++i) p[i] = (int64_t)((uint64_t)low + word64(kb.first, kb.second, i) % range);
@@ -160,27 +166,27 @@ Array randint(int64_t low, int64_t high, const Shape& shape) {
   return out;
 }
 
-void uniform_(Array& x, double lo, double hi) {
+void uniform_(Array& x, double lo, double hi, Generator* gen) {
   check_cpu(x, "uniform_");
   check_float(x.dtype, "uniform_");
   TL_CHECK(lo <= hi, ValueError, "uniform_: expects a [from, to) range, but got from=" << lo << " > to=" << hi);
-  fill_inplace(x, [&](auto* p, int64_t n, auto z) { fill_uniform<decltype(z)>(p, n, lo, hi); });
+  fill_inplace(x, [&](auto* p, int64_t n, auto z) { fill_uniform<decltype(z)>(p, n, lo, hi, pick(gen)); });
 }
 
-void normal_(Array& x, double mean, double std) {
+void normal_(Array& x, double mean, double std, Generator* gen) {
   check_cpu(x, "normal_");
   check_float(x.dtype, "normal_");
   TL_CHECK(std >= 0, ValueError, "normal_: expects std >= 0.0, but found std " << std);
-  fill_inplace(x, [&](auto* p, int64_t n, auto z) { fill_normal<decltype(z)>(p, n, mean, std); });
+  fill_inplace(x, [&](auto* p, int64_t n, auto z) { fill_normal<decltype(z)>(p, n, mean, std, pick(gen)); });
 }
 
 // Fisher–Yates: for i = n−1 … 1 (draw k = n−1−i): swap(out[i], out[W_k mod (i+1)]).
-Array randperm(int64_t n) {
+Array randperm(int64_t n, Generator* gen) {
   TL_CHECK(n >= 0, ValueError, "randperm: n must be non-negative, got " << n);
   Array out = Array::empty({n}, DType::Int64);
   int64_t* p = out.data<int64_t>();
   for (int64_t i = 0; i < n; ++i) p[i] = i;
-  const auto kb = reserve(n);
+  const auto kb = pick(gen).reserve(n);
   for (int64_t i = n - 1; i >= 1; --i) {
     const uint64_t j = word64(kb.first, kb.second, n - 1 - i) % (uint64_t)(i + 1);
     std::swap(p[i], p[j]);
@@ -197,7 +203,7 @@ std::pair<Array, Array> dropout(const Array& x_in, double p) {
   Array x = x_in.contiguous();
   const int64_t n = x.numel();
   Array y = Array::empty(x.shape, x.dtype), mask = Array::empty(x.shape, DType::Bool);
-  const auto kb = reserve(n);
+  const auto kb = default_generator().reserve(n);
   bool* mp = mask.data<bool>();
   TL_DISPATCH_FLOATING(x.dtype, op, [&] {
     using T = scalar_t;
@@ -214,6 +220,76 @@ std::pair<Array, Array> dropout(const Array& x_in, double p) {
     });
   });
   return {y, mask};
+}
+
+// Row r of probs (weights w_c ≥ 0, W = Σ w_c > 0), draw s uses random word U_{r,s}:
+//   with replacement:    c = the first category whose running sum exceeds U·W (inverse CDF)
+//   without replacement: keys k_c = w_c / E_c with E_c = −ln(1 − U_{r,c}); the num_samples
+//                        categories of largest key, in decreasing key order (ties: lower c), so
+//                        zero-weight categories come only once the positive ones are used up (torch).
+Array multinomial(const Array& probs_in, int64_t num_samples, bool replacement_in, Generator* gen) {
+  bool replacement = replacement_in;
+  const char* op = "multinomial";
+  check_cpu(probs_in, op);
+  check_float(probs_in.dtype, op);
+  TL_CHECK(probs_in.ndim() == 1 || probs_in.ndim() == 2, ValueError,
+           op << ": prob_dist must be 1 or 2 dim, got shape " << shape_str(probs_in.shape));
+  const int64_t R = probs_in.ndim() == 2 ? probs_in.shape[0] : 1, C = probs_in.shape.back();
+  TL_CHECK(C > 0, ValueError, op << ": number of categories cannot be zero");
+  TL_CHECK(num_samples > 0, ValueError, op << ": cannot sample n_sample <= 0 samples (got " << num_samples << ")");
+  TL_CHECK(replacement || num_samples <= C, ValueError,
+           op << ": cannot sample n_sample > prob_dist.size(-1) samples without replacement (" << num_samples
+              << " > " << C << ")");
+  Array p = probs_in.astype(DType::Float64).contiguous();
+  const double* w = p.data<double>();
+  for (int64_t r = 0; r < R; ++r) {  // validate every row before drawing
+    double total = 0.0;
+    int64_t positive = 0;
+    for (int64_t c = 0; c < C; ++c) {
+      const double v = w[r * C + c];
+      TL_CHECK(std::isfinite(v) && v >= 0.0, RuntimeError,
+               op << ": probability tensor contains either `inf`, `nan` or element < 0");
+      total += v;
+      positive += v > 0.0;
+    }
+    TL_CHECK(total > 0.0, RuntimeError, op << ": invalid multinomial distribution (sum of probabilities <= 0)");
+    (void)positive;
+  }
+  Shape os = probs_in.ndim() == 2 ? Shape{R, num_samples} : Shape{num_samples};
+  Array out = Array::empty(os, DType::Int64);
+  int64_t* op_ = out.data<int64_t>();
+  // one draw without replacement has the law of one with it: an inverse-CDF draw (one random
+  // number, not C) serves both — the usual case of sampling a token
+  replacement = replacement || num_samples == 1;
+  const int64_t per_row = replacement ? num_samples : C;
+  const auto kb = pick(gen).reserve(R * per_row);
+  parallel_for(R, R * C * 4, [&](int64_t b, int64_t e) {
+    std::vector<double> acc(C);
+    std::vector<int64_t> order(C);
+    for (int64_t r = b; r < e; ++r) {
+      const double* wr = w + r * C;
+      if (replacement) {
+        double run = 0.0;
+        for (int64_t c = 0; c < C; ++c) acc[c] = run += wr[c];
+        for (int64_t s = 0; s < num_samples; ++s) {
+          const double u = to_unit<double>(word64(kb.first, kb.second, r * per_row + s)) * run;
+          int64_t c = std::upper_bound(acc.begin(), acc.end(), u) - acc.begin();
+          while (c > 0 && (c >= C || wr[c] == 0.0)) --c;  // never a zero-weight category (rounding at u ≈ W)
+          op_[r * num_samples + s] = c;
+        }
+      } else {
+        for (int64_t c = 0; c < C; ++c) {
+          const double u = to_unit<double>(word64(kb.first, kb.second, r * per_row + c));
+          acc[c] = wr[c] > 0.0 ? wr[c] / -std::log1p(-u) : 0.0;  // zero weight: only after every positive one
+        }
+        std::iota(order.begin(), order.end(), 0);
+        std::partial_sort(order.begin(), order.begin() + num_samples, order.end(),
+                          [&](int64_t a, int64_t c) { return acc[a] > acc[c] || (acc[a] == acc[c] && a < c); });
+        for (int64_t s = 0; s < num_samples; ++s) op_[r * num_samples + s] = order[s];
+      }
+    }
+  });
+  return out;
 }
 
 }  // namespace tl

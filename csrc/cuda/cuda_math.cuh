@@ -9,6 +9,8 @@
 
 #include <type_traits>
 
+#include "../math/pointwise.h"
+
 namespace tlc {
 
 #define TLC_M template <class T> __host__ __device__ __forceinline__ static
@@ -56,29 +58,22 @@ struct CudaMath {
     if constexpr (std::is_integral<T>::value) return (T)INT64_MAX;  // ints have no inf
     else return (T)HUGE_VAL;
   }
+  // integers: Python's % and //, C's fmod (tl::pw::int_* in csrc/math/pointwise.h)
   TLC_M T fmod(T a, T b) {
-    if constexpr (std::is_integral<T>::value) return (b == 0 || b == -1) ? T(0) : a % b;
+    if constexpr (std::is_integral<T>::value) return tl::pw::int_fmod(a, b);
     else return ::fmod(a, b);
   }
   TLC_M T remainder(T a, T b) {
     if constexpr (std::is_integral<T>::value) {
-      if (b == 0 || b == -1) return T(0);
-      T r = a % b;
-      return (r != 0 && ((r < 0) != (b < 0))) ? r + b : r;
+      return tl::pw::int_remainder(a, b);
     } else {
       T r = ::fmod(a, b);
       return (r != T(0) && ((r < T(0)) != (b < T(0)))) ? r + b : r;
     }
   }
   TLC_M T floor_divide(T a, T b) {
-    if constexpr (std::is_integral<T>::value) {
-      if (b == 0) return T(0);
-      if (b == -1) return (T)(0ull - (uint64_t)a);
-      T q = a / b;
-      return ((a % b != 0) && ((a < 0) != (b < 0))) ? q - 1 : q;
-    } else {
-      return ::floor(a / b);
-    }
+    if constexpr (std::is_integral<T>::value) return tl::pw::int_floor_divide(a, b);
+    else return ::floor(a / b);
   }
 };
 

@@ -30,10 +30,6 @@ enum PwCode : int {
 #define TL_BINARY(name, F, dt, grad, doc) OP_##name,
 #define TL_BINARY_PRED(name, F, dt, doc) OP_##name,
 #include "../ops/pointwise.def"
-#undef TL_UNARY
-#undef TL_UNARY_PRED
-#undef TL_BINARY
-#undef TL_BINARY_PRED
   OP_COUNT
 };
 
@@ -58,10 +54,6 @@ static const Row kRows[OP_COUNT] = {
 #define TL_BINARY(name, F, dt, grad, doc) {#name, BINARY, dt, TL_GRAD_##grad, 0},
 #define TL_BINARY_PRED(name, F, dt, doc) {#name, BINARY_PRED, dt, false, 0},
 #include "../ops/pointwise.def"
-#undef TL_UNARY
-#undef TL_UNARY_PRED
-#undef TL_BINARY
-#undef TL_BINARY_PRED
 };
 
 // Whether a row of dtype class D takes element type T (so no formula is instantiated for a
@@ -86,14 +78,7 @@ __device__ __forceinline__ T unary_value(int op, T x, const Args<T>& p) {
   case OP_##name:                              \
     if constexpr (takes<dt, T>()) return tl::pw::F::template f<CudaMath>(x, p); \
     break;
-#define TL_UNARY_PRED(name, F, dt, np, doc)
-#define TL_BINARY(name, F, dt, grad, doc)
-#define TL_BINARY_PRED(name, F, dt, doc)
 #include "../ops/pointwise.def"
-#undef TL_UNARY
-#undef TL_UNARY_PRED
-#undef TL_BINARY
-#undef TL_BINARY_PRED
     default: break;
   }
   return x;
@@ -103,18 +88,11 @@ __device__ __forceinline__ T unary_value(int op, T x, const Args<T>& p) {
 template <typename T>
 __device__ __forceinline__ bool unary_pred(int op, T x, const Args<T>& p) {
   switch (op) {
-#define TL_UNARY(name, F, dt, saves, np, doc)
 #define TL_UNARY_PRED(name, F, dt, np, doc) \
   case OP_##name:                            \
     if constexpr (takes<dt, T>()) return tl::pw::F::template f<CudaMath>(x, p); \
     break;
-#define TL_BINARY(name, F, dt, grad, doc)
-#define TL_BINARY_PRED(name, F, dt, doc)
 #include "../ops/pointwise.def"
-#undef TL_UNARY
-#undef TL_UNARY_PRED
-#undef TL_BINARY
-#undef TL_BINARY_PRED
     default: break;
   }
   return false;
@@ -130,14 +108,7 @@ template <typename T>
 __device__ __forceinline__ T unary_derivative(int op, T s, T g, const Args<T>& p) {
   switch (op) {
 #define TL_UNARY(name, F, dt, saves, np, doc) TL_BWD_##saves(name, F)
-#define TL_UNARY_PRED(name, F, dt, np, doc)
-#define TL_BINARY(name, F, dt, grad, doc)
-#define TL_BINARY_PRED(name, F, dt, doc)
 #include "../ops/pointwise.def"
-#undef TL_UNARY
-#undef TL_UNARY_PRED
-#undef TL_BINARY
-#undef TL_BINARY_PRED
     default: break;
   }
   return g;
@@ -146,18 +117,11 @@ __device__ __forceinline__ T unary_derivative(int op, T s, T g, const Args<T>& p
 template <typename T>
 __device__ __forceinline__ T binary_value(int op, T a, T b) {
   switch (op) {
-#define TL_UNARY(name, F, dt, saves, np, doc)
-#define TL_UNARY_PRED(name, F, dt, np, doc)
 #define TL_BINARY(name, F, dt, grad, doc) \
   case OP_##name:                          \
     if constexpr (takes<dt, T>()) return tl::pw::F::template f<CudaMath>(a, b); \
     break;
-#define TL_BINARY_PRED(name, F, dt, doc)
 #include "../ops/pointwise.def"
-#undef TL_UNARY
-#undef TL_UNARY_PRED
-#undef TL_BINARY
-#undef TL_BINARY_PRED
     default: break;
   }
   return a;
@@ -166,18 +130,11 @@ __device__ __forceinline__ T binary_value(int op, T a, T b) {
 template <typename T>
 __device__ __forceinline__ bool binary_pred(int op, T a, T b) {
   switch (op) {
-#define TL_UNARY(name, F, dt, saves, np, doc)
-#define TL_UNARY_PRED(name, F, dt, np, doc)
-#define TL_BINARY(name, F, dt, grad, doc)
 #define TL_BINARY_PRED(name, F, dt, doc) \
   case OP_##name:                         \
     if constexpr (takes<dt, T>()) return tl::pw::F::template f<CudaMath>(a, b); \
     break;
 #include "../ops/pointwise.def"
-#undef TL_UNARY
-#undef TL_UNARY_PRED
-#undef TL_BINARY
-#undef TL_BINARY_PRED
     default: break;
   }
   return false;
@@ -188,15 +145,8 @@ __device__ __forceinline__ bool binary_pred(int op, T a, T b) {
 template <typename T>
 __device__ __forceinline__ void binary_derivative(int op, T a, T b, T g, T& ga, T& gb) {
   switch (op) {
-#define TL_UNARY(name, F, dt, saves, np, doc)
-#define TL_UNARY_PRED(name, F, dt, np, doc)
 #define TL_BINARY(name, F, dt, grad, doc) TL_BBWD_##grad(name, F)
-#define TL_BINARY_PRED(name, F, dt, doc)
 #include "../ops/pointwise.def"
-#undef TL_UNARY
-#undef TL_UNARY_PRED
-#undef TL_BINARY
-#undef TL_BINARY_PRED
     default: break;
   }
   ga = gb = T(0);
@@ -316,24 +266,8 @@ __global__ void arange_kernel(int64_t n, double start, double step, T* out) {
 }
 
 // ---------------------------------------------------------------- host helpers
-// double → T without UB: int64 saturates (NaN → 0), bool is (v != 0)
-template <typename T>
-static T from_double(double v) {
-  if constexpr (std::is_same<T, bool>::value) {
-    return v != 0.0;
-  } else if constexpr (std::is_integral<T>::value) {
-    if (v != v) return 0;
-    if (v >= 9223372036854775807.0) return INT64_MAX;
-    if (v <= -9223372036854775808.0) return INT64_MIN;
-    return (T)v;
-  } else {
-    return (T)v;
-  }
-}
-template <typename T>
-static Args<T> args_of(double a, double b, double c) {
-  return {from_double<T>(a), from_double<T>(b), from_double<T>(c)};
-}
+using tl::pw::args_from;
+using tl::pw::from_double;
 
 static const Row& row_of(int op, Kind k1, Kind k2, const char* what) {
   TLC_CHECK(op >= 0 && op < OP_COUNT, TL_ERR_VALUE, what << ": unknown op code " << op);
@@ -388,10 +322,10 @@ int tl_unary(int op, int dtype, int ndim, const int64_t* shape, void* out, int o
   TLC_DISPATCH_ALL(dtype, r.name, [&] {
     if (pred)
       unary_pred_kernel<scalar_t><<<grid_for(n), kThreads>>>(op, ix, n, (bool*)out, (const scalar_t*)x,
-                                                             args_of<scalar_t>(a, b, c));
+                                                             args_from<scalar_t>(a, b, c));
     else
       unary_kernel<scalar_t><<<grid_for(n), kThreads>>>(op, ix, n, (scalar_t*)out, (const scalar_t*)x,
-                                                        args_of<scalar_t>(a, b, c));
+                                                        args_from<scalar_t>(a, b, c));
   });
   TLC_LAUNCHED(r.name);
   TLC_API_END
@@ -414,7 +348,7 @@ int tl_unary_backward(int op, int dtype, int ndim, const int64_t* shape, void* o
   Indexer<3> ix = make_indexer<3>(r.name, ndim, shape, st);
   TLC_DISPATCH_FLOAT(dtype, r.name, [&] {
     unary_backward_kernel<scalar_t><<<grid_for(n), kThreads>>>(op, ix, n, (scalar_t*)out, (const scalar_t*)s,
-                                                               (const scalar_t*)g, args_of<scalar_t>(a, b, c));
+                                                               (const scalar_t*)g, args_from<scalar_t>(a, b, c));
   });
   TLC_LAUNCHED(r.name);
   TLC_API_END

@@ -6,6 +6,7 @@
 //   index_add:    out = zeros(shape); out[..., idx[j], ...] += src[..., j, ...]
 //   gather:       out[p] = x[p with p_d := idx[p]]                out shape = idx shape
 //   scatter_add:  out = zeros(shape); out[p with p_d := idx[p]] += src[p]   for p over idx shape
+//   scatter:      out (a copy of the input) [p with p_d := idx[p]] = src[p]   for p over idx shape
 //   nonzero:      (K, ndim) coordinates of the non-zero elements, row-major order
 // Thread mapping: one thread per element of the iterated shape (out for index_select and
 // gather, src / idx for the scatters), 1-D grid-stride; the thread unravels its linear
@@ -151,6 +152,29 @@ __global__ void scatter_add_kernel(Dims id, int axis, const T* src, Strides ss, 
     int64_t oo = 0;
     for (int k = 0; k < id.ndim; ++k) oo += (k == axis ? j : c[k]) * os.s[k];
     atomic_add(out + oo, src[so]);
+  }
+}
+
+// out[p with p_axis := idx[p]] = src[p]; colliding indices: one of them wins (as torch on CUDA)
+template <typename T>
+__global__ void scatter_kernel(Dims id, int axis, const T* src, Strides ss, const int64_t* idx, Strides is,
+                               T* out, Dims od, Strides os, int64_t n, int64_t* err) {
+  TLC_GRID_LOOP(i, n) {
+    int64_t c[TL_MAX_DIMS];
+    unravel(i, id, c);
+    int64_t io = 0, so = 0;
+    for (int k = 0; k < id.ndim; ++k) {
+      io += c[k] * is.s[k];
+      so += c[k] * ss.s[k];
+    }
+    int64_t j = idx[io];
+    if (j < 0 || j >= od.shape[axis]) {
+      report(err, j);
+      continue;
+    }
+    int64_t oo = 0;
+    for (int k = 0; k < id.ndim; ++k) oo += (k == axis ? j : c[k]) * os.s[k];
+    out[oo] = src[so];
   }
 }
 
@@ -306,6 +330,26 @@ int tl_scatter_add(int dtype, int ndim, const int64_t* idx_shape, int axis, cons
   reset_index_error(op);
   TLC_DISPATCH_ACCUM(dtype, op, [&] {
     scatter_add_kernel<scalar_t><<<grid_for(n), kThreads>>>(
+        id, axis, (const scalar_t*)src, make_strides(ndim, src_strides), idx,
+        make_strides(ndim, idx_strides), (scalar_t*)out, od, contiguous(od), n, index_error_flag());
+  });
+  TLC_LAUNCHED(op);
+  check_flag(op, out_shape[axis]);
+  TLC_API_END
+}
+
+int tl_scatter(int dtype, int ndim, const int64_t* idx_shape, int axis, const void* src,
+               const int64_t* src_strides, const int64_t* idx, const int64_t* idx_strides,
+               void* out, const int64_t* out_shape) {
+  TLC_API_BEGIN
+  const char* op = "scatter";
+  Dims id = make_dims(op, ndim, idx_shape), od = make_dims(op, ndim, out_shape);
+  TLC_CHECK(axis >= 0 && axis < ndim, TL_ERR_INDEX, op << ": bad axis " << axis);
+  int64_t n = numel_of(ndim, idx_shape);
+  if (n == 0) return TL_OK;
+  reset_index_error(op);
+  TLC_DISPATCH_ALL(dtype, op, [&] {
+    scatter_kernel<scalar_t><<<grid_for(n), kThreads>>>(
         id, axis, (const scalar_t*)src, make_strides(ndim, src_strides), idx,
         make_strides(ndim, idx_strides), (scalar_t*)out, od, contiguous(od), n, index_error_flag());
   });

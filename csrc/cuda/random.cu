@@ -22,34 +22,9 @@
 #include <vector>
 
 #include "common.cuh"
+#include "philox.cuh"
 
 namespace tlc {
-
-struct U4 {
-  uint32_t x, y, z, w;
-};
-
-__device__ __forceinline__ U4 philox(uint64_t seed, uint64_t group, uint64_t offset) {
-  uint32_t c0 = (uint32_t)group, c1 = (uint32_t)(group >> 32);
-  uint32_t c2 = (uint32_t)offset, c3 = (uint32_t)(offset >> 32);
-  uint32_t k0 = (uint32_t)seed, k1 = (uint32_t)(seed >> 32);
-  const uint32_t M0 = 0xD2511F53u, M1 = 0xCD9E8D57u, W0 = 0x9E3779B9u, W1 = 0xBB67AE85u;
-#pragma unroll
-  for (int r = 0; r < 10; ++r) {
-    uint32_t hi0 = __umulhi(M0, c0), lo0 = M0 * c0;
-    uint32_t hi1 = __umulhi(M1, c2), lo1 = M1 * c2;
-    uint32_t n0 = hi1 ^ c1 ^ k0, n1 = lo1, n2 = hi0 ^ c3 ^ k1, n3 = lo0;
-    c0 = n0; c1 = n1; c2 = n2; c3 = n3;
-    k0 += W0;
-    k1 += W1;
-  }
-  return U4{c0, c1, c2, c3};
-}
-
-__device__ __forceinline__ float u01f(uint32_t u) { return (float)(u >> 8) * (1.0f / 16777216.0f); }
-__device__ __forceinline__ double u01d(uint32_t a, uint32_t b) {
-  return ((double)(a >> 5) * 67108864.0 + (double)(b >> 6)) * (1.0 / 9007199254740992.0);
-}
 
 // Group g's uniforms in [0, 1): one Philox block gives 4 floats (24 bits each) or 2 doubles
 // (53 bits each): the P = 4 or 2 values of that group.
@@ -143,6 +118,62 @@ __global__ void dropout_kernel(int64_t n, const T* x, T* y, bool* mask, T p, T s
   }
 }
 
+// One thread per row r of weights w (C,), W = Σ w. Draw s (or category c) uses the 64-bit
+// word of element r·per_row + s of the Philox stream (two per block), as the CPU kernel:
+//   with replacement:    the first c whose running sum exceeds U·W
+//   without replacement: the num_samples largest keys w_c / −ln(1 − U_c), by repeated argmax
+// A bad row sets *err (1: negative / non-finite weight, 2: zero sum). Zero-weight categories are
+// drawn (in index order) only after every positive one, as torch.
+template <typename T>
+__global__ void multinomial_kernel(int64_t R, int64_t C, const T* w, int64_t ns, bool repl, int64_t* out,
+                                   double* keys, uint64_t seed, uint64_t offset, int* err) {
+  for (int64_t r = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; r < R; r += (int64_t)gridDim.x * blockDim.x) {
+    const T* wr = w + r * C;
+    double total = 0.0;
+    int64_t positive = 0;
+    for (int64_t c = 0; c < C; ++c) {
+      const double v = (double)wr[c];
+      if (!(v >= 0.0) || isinf(v)) { atomicExch(err, 1); return; }
+      total += v;
+      positive += v > 0.0;
+    }
+    if (!(total > 0.0)) { atomicExch(err, 2); return; }
+    (void)positive;
+    const int64_t per_row = repl ? ns : C;
+    auto word = [&](int64_t e) {
+      const int64_t k = r * per_row + e;
+      U4 q = philox(seed, (uint64_t)(k >> 1), offset);
+      return (k & 1) ? (((uint64_t)q.z << 32) | q.w) : (((uint64_t)q.x << 32) | q.y);
+    };
+    if (repl) {
+      for (int64_t s = 0; s < ns; ++s) {
+        const double u = (double)(word(s) >> 11) * (1.0 / 9007199254740992.0) * total;
+        double run = 0.0;
+        int64_t pick = C - 1;
+        for (int64_t c = 0; c < C; ++c) {
+          run += (double)wr[c];
+          if (run > u && wr[c] > 0) { pick = c; break; }
+        }
+        while (pick > 0 && wr[pick] == 0) --pick;
+        out[r * ns + s] = pick;
+      }
+    } else {
+      double* kr = keys + r * C;
+      for (int64_t c = 0; c < C; ++c) {
+        const double u = (double)(word(c) >> 11) * (1.0 / 9007199254740992.0);
+        kr[c] = wr[c] > 0 ? (double)wr[c] / -log1p(-u) : 0.0;  // zero weight: after the positive ones
+      }
+      for (int64_t s = 0; s < ns; ++s) {
+        int64_t best = 0;
+        for (int64_t c = 1; c < C; ++c)
+          if (kr[c] > kr[best]) best = c;
+        out[r * ns + s] = best;
+        kr[best] = -1.0;  // taken
+      }
+    }
+  }
+}
+
 }  // namespace tlc
 
 using namespace tlc;
@@ -196,6 +227,34 @@ int tl_randperm(int64_t n, int64_t* out, uint64_t seed, uint64_t offset) {
     return hk[i] < hk[j] || (hk[i] == hk[j] && i < j);
   });
   TLC_CUDA("randperm", cudaMemcpy(out, perm.data(), n * sizeof(int64_t), cudaMemcpyHostToDevice));
+  TLC_API_END
+}
+
+int tl_multinomial(int dtype, int64_t R, int64_t C, const void* probs, int64_t num_samples, int replacement,
+                   int64_t* out, uint64_t seed, uint64_t offset) {
+  TLC_API_BEGIN
+  const char* op = "multinomial";
+  if (R == 0) return TL_OK;
+  double* keys = nullptr;
+  int* err = nullptr;
+  if (!replacement) TLC_CUDA(op, cudaMallocAsync((void**)&keys, (size_t)R * C * sizeof(double), 0));
+  TLC_CUDA(op, cudaMallocAsync((void**)&err, sizeof(int), 0));
+  TLC_CUDA(op, cudaMemsetAsync(err, 0, sizeof(int), 0));
+  TLC_DISPATCH_FLOAT(dtype, op, [&] {
+    multinomial_kernel<scalar_t><<<grid_for(R), kThreads>>>(R, C, (const scalar_t*)probs, num_samples,
+                                                            replacement != 0, out, keys, seed, offset, err);
+  });
+  cudaError_t e = cudaGetLastError();
+  int h = 0;
+  if (e == cudaSuccess) e = cudaMemcpy(&h, err, sizeof(int), cudaMemcpyDeviceToHost);
+  cudaFreeAsync(err, 0);
+  if (keys) cudaFreeAsync(keys, 0);
+  TLC_CUDA(op, e);
+  TLC_CHECK(h != 1, TL_ERR_RUNTIME, op << ": probability tensor contains either `inf`, `nan` or element < 0");
+  TLC_CHECK(h != 2, TL_ERR_RUNTIME, op << ": invalid multinomial distribution (sum of probabilities <= 0)");
+  TLC_CHECK(h != 3, TL_ERR_RUNTIME,
+            op << ": invalid multinomial distribution (with replacement=False, not enough non-negative category "
+                  "to sample)");
   TLC_API_END
 }
 

@@ -123,6 +123,28 @@ int tl_cross_entropy_backward(int dtype, int64_t N, int64_t C, const void* logit
                               int64_t ignore_index, double label_smoothing, int reduction,
                               void* dlogits);
 
+/* ---- layer_norm.cu ---- x, y, g, dx contiguous (R, C); weight, bias (C,) or NULL; mean, rstd (R,).
+ * ln 1: LayerNorm (mean written), ln 0: RMSNorm (mean unused). dw, db may be NULL. ---- */
+int tl_norm(int ln, int dtype, int64_t R, int64_t C, const void* x, const void* w, const void* b, void* y,
+            void* mean, void* rstd, double eps);
+int tl_norm_backward(int ln, int dtype, int64_t R, int64_t C, const void* g, const void* x, const void* mean,
+                     const void* rstd, const void* w, void* dx, void* dw, void* db);
+
+/* ---- attention.cu ---- q (Z, Hq, L, E), k (Z, Hk, S, E), v (Z, Hk, S, Ev), out / g (Z, Hq, L, Ev),
+ * lse (Z, Hq, L), dq/dk/dv like q/k/v, all contiguous; mask NULL or read through the 4 strides ms
+ * over (Z, Hq, L, S); mask_kind 1 bool, 2 float (the dtype); dropout keeps with U ≥ p (Philox at
+ * seed/offset). E, Ev ≤ 256. ---- */
+int tl_attention(int dtype, int64_t Z, int64_t Hq, int64_t Hk, int64_t L, int64_t S, int64_t E, int64_t Ev,
+                 const void* q, const void* k, const void* v, const void* mask, int mask_kind, const int64_t* ms,
+                 int causal, double scale, double p, uint64_t seed, uint64_t offset, void* out, void* lse);
+int tl_attention_backward(int dtype, int64_t Z, int64_t Hq, int64_t Hk, int64_t L, int64_t S, int64_t E,
+                          int64_t Ev, const void* q, const void* k, const void* v, const void* mask, int mask_kind,
+                          const int64_t* ms, int causal, double scale, double p, uint64_t seed, uint64_t offset,
+                          const void* g, const void* out, const void* lse, void* dq, void* dk, void* dv);
+/* dw (V, D) = 0, then dw[idx[n]] += g[n] (÷ count with scale_grad_by_freq), rows == padding_idx skipped */
+int tl_embedding_backward(int dtype, int64_t N, int64_t D, int64_t V, const void* g, const int64_t* idx,
+                          int64_t padding_idx, int scale_grad_by_freq, void* dw);
+
 /* ---- index.cu ---- out (and the zeroed accumulators) contiguous ---- */
 int tl_index_select(int dtype, int ndim, const int64_t* out_shape, int axis, const void* x,
                     const int64_t* x_strides, int64_t x_axis_size, const int64_t* idx,
@@ -136,6 +158,10 @@ int tl_gather(int dtype, int ndim, const int64_t* idx_shape, int axis, const voi
 int tl_scatter_add(int dtype, int ndim, const int64_t* idx_shape, int axis, const void* src,
                    const int64_t* src_strides, const int64_t* idx, const int64_t* idx_strides,
                    void* out, const int64_t* out_shape);
+/* out: a contiguous copy of the input; out[p with p_axis := idx[p]] = src[p], p over idx shape */
+int tl_scatter(int dtype, int ndim, const int64_t* idx_shape, int axis, const void* src,
+               const int64_t* src_strides, const int64_t* idx, const int64_t* idx_strides,
+               void* out, const int64_t* out_shape);
 int tl_nonzero_count(int dtype, int ndim, const int64_t* shape, const void* x,
                      const int64_t* strides, int64_t* count);
 /* out: (count, ndim) int64 contiguous, row-major order of the non-zero elements */
@@ -148,9 +174,20 @@ int tl_random(int dist, int dtype, int ndim, const int64_t* shape, void* out,
               const int64_t* out_strides, double a, double b, uint64_t seed, uint64_t offset);
 int tl_randint(int64_t n, int64_t low, int64_t high, int64_t* out, uint64_t seed, uint64_t offset);
 int tl_randperm(int64_t n, int64_t* out, uint64_t seed, uint64_t offset);
+/* probs contiguous (R, C) float; out (R, num_samples) int64; weights validated on the device
+ * (TL_ERR_RUNTIME for negative / non-finite weights, a zero row, too few nonzero without replacement) */
+int tl_multinomial(int dtype, int64_t R, int64_t C, const void* probs, int64_t num_samples, int replacement,
+                   int64_t* out, uint64_t seed, uint64_t offset);
 /* x, y contiguous (n,), mask bool: keep with probability 1-p; y = x*mask/(1-p) */
 int tl_dropout(int dtype, int64_t n, const void* x, void* y, void* mask, double p, uint64_t seed,
                uint64_t offset);
+
+/* ---- sort.cu ---- x, vals, idx, y, g, dx contiguous, viewed as (outer, n, inner) ---- */
+int tl_sort(int dtype, int64_t outer, int64_t n, int64_t inner, const void* x, void* vals, int64_t* idx,
+            int descending);
+int tl_scan(int prod, int dtype, int64_t outer, int64_t n, int64_t inner, const void* x, void* y);
+int tl_cumprod_backward(int dtype, int64_t outer, int64_t n, int64_t inner, const void* x, const void* g,
+                        void* dx);
 
 /* ---- optim.cu ---- contiguous float arrays of n elements, updated in place ---- */
 int tl_sgd_step(int dtype, int64_t n, void* param, const void* grad, void* momentum_buf,
@@ -159,6 +196,54 @@ int tl_sgd_step(int dtype, int64_t n, void* param, const void* grad, void* momen
 int tl_adam_step(int dtype, int64_t n, void* param, const void* grad, void* exp_avg,
                  void* exp_avg_sq, double lr, double beta1, double beta2, double eps,
                  double weight_decay, int decoupled_weight_decay, int64_t step, int maximize);
+
+/* ---- quant.cu: weights in ggml blocks (type codes: F32 0, F16 1, Q4_0 2, Q4_1 3, Q8_0 8, BF16 30) ----
+ * W (N, K) row-major in its blocks (rows K/block·type_size bytes apart), in device memory as raw bytes. */
+/* y (M, N) = x (M, K) · Wᵀ; x, y contiguous float32 */
+int tl_quant_matmul(int qtype, const void* w, int64_t N, int64_t K, const float* x, int64_t M, float* y);
+/* out (n, K) = the rows ids[0..n) of W dequantised; ids (device int64) already checked in [0, N) */
+int tl_quant_rows(int qtype, const void* w, int64_t N, int64_t K, const int64_t* ids, int64_t n, float* out);
+
+/* ---- conv.cu ---- geom[14] = N, C, H, W, KH, KW, OH, OW, sh, sw, ph, pw, dh, dw; contiguous
+ * x (N, C, H, W) and cols (N, C·KH·KW, OH·OW); the products go through tl_matmul ---- */
+int tl_im2col(int dtype, const int64_t* geom, const void* x, void* cols);
+int tl_col2im(int dtype, const int64_t* geom, const void* cols, void* x);
+
+/* ---- pool.cu ---- contiguous planes (P, H, W) → (P, OH, OW); geom[13] = P, H, W, OH, OW,
+ * kh, kw, sh, sw, ph, pw, dh, dw (adaptive: only the first five are read); idx int64 h·W + w ---- */
+int tl_max_pool2d(int dtype, const int64_t* geom, const void* x, void* y, int64_t* idx);
+int tl_adaptive_max_pool2d(int dtype, const int64_t* geom, const void* x, void* y, int64_t* idx);
+int tl_avg_pool2d(int dtype, const int64_t* geom, int count_include_pad, int64_t divisor, const void* x, void* y);
+int tl_avg_pool2d_backward(int dtype, const int64_t* geom, int count_include_pad, int64_t divisor, const void* g,
+                           void* gx);
+int tl_adaptive_avg_pool2d(int dtype, const int64_t* geom, const void* x, void* y);
+int tl_adaptive_avg_pool2d_backward(int dtype, const int64_t* geom, const void* g, void* gx);
+/* planes of L values (g, x, idx) scattered into zeroed planes of HW values: += (backward), = (unpool) */
+int tl_max_pool2d_backward(int dtype, int64_t P, int64_t L, int64_t HW, const void* g, const int64_t* idx, void* gx);
+int tl_max_unpool2d(int dtype, int64_t P, int64_t L, int64_t HW, const void* x, const int64_t* idx, void* y);
+
+/* ---- norm.cu ---- x, g, y contiguous (N, C, L); weight, bias, running stats (C,) or NULL;
+ * batch norm mean/invstd (C,), group norm mean/invstd (N, G) ---- */
+int tl_batch_norm(int dtype, int64_t N, int64_t C, int64_t L, const void* x, const void* weight, const void* bias,
+                  void* running_mean, void* running_var, int use_batch_stats, double momentum, double eps, void* y,
+                  void* mean, void* invstd);
+int tl_batch_norm_backward(int dtype, int64_t N, int64_t C, int64_t L, const void* x, const void* g,
+                           const void* weight, const void* mean, const void* invstd, int use_batch_stats, void* gx,
+                           void* gw, void* gb);
+int tl_group_norm(int dtype, int64_t N, int64_t C, int64_t L, int64_t G, const void* x, const void* weight,
+                  const void* bias, double eps, void* y, void* mean, void* invstd);
+int tl_group_norm_backward(int dtype, int64_t N, int64_t C, int64_t L, int64_t G, const void* x, const void* g,
+                           const void* weight, const void* mean, const void* invstd, void* gx, void* gw, void* gb);
+
+/* ---- resample.cu ---- pad: x contiguous seen as (outer, A, B, C), geom[10] = outer, A, B, C,
+ * OA, OB, OC, leftA, leftB, leftC; mode 0 constant, 1 reflect, 2 replicate, 3 circular.
+ * upsample: planes (P, H, W) ↔ (P, OH, OW); mode 0 nearest, 1 bilinear; scale <= 0: from sizes ---- */
+int tl_pad(int dtype, const int64_t* geom, int mode, double value, const void* x, void* y);
+int tl_pad_backward(int dtype, const int64_t* geom, int mode, const void* g, void* gx);
+int tl_upsample2d(int dtype, int64_t P, int64_t H, int64_t W, int64_t OH, int64_t OW, int mode, int align_corners,
+                  double scale_h, double scale_w, const void* x, void* y);
+int tl_upsample2d_backward(int dtype, int64_t P, int64_t H, int64_t W, int64_t OH, int64_t OW, int mode,
+                           int align_corners, double scale_h, double scale_w, const void* g, void* gx);
 /* CDEF-END */
 
 #ifdef __cplusplus

@@ -33,6 +33,46 @@ struct Args {
 template <class T>
 TL_HD bool isnan_(T x) { return x != x; }
 
+// A scalar parameter (a double from Python) as T, without C++'s undefined behaviour: int64
+// truncates toward zero and saturates (NaN → 0), bool is (v != 0), floats round.
+template <class T>
+TL_HD T from_double(double v) {
+  if constexpr (std::is_same<T, bool>::value) {
+    return v != 0.0;
+  } else if constexpr (std::is_integral<T>::value) {
+    if (v != v) return 0;
+    if (v >= 9223372036854775807.0) return INT64_MAX;
+    if (v <= -9223372036854775808.0) return INT64_MIN;
+    return (T)v;
+  } else {
+    return (T)v;
+  }
+}
+
+template <class T>
+TL_HD Args<T> args_from(double a, double b, double c) {
+  return {from_double<T>(a), from_double<T>(b), from_double<T>(c)};
+}
+
+// Integer %, // as Python's (the sign of the divisor) and fmod (the sign of the dividend).
+// Division by zero is rejected before a kernel runs; b = −1 is special-cased because
+// INT64_MIN / −1 traps.
+template <class T>
+TL_HD T int_fmod(T a, T b) { return (b == 0 || b == -1) ? T(0) : a % b; }
+template <class T>
+TL_HD T int_remainder(T a, T b) {
+  if (b == 0 || b == -1) return T(0);
+  T r = a % b;
+  return (r != 0 && ((r < 0) != (b < 0))) ? r + b : r;
+}
+template <class T>
+TL_HD T int_floor_divide(T a, T b) {
+  if (b == 0) return T(0);
+  if (b == -1) return (T)(0ull - (uint64_t)a);
+  T q = a / b;
+  return ((a % b != 0) && ((a < 0) != (b < 0))) ? q - 1 : q;
+}
+
 #define TL_PW_UNARY_F template <class M, class T> TL_HD static T f(T x, const Args<T>& p)
 #define TL_PW_UNARY_DF template <class M, class T> TL_HD static T df(T s, T g, const Args<T>& p)
 #define TL_PW_PRED_F template <class M, class T> TL_HD static bool f(T x, const Args<T>& p)

@@ -7,8 +7,11 @@ and stores what backward needs on `self` (via `save`). `apply` runs forward and,
 input requires grad and grad mode is on, records the node: the output's `_ctx` is the
 Function instance, whose `parents` are the input tensors.
 
-Backward works on native Arrays, not Tensors: no graph is built while differentiating
-(no higher-order gradients), and nothing in the backward pass pays for autograd bookkeeping.
+Backward works on native Arrays, not Tensors: no graph is built while differentiating, and
+nothing in the first-order backward pass pays for autograd bookkeeping. A Function may also
+define `backward_graph(self, g)`: the same derivative written with differentiable Tensor ops
+on `self.parents` (the input Tensors), which the create_graph=True pass uses to build
+gradients that can be differentiated again (engine.backward_graph).
 
 The output is made with the inputs' own tensor class (`_tensor_cls`, which tensor.py sets
 to Tensor): this module sits below tensor.py and never imports it.
@@ -23,7 +26,7 @@ from .grad_mode import _state
 
 
 class Function:
-    __slots__ = ("parents", "inputs", "epoch", "saved", "B", "freed", "retained")
+    __slots__ = ("parents", "inputs", "epoch", "saved", "B", "freed", "__weakref__")
 
     def save(self, *arrays):
         self.saved = arrays
@@ -54,7 +57,7 @@ class Function:
                 out = ctx.forward(*[t._data for t in tensors], **params)
         T = t0._tensor_cls
         r = T.__new__(T)
-        r._data, r._device, r.grad = out, dev, None
+        r._data, r._dtype, r._device, r.grad = out, None, dev, None
         if _state.enabled:
             for t in tensors:
                 if t.requires_grad:

@@ -26,7 +26,7 @@ def note_write(arr, recorded=False):
 
 def check_saved(node):
     """Raise if an array `node` saved for its backward was overwritten after the node was made."""
-    saved = getattr(node, "saved", None)
+    saved = getattr(node, "saved", None)  # a node that saved nothing never set the slot
     if not saved:
         return
     for a in saved:

@@ -127,11 +127,11 @@ def mul_(a, b):
 
 
 def add_scalar_(a, s):
-    _n(a)[...] += s
+    np.add(_n(a), s, out=_n(a), casting="unsafe")  # an int64 counter += 1.0 stays int64, as in the core
 
 
 def mul_scalar_(a, s):
-    _n(a)[...] *= s
+    np.multiply(_n(a), s, out=_n(a), casting="unsafe")
 
 
 def fill_(a, s):
@@ -275,6 +275,16 @@ def scatter_add(shape, axis, idx, src):
     return _a(out)
 
 
+def scatter(x, axis, idx, src):
+    out = np.array(_n(x), copy=True)
+    i = _n(idx)
+    grids = list(np.indices(i.shape))
+    grids[axis] = i
+    s = _n(src)[tuple(slice(0, n) for n in i.shape)]
+    out[tuple(grids)] = s  # numpy: of repeated indices the last assignment wins, as the CPU core
+    return _a(out, x.dtype)
+
+
 def cat(xs, axis):
     return _a(np.concatenate([_n(x) for x in xs], axis=axis), xs[0].dtype)
 
@@ -283,11 +293,67 @@ def nonzero(x):
     return _a(np.argwhere(_n(x)), 2)
 
 
+# ordering and scans
+def _nan_last_keys(v, descending):
+    """Sort keys giving torch's order: NaN largest; descending as a stable sort of −v."""
+    if v.dtype.kind == "f":
+        k = np.where(np.isnan(v), np.inf, v)
+        nan = np.isnan(v)
+        return (-k, ~nan) if descending else (k, nan)
+    k = v.astype(np.int64)
+    return (-k,) if descending else (k,)
+
+
+def sort(x, axis, descending):
+    v = _n(x)
+    if v.ndim == 0:
+        return _a(v, x.dtype), _a(np.zeros((), np.int64))
+    moved = np.moveaxis(v, axis, -1)
+    keys = _nan_last_keys(moved, descending)
+    order = np.lexsort(keys, axis=-1) if len(keys) > 1 else np.argsort(keys[0], axis=-1, kind="stable")
+    vals = np.take_along_axis(moved, order, axis=-1)
+    return _a(np.moveaxis(vals, -1, axis), x.dtype), _a(np.moveaxis(order, -1, axis), 2)
+
+
+def topk(x, k, axis, largest):
+    vals, idx = sort(x, axis, largest)
+    if x.ndim == 0:
+        return vals, idx
+    sl = tuple(slice(0, k) if d == axis % x.ndim else slice(None) for d in range(x.ndim))
+    return _a(_n(vals)[sl], x.dtype), _a(_n(idx)[sl], 2)
+
+
+def cumsum(x, axis):
+    v = _n(x)
+    acc = np.float64 if v.dtype.kind == "f" else np.int64
+    return _a(np.cumsum(v.astype(acc), axis=axis if v.ndim else None).reshape(v.shape), x.dtype)
+
+
+def cumprod(x, axis):
+    v = _n(x)
+    acc = np.float64 if v.dtype.kind == "f" else np.int64
+    return _a(np.cumprod(v.astype(acc), axis=axis if v.ndim else None).reshape(v.shape), x.dtype)
+
+
+def cumprod_backward(x, g, axis):
+    """dx_i = Σ_{j≥i} g_j Π_{k≤j, k≠i} x_k, written out (O(n²) per line: a reference, not a kernel)."""
+    v, gg = np.moveaxis(_n(x).astype(np.float64).reshape(_n(x).shape or (1,)), axis, -1), \
+        np.moveaxis(_n(g).astype(np.float64).reshape(_n(g).shape or (1,)), axis, -1)
+    n = v.shape[-1]
+    dx = np.zeros_like(v)
+    for i in range(n):
+        others = v.copy()
+        others[..., i] = 1.0
+        prods = np.cumprod(others, axis=-1)  # Π_{k≤j, k≠i} x_k
+        dx[..., i] = (gg[..., i:] * prods[..., i:]).sum(axis=-1)
+    return _a(np.moveaxis(dx, -1, axis).reshape(_n(x).shape), x.dtype)
+
+
 # random: the reference draws the same numbers as the CPU core (one generator, _C's Philox), so
 # a run seeded with manual_seed is reproducible on either backend
 manual_seed, initial_seed = _C.manual_seed, _C.initial_seed
 rand, randn, randint, randperm = _C.rand, _C.randn, _C.randint, _C.randperm
-uniform_, normal_ = _C.uniform_, _C.normal_
+uniform_, normal_, multinomial = _C.uniform_, _C.normal_, _C.multinomial
 
 
 def dropout(x, p):
@@ -295,6 +361,128 @@ def dropout(x, p):
     mask = u >= p
     y = _n(x) * mask / (1 - p) if p < 1 else np.zeros(x.shape)
     return _a(y, x.dtype), _a(mask)
+
+
+# normalisation: the formulas of csrc/cpu/layer_norm.h in float64
+def _rows(x, normalized_shape, *params):
+    xs, k = _n(x), len(normalized_shape)
+    if tuple(xs.shape[len(xs.shape) - k:]) != tuple(normalized_shape):
+        raise ValueError(f"layer_norm: given normalized_shape={list(normalized_shape)}, got input of size {xs.shape}")
+    for p in params:
+        if p is not None and tuple(p.shape) != tuple(normalized_shape):
+            raise ValueError(f"layer_norm: weight/bias of shape {tuple(p.shape)}, expected {tuple(normalized_shape)}")
+    return xs.astype(np.float64), tuple(range(xs.ndim - k, xs.ndim)), xs.shape[: xs.ndim - k]
+
+
+def layer_norm(x, normalized_shape, weight, bias, eps):
+    xs, ax, stat = _rows(x, normalized_shape, weight, bias)
+    mu = xs.mean(axis=ax, keepdims=True)
+    rstd = 1.0 / np.sqrt(((xs - mu) ** 2).mean(axis=ax, keepdims=True) + eps)
+    y = (xs - mu) * rstd
+    if weight is not None:
+        y = y * _n(weight)
+    if bias is not None:
+        y = y + _n(bias)
+    return _a(y, x.dtype), _a(mu.reshape(stat), x.dtype), _a(rstd.reshape(stat), x.dtype)
+
+
+def _norm_backward(g, x, normalized_shape, mean, rstd, weight, center):
+    xs, ax, _ = _rows(x, normalized_shape, weight)
+    k = len(normalized_shape)
+    shape = xs.shape[: xs.ndim - k] + (1,) * k
+    mu = _n(mean).astype(np.float64).reshape(shape) if center else 0.0
+    rs = _n(rstd).astype(np.float64).reshape(shape)
+    gs = _n(g).astype(np.float64)
+    xhat = (xs - mu) * rs
+    gh = gs * _n(weight) if weight is not None else gs
+    dx = gh - (gh * xhat).mean(axis=ax, keepdims=True) * xhat
+    if center:
+        dx = dx - gh.mean(axis=ax, keepdims=True)
+    lead = tuple(range(xs.ndim - k))
+    return rs * dx, (gs * xhat).sum(axis=lead), gs.sum(axis=lead)
+
+
+def layer_norm_backward(g, x, normalized_shape, mean, rstd, weight, want_weight, want_bias):
+    dx, dw, db = _norm_backward(g, x, normalized_shape, mean, rstd, weight, True)
+    return (_a(dx, x.dtype), _a(dw, x.dtype) if want_weight else None, _a(db, x.dtype) if want_bias else None)
+
+
+def rms_norm(x, normalized_shape, weight, eps):
+    xs, ax, stat = _rows(x, normalized_shape, weight)
+    rstd = 1.0 / np.sqrt((xs ** 2).mean(axis=ax, keepdims=True) + eps)
+    y = xs * rstd * (_n(weight) if weight is not None else 1.0)
+    return _a(y, x.dtype), _a(rstd.reshape(stat), x.dtype)
+
+
+def rms_norm_backward(g, x, normalized_shape, rstd, weight, want_weight):
+    dx, dw, _ = _norm_backward(g, x, normalized_shape, None, rstd, weight, False)
+    return _a(dx, x.dtype), _a(dw, x.dtype) if want_weight else None
+
+
+# attention, with the whole (L, S) matrix (the reference may store it). The rng state is the
+# dropout keep-mask itself; the uniforms come from the core's generator as the kernel's do.
+def _attention_probs(q, k, mask, is_causal, scale):
+    qs, ks = _n(q).astype(np.float64), _n(k).astype(np.float64)
+    group = qs.shape[1] // ks.shape[1]
+    ks = np.repeat(ks, group, axis=1)
+    s = scale * qs @ np.swapaxes(ks, -1, -2)  # (Z, Hq, L, S)
+    L, S = s.shape[-2:]
+    if mask is not None:
+        m = np.broadcast_to(_n(mask), s.shape)
+        s = np.where(m, s, -np.inf) if m.dtype == np.bool_ else s + m
+    if is_causal:
+        s = np.where(np.tril(np.ones((L, S), dtype=bool)), s, -np.inf)
+    mx = s.max(axis=-1, keepdims=True)
+    mx = np.where(np.isfinite(mx), mx, 0.0)
+    e = np.exp(s - mx)
+    tot = e.sum(axis=-1, keepdims=True)
+    p = np.where(tot > 0, e / np.where(tot > 0, tot, 1.0), 0.0)
+    lse = np.where(tot[..., 0] > 0, mx[..., 0] + np.log(np.where(tot[..., 0] > 0, tot[..., 0], 1.0)), -np.inf)
+    return p, lse, group
+
+
+def scaled_dot_product_attention(q, k, v, mask, dropout_p, is_causal, scale):
+    p, lse, group = _attention_probs(q, k, mask, is_causal, scale)
+    keep = np.ones(p.shape, dtype=bool)
+    if dropout_p > 0:
+        keep = _C.rand(list(p.shape), 1).numpy() >= dropout_p
+    d = keep / (1.0 - dropout_p) if dropout_p < 1 else np.zeros(p.shape)
+    vs = np.repeat(_n(v).astype(np.float64), group, axis=1)
+    return _a((p * d) @ vs, q.dtype), _a(lse, q.dtype), _a(keep)
+
+
+def scaled_dot_product_attention_backward(g, q, k, v, out, lse, mask, dropout_p, is_causal, scale, rng):
+    p, _, group = _attention_probs(q, k, mask, is_causal, scale)
+    keep = _n(rng)
+    d = keep / (1.0 - dropout_p) if dropout_p < 1 else np.zeros(p.shape)
+    gs = _n(g).astype(np.float64)
+    qs = _n(q).astype(np.float64)
+    ks = np.repeat(_n(k).astype(np.float64), group, axis=1)
+    vs = np.repeat(_n(v).astype(np.float64), group, axis=1)
+    dp = (gs @ np.swapaxes(vs, -1, -2)) * d
+    ds = p * (dp - (gs * _n(out).astype(np.float64)).sum(axis=-1, keepdims=True))
+    dq = scale * ds @ ks
+    dk = scale * np.swapaxes(ds, -1, -2) @ qs
+    dv = np.swapaxes(p * d, -1, -2) @ gs
+
+    def fold(a):  # sum each GQA group back onto its key/value head
+        return a.reshape(a.shape[0], -1, group, *a.shape[2:]).sum(axis=2)
+
+    return _a(dq, q.dtype), _a(fold(dk), q.dtype), _a(fold(dv), q.dtype)
+
+
+def embedding_backward(g, idx, num_weights, padding_idx, scale_grad_by_freq):
+    ids = _n(idx).reshape(-1)
+    if ids.size and (ids.min() < 0 or ids.max() >= num_weights):
+        raise IndexError(f"embedding_backward: index out of range for an embedding of {num_weights} rows")
+    gs = _n(g).astype(np.float64).reshape(ids.size, -1)
+    if scale_grad_by_freq:
+        gs = gs / np.bincount(ids, minlength=num_weights)[ids][:, None]
+    out = np.zeros((num_weights, gs.shape[1]))
+    np.add.at(out, ids, gs)
+    if padding_idx >= 0:
+        out[padding_idx] = 0
+    return _a(out, g.dtype)
 
 
 # optimizer updates, written from torch.optim's documented formulas
@@ -320,3 +508,7 @@ def adam_step_(param, grad, exp_avg, exp_avg_sq, lr, beta1, beta2, eps, weight_d
     m += (1 - beta1) * (g - m)
     v[...] = beta2 * v + (1 - beta2) * g * g
     p -= lr / (1 - beta1 ** step) * m / (np.sqrt(v) / np.sqrt(1 - beta2 ** step) + eps)
+
+
+# convolutional-network kernels (conv, pooling, normalisation, padding, interpolation)
+from .numpy_cnn import *  # noqa: E402,F401,F403

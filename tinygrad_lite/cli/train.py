@@ -1,11 +1,14 @@
 """`tinygrad-lite train`: train an image classifier and write its weights, metrics and plots.
 
-    tinygrad-lite train [--dataset auto|mnist|digits] [--data-dir DIR] [--epochs N] [--batch-size B]
-                        [--lr LR] [--optimizer sgd|adam|adamw] [--momentum M] [--seed S]
-                        [--threads T] [--out DIR] [--quiet]
+    tinygrad-lite train [--model mlp|lenet|resnet] [--dataset auto|mnist|digits] [--data-dir DIR]
+                        [--epochs N] [--batch-size B] [--lr LR] [--optimizer sgd|adam|adamw]
+                        [--momentum M] [--weight-decay WD] [--lr-schedule constant|cosine]
+                        [--seed S] [--threads T] [--out DIR] [--quiet]
 
-trains the seed network (models/mlp.py: Linear(in, 128) → ReLU → Linear(128, 10) on flattened
-images) and writes DIR/model.safetensors, DIR/metrics.json and DIR/curves.png.
+trains an image classifier — the seed network (models/mlp.py: Linear(in, 128) → ReLU →
+Linear(128, 10) on flattened images, the default), LeNet-5 with batch normalisation
+(models/lenet.py) or a small ResNet (models/resnet.py) — and writes DIR/model.safetensors,
+DIR/metrics.json and DIR/curves.png.
 """
 import argparse
 import json
@@ -19,8 +22,10 @@ TEST_ONLY_TRAIN = 8000  # with only the official test set: train on 0..7999, eva
 
 
 def add_parser(sub):
-    t = sub.add_parser("train", help="train the seed MLP on MNIST or the offline digits set",
+    t = sub.add_parser("train", help="train the seed MLP, LeNet-5 or a small ResNet on MNIST or the offline digits set",
                        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    t.add_argument("--model", choices=list(MODELS), default="mlp",
+                   help="mlp: the seed network; lenet: LeNet-5 + BatchNorm (28x28 or 32x32 images); resnet: a small ResNet")
     t.add_argument("--dataset", choices=["auto", "mnist", "digits"], default="auto",
                    help="auto: MNIST if present or downloadable, else scikit-learn's offline 8x8 digits")
     t.add_argument("--data-dir", default="./data",
@@ -30,6 +35,8 @@ def add_parser(sub):
     t.add_argument("--lr", type=float, default=None, help="default: 0.01 for sgd, 0.001 for adam/adamw")
     t.add_argument("--optimizer", choices=["sgd", "adam", "adamw"], default="sgd")
     t.add_argument("--momentum", type=float, default=0.0, help="SGD momentum")
+    t.add_argument("--lr-schedule", choices=["constant", "cosine"], default="constant",
+                   help="cosine: lr·(1 + cos(π·epoch/epochs))/2 at the start of each epoch")
     t.add_argument("--weight-decay", type=float, default=None,
                    help="default: 0 for sgd/adam, 0.01 for adamw")
     t.add_argument("--hidden", type=int, default=128, help="hidden units")
@@ -118,6 +125,24 @@ def build_net(in_features, hidden=128, classes=10):
     return MLP(in_features=in_features, hidden=hidden, classes=classes)
 
 
+MODELS = ("mlp", "lenet", "resnet")
+
+
+def build_model(name, shape, hidden=128, classes=10):
+    """The network `name` for images of `shape` (C, H, W)."""
+    from tinygrad_lite.models import LeNet, ResNet
+
+    if name == "mlp":
+        return build_net(int(math.prod(shape)), hidden, classes)
+    channels, height, width = shape
+    if name == "lenet":
+        if height != width or height not in (28, 32):
+            raise SystemExit(f"error: --model lenet needs 28x28 or 32x32 images; this dataset's are {height}x{width} "
+                             "(use --dataset mnist, or --model mlp / resnet)")
+        return LeNet(in_channels=channels, image_size=height, classes=classes)
+    return ResNet(in_channels=channels, classes=classes)
+
+
 def build_optimizer(args, params):
     import tinygrad_lite.optim as optim
 
@@ -188,7 +213,7 @@ def train(args):
     train_set, test_set, data_name = select_data(args, log)
     shape = _image_shape(train_set)
     in_features = int(math.prod(shape))
-    net = build_net(in_features, args.hidden)
+    net = build_model(args.model, shape, args.hidden)
     criterion = nn.CrossEntropyLoss()
     optimizer = build_optimizer(args, net.parameters())
     generator = torch.Generator().manual_seed(args.seed)
@@ -203,7 +228,11 @@ def train(args):
     show_bar = not args.quiet and sys.stderr.isatty()
     history = []
     t_start = time.perf_counter()
+    base_lrs = [g["lr"] for g in optimizer.param_groups]
     for epoch in range(args.epochs):
+        if args.lr_schedule == "cosine":
+            for g, lr in zip(optimizer.param_groups, base_lrs):
+                g["lr"] = lr * 0.5 * (1 + math.cos(math.pi * epoch / args.epochs))
         t0 = time.perf_counter()
         running_loss = 0.0
         batches = trainloader
@@ -233,8 +262,10 @@ def train(args):
     out = args.out or os.path.join("runs", time.strftime("train-%Y%m%d-%H%M%S"))
     os.makedirs(out, exist_ok=True)
     save(net.state_dict(), os.path.join(out, "model.safetensors"),
-         metadata={"in_features": str(in_features), "hidden": str(args.hidden), "dataset": data_name})
+         metadata={"model": args.model, "in_features": str(in_features), "hidden": str(args.hidden),
+                   "dataset": data_name})
     metrics = {
+        "model": args.model,
         "dataset": data_name,
         "train_size": len(train_set),
         "test_size": len(test_set),

@@ -14,6 +14,7 @@ uncaught exception in one rank aborts the whole job (MPI_Abort), and every colle
 at most `timeout` before raising (a rank that stopped without dying).
 """
 import datetime
+import os
 import sys
 import time
 
@@ -78,12 +79,23 @@ def init_process_group(backend="mpi", init_method=None, timeout=None, world_size
 def _abort_on_uncaught_exception(kind, value, tb):
     """An uncaught exception in one rank: print it, then abort every rank (else they would wait
     forever in their next collective)."""
-    (_state.previous_excepthook or sys.__excepthook__)(kind, value, tb)
     comm = _state.comm
-    if comm is not None and comm.Get_size() > 1:
-        sys.stderr.write(f"[rank {comm.Get_rank()}] uncaught {kind.__name__}: aborting all ranks\n")
+    if comm is None or comm.Get_size() <= 1:
+        (_state.previous_excepthook or sys.__excepthook__)(kind, value, tb)
+        return
+    # One write of the whole report straight to fd 2, then a pause: MPI_Abort kills this process
+    # and the launcher's output forwarding at once, and a traceback still in a buffer (or written
+    # line by line) arrives cut short.
+    import traceback
+    report = "".join(traceback.format_exception(kind, value, tb))
+    report += f"[rank {comm.Get_rank()}] uncaught {kind.__name__}: aborting all ranks\n"
+    try:
         sys.stderr.flush()
-        comm.Abort(1)
+        os.write(2, report.encode("utf-8", "replace"))
+    except OSError:
+        pass
+    time.sleep(0.5)
+    comm.Abort(1)
 
 
 def destroy_process_group(group=None):

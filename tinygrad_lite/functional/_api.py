@@ -34,7 +34,7 @@ def tensor_method(fn=None, *, names=None, inplace=False):
 
 def unary(x, name, *params):
     """Apply the table row `name` to x with its scalar parameters: y = f(x; params)."""
-    return P.Unary.apply(x, op=OPS[name], params=params)
+    return P.Unary.apply(x, OPS[name], params)
 
 
 def binary(a, b, name):
@@ -48,7 +48,7 @@ def binary(a, b, name):
             Tensor(b, dtype=_dt.result_type_of_scalar(a.dtype, b), device=a.device)
     if a.dtype is not b.dtype:
         a, b = _promote(a, b)
-    return P.Binary.apply(a, b, op=OPS[name])
+    return P.Binary.apply(a, b, OPS[name])
 
 
 def float_input(x):

@@ -5,7 +5,11 @@ docstring and, with its derivative, in csrc/math/pointwise.h. `inplace=True` wri
 into the input, as torch."""
 import builtins
 
-from ._api import float_input, inplace as _inplace, tensor_method, unary
+from ..ops.pointwise import Unary
+from ._api import OPS, float_input, tensor_method, unary
+from ._api import inplace as _inplace
+
+_RELU = OPS["relu"]
 
 
 def _activation(input, row, inplace, *params):
@@ -22,7 +26,7 @@ def relu(input, inplace=False):
     """max(x, 0);  ∂/∂x = [x > 0]"""
     if inplace:
         return _inplace(input, relu)
-    return unary(input, "relu")
+    return Unary.apply(input, _RELU)
 
 
 def relu_(input):

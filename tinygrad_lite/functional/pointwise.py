@@ -8,7 +8,17 @@ import builtins
 
 from .. import dtypes as _dt
 from ..ops import elementwise as E
-from ._api import Tensor, _as_tensor, _promote, binary, float_input, tensor_method, unary
+from ..ops.pointwise import Unary
+from ._api import (
+    OPS,
+    Tensor,
+    _as_tensor,
+    _promote,
+    binary,
+    float_input,
+    tensor_method,
+    unary,
+)
 
 
 def _scalar(v):
@@ -159,9 +169,16 @@ arctan2 = atan2
 # ---- exponentials, logarithms, powers ----------------------------------------------------------
 def _float_unary(name, doc, aliases=()):
     """A torch function y = f(x) on floats (int input converts to the default float dtype)."""
+    op = OPS[name]
 
-    def f(input):
-        return unary(float_input(input), name)
+    def f(input, *, out=None):
+        try:  # the kernel itself rejects an integer input: no dtype lookup on the hot path
+            r = Unary.apply(input, op)
+        except TypeError:
+            if (input._dtype or input.dtype).is_floating_point:
+                raise
+            r = Unary.apply(float_input(input), op)
+        return r if out is None else _out(r, out)
 
     f.__name__, f.__qualname__, f.__doc__ = name, name, doc
     return tensor_method(f, names=(name, *aliases), inplace=True)
@@ -197,8 +214,8 @@ frac = _float_unary("frac", "x − trunc x;  ∂/∂x = 1")
 
 # ---- rounding (not differentiable: the gradient is 0) ----------------------------------------
 def _rounding(name, doc, aliases=()):
-    def f(input):
-        return unary(input, name) if input.dtype.is_floating_point else input.clone()
+    def f(input, *, out=None):
+        return _out(unary(input, name) if input.dtype.is_floating_point else input.clone(), out)
 
     f.__name__, f.__qualname__, f.__doc__ = name, name, doc
     return tensor_method(f, names=(name, *aliases), inplace=True)
@@ -221,7 +238,9 @@ def round(input, *, decimals=0):
 
 # ---- clamping ----------------------------------------------------------------------------------
 @tensor_method(names=("clamp", "clip"), inplace=True)
-def clamp(input, min=None, max=None):
+def clamp(input, min=None, max=None, *, out=None):
+    if out is not None:
+        return _out(clamp(input, min, max), out)
     """min(max(x, lo), hi); lo/hi numbers or tensors;  ∂/∂x = [lo ≤ x ≤ hi]"""
     if min is None and max is None:
         raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
@@ -413,13 +432,127 @@ def _broadcast(a, b):
 
 
 def _out(result, out):
-    """torch's out= argument: write result into out (resized as torch would only when empty)."""
+    """torch's out= argument: the result written into out (which takes the result's shape when
+    it differs, as torch resizes it)."""
     if out is None:
         return result
     if tuple(out.shape) != tuple(result.shape):
-        raise RuntimeError(f"out= tensor of shape {tuple(out.shape)} does not match the result's {tuple(result.shape)}")
+        out._data = result.to(out.dtype)._data
+        return out
     out._device.backend.copy_(out._data, result.to(out.dtype)._data)
     return out
+
+
+# ---- compositions --------------------------------------------------------------------------
+@tensor_method(inplace=True)
+def lerp(input, end, weight):
+    """x + w·(end − x) (for a number w ≥ ½: end − (end − x)·(1 − w), torch's arithmetic)"""
+    if isinstance(weight, (builtins.int, builtins.float)) and weight >= 0.5:
+        return end - (end - input) * (1 - weight)
+    return input + (end - input) * weight
+
+
+@tensor_method(inplace=True)
+def addcmul(input, tensor1, tensor2, *, value=1):
+    """x + value·t1·t2 (in torch's order: (value·t1)·t2)"""
+    return input + (tensor1 * value) * tensor2 if value != 1 else input + tensor1 * tensor2
+
+
+@tensor_method(inplace=True)
+def addcdiv(input, tensor1, tensor2, *, value=1):
+    """x + value·t1/t2 (in torch's order: (value·t1)/t2)"""
+    return input + (tensor1 * value) / tensor2 if value != 1 else input + tensor1 / tensor2
+
+
+@tensor_method
+def logaddexp(input, other):
+    """log(eˣ + eʸ) = max + log1p(e^(−|x − y|)), stable"""
+    m = maximum(input, other)
+    return m + (-(input - other).abs()).exp().log1p()
+
+
+@tensor_method
+def logaddexp2(input, other):
+    """log₂(2ˣ + 2ʸ)"""
+    m = maximum(input, other)
+    return m + (-(input - other).abs()).exp2().log1p() / 0.6931471805599453
+
+
+@tensor_method(inplace=True)
+def hypot(input, other):
+    """√(x² + y²)"""
+    return (input * input + other * other).sqrt()
+
+
+@tensor_method(inplace=True)
+def xlogy(input, other):
+    """x·log y, and 0 where x = 0 (NaN in y stays NaN)"""
+    x = float_input(input) if isinstance(input, Tensor) else input
+    y = other if isinstance(other, Tensor) else _as_tensor(other, x)
+    r = x * float_input(y).log()
+    return where((x == 0) & ~y.isnan(), 0.0, r) if isinstance(x, Tensor) else r
+
+
+@tensor_method(inplace=True)
+def deg2rad(input):
+    return float_input(input) * 0.017453292519943295
+
+
+@tensor_method(inplace=True)
+def rad2deg(input):
+    return float_input(input) * 57.29577951308232
+
+
+@tensor_method(inplace=True)
+def float_power(input, exponent):
+    """xʸ in float64"""
+    x = input.to(_dt.float64) if isinstance(input, Tensor) else input
+    e = exponent.to(_dt.float64) if isinstance(exponent, Tensor) else builtins.float(exponent)
+    return pow(x, e) if isinstance(x, Tensor) else pow(_as_tensor(x, e).to(_dt.float64), e)
+
+
+@tensor_method(inplace=True)
+def copysign(input, other):
+    """|x| with the sign of y (the sign bit: −0.0 counts as negative)"""
+    y = other if isinstance(other, Tensor) else _as_tensor(builtins.float(other), input)
+    x = float_input(input)
+    return where(y.signbit(), -x.abs(), x.abs())
+
+
+@tensor_method(inplace=True)
+def sinc(input):
+    """sin(πx)/(πx), 1 at 0"""
+    x = float_input(input) * 3.141592653589793
+    safe = where(x == 0, 1.0, x)
+    return where(x == 0, 1.0, safe.sin() / safe)
+
+
+@tensor_method
+def positive(input):
+    return input
+
+
+@tensor_method(inplace=True)
+def logit(input, eps=None):
+    """log(p/(1 − p)), p clamped to [eps, 1 − eps] when eps is given"""
+    p = float_input(input)
+    if eps is not None:
+        p = p.clamp(eps, 1 - eps)
+    return (p / (1 - p)).log()
+
+
+@tensor_method(inplace=True)
+def heaviside(input, values):
+    """0 for x < 0, values where x = 0, 1 for x > 0"""
+    one = Tensor(1, dtype=input.dtype, device=input.device)
+    zero = Tensor(0, dtype=input.dtype, device=input.device)
+    return where(input == 0, values, where(input > 0, one, zero))
+
+
+@tensor_method
+def sgn(input):
+    return sign(input)
+
 
 __all__ = ["neg", "negative", "abs", "absolute", "sign", "square", "reciprocal", "add", "sub", "subtract",
     "mul", "multiply", "div", "divide", "true_divide", "floor_divide", "pow", "fmod", "remainder", "maximum",
@@ -429,4 +562,6 @@ __all__ = ["neg", "negative", "abs", "absolute", "sign", "square", "reciprocal",
     "floor", "ceil", "trunc", "fix", "round", "clamp", "clip", "clamp_min", "clamp_max", "nan_to_num",
     "isnan", "isinf", "isposinf", "isneginf", "isfinite", "signbit", "eq", "ne", "not_equal", "lt", "less",
     "le", "less_equal", "gt", "greater", "ge", "greater_equal", "logical_and", "logical_or", "logical_xor",
-    "logical_not", "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "where", "masked_fill"]
+    "logical_not", "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "where", "masked_fill", "lerp",
+    "addcmul", "addcdiv", "logaddexp", "logaddexp2", "hypot", "xlogy", "deg2rad", "rad2deg", "float_power",
+    "copysign", "sinc", "positive", "logit", "heaviside", "sgn"]

@@ -2,36 +2,61 @@
 argmax, argmin. x.sum() and x.mean() are Tensor methods written in tensor.py (the hot path)."""
 import builtins
 
+from .. import dtypes as _dt
 from ..ops import reduce as R
 from ..ops._util import normalize_axes
-from ._api import Tensor, float_input as _float, tensor_method
+from ._api import Tensor, tensor_method
+from ._api import float_input as _float
 from .pointwise import maximum, minimum
 from .shape import reshape
 
 
-def sum(x, dim=None, keepdim=False, dtype=None):
-    return x.sum(dim, keepdim, dtype=dtype)
+def sum(input, dim=None, keepdim=False, *, dtype=None, out=None):
+    return _out(input.sum(dim, keepdim, dtype=dtype), out)
 
 
-def mean(x, dim=None, keepdim=False, dtype=None):
-    return x.mean(dim, keepdim, dtype=dtype)
+def mean(input, dim=None, keepdim=False, *, dtype=None, out=None):
+    return _out(input.mean(dim, keepdim, dtype=dtype), out)
+
+
+def _out(r, out):
+    if out is None:
+        return r
+    out._data = r.to(out.dtype)._data
+    return out
 
 
 @tensor_method
-def var(x, dim=None, unbiased=None, keepdim=False, correction=None):
+def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=None):
+    x = input
+    if isinstance(dim, builtins.bool):  # var(x, unbiased) (torch's old positional form)
+        dim, unbiased = None, dim
     if correction is None:
         correction = 1 if unbiased is None or unbiased else 0
     axes = normalize_axes(dim, x.ndim, "var")
-    return R.Var.apply(_float(x), axes=axes, correction=builtins.float(correction), keepdim=keepdim)
+    return _out(R.Var.apply(_float(x), axes=axes, correction=builtins.float(correction), keepdim=keepdim), out)
 
 
 @tensor_method
-def std(x, dim=None, unbiased=None, keepdim=False, correction=None):
+def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=None):
     """√var;  the gradient is 0 where the deviation is 0"""
+    x = input
+    if isinstance(dim, builtins.bool):  # std(x, unbiased) (torch's old positional form)
+        dim, unbiased = None, dim
     if correction is None:
         correction = 1 if unbiased is None or unbiased else 0
     axes = normalize_axes(dim, x.ndim, "std")
-    return R.Std.apply(_float(x), axes=axes, correction=builtins.float(correction), keepdim=keepdim)
+    return _out(R.Std.apply(_float(x), axes=axes, correction=builtins.float(correction), keepdim=keepdim), out)
+
+
+def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """(var, mean) over dim"""
+    return var(input, dim, unbiased, keepdim, correction=correction), mean(_float(input), dim, keepdim)
+
+
+def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """(std, mean) over dim"""
+    return std(input, dim, unbiased, keepdim, correction=correction), mean(_float(input), dim, keepdim)
 
 
 class _ValuesIndices(tuple):
@@ -57,27 +82,105 @@ def _minmax(x, dim, keepdim, is_min):
 
 
 @tensor_method
-def max(x, dim=None, keepdim=False):
-    if isinstance(dim, Tensor):
-        return maximum(x, dim)
-    return _minmax(x, dim, keepdim, False)
+def max(input, dim=None, keepdim=False, *, out=None, other=None):
+    if other is not None or isinstance(dim, Tensor):
+        return maximum(input, dim if other is None else other)
+    r = _minmax(input, dim, keepdim, False)
+    if out is not None and dim is not None:
+        for o, v in zip(out, r):
+            o._data = v._data
+        return _ValuesIndices(tuple(out))
+    return r
 
 
 @tensor_method
-def min(x, dim=None, keepdim=False):
-    if isinstance(dim, Tensor):
-        return minimum(x, dim)
-    return _minmax(x, dim, keepdim, True)
+def min(input, dim=None, keepdim=False, *, out=None, other=None):
+    if other is not None or isinstance(dim, Tensor):
+        return minimum(input, dim if other is None else other)
+    r = _minmax(input, dim, keepdim, True)
+    if out is not None and dim is not None:
+        for o, v in zip(out, r):
+            o._data = v._data
+        return _ValuesIndices(tuple(out))
+    return r
 
 
 @tensor_method
-def amax(x, dim=None, keepdim=False):
-    return R.Max.apply(x, axes=normalize_axes(dim, x.ndim, "amax"), keepdim=keepdim)
+def amax(input, dim=(), keepdim=False, *, out=None):
+    dim = None if dim == () else dim
+    return _out(R.Max.apply(input, axes=normalize_axes(dim, input.ndim, "amax"), keepdim=keepdim), out)
 
 
 @tensor_method
-def amin(x, dim=None, keepdim=False):
-    return R.Max.apply(x, axes=normalize_axes(dim, x.ndim, "amin"), keepdim=keepdim, is_min=True)
+def amin(input, dim=(), keepdim=False, *, out=None):
+    dim = None if dim == () else dim
+    return _out(R.Max.apply(input, axes=normalize_axes(dim, input.ndim, "amin"), keepdim=keepdim, is_min=True), out)
+
+
+@tensor_method
+def aminmax(input, *, dim=None, keepdim=False):
+    """(min, max) over dim (None: all elements)"""
+    return _MinMax((amin(input, dim if dim is not None else (), keepdim), amax(input, dim if dim is not None else (),
+                                                                              keepdim)))
+
+
+class _MinMax(tuple):
+    min = property(lambda self: self[0])
+    max = property(lambda self: self[1])
+
+
+@tensor_method
+def prod(input, dim=None, keepdim=False, *, dtype=None):
+    """Π of the elements (along dim): the last running product (cumprod), so the gradient
+    Π_{j≠i} x_j is exact also with zeros"""
+    x = input if dtype is None else input.to(dtype)
+    if x.dtype is _dt.bool_:
+        x = x.to(_dt.int64)
+    if dim is None:
+        flat = x.reshape(-1)
+        if flat.numel() == 0:
+            return Tensor(1, dtype=x.dtype, device=x.device)
+        r = flat.cumprod(0)[-1]
+        return r.reshape(*([1] * x.ndim)) if keepdim else r
+    axis = normalize_axes(dim, x.ndim, "prod")[0] if x.ndim else 0
+    if x.ndim and x.shape[axis] == 0:
+        shape = list(x.shape)
+        shape[axis] = 1
+        r = x.new_ones(shape)
+        return r if keepdim else r.squeeze(axis)
+    r = x.cumprod(axis).narrow(axis, x.shape[axis] - 1, 1) if x.ndim else x
+    return r if keepdim or not x.ndim else r.squeeze(axis)
+
+
+@tensor_method
+def logsumexp(input, dim, keepdim=False, *, out=None):
+    """log Σ e^(xᵢ) over dim, stabilised: m + log Σ e^(xᵢ − m), m = max (detached; ±inf rows safe)"""
+    x = _float(input)
+    axes = normalize_axes(dim, x.ndim, "logsumexp")
+    m = x.detach().amax(axes, keepdim=True)
+    m = m.where(m.isfinite(), m * 0)
+    r = (x - m).exp().sum(axes, keepdim=True).log() + m
+    return _out(r if keepdim else r.squeeze(axes) if x.ndim else r.reshape(()), out)
+
+
+@tensor_method
+def count_nonzero(input, dim=None):
+    """The number of nonzero elements (along dim), int64"""
+    return (input != 0).sum(dim) if dim is not None else (input != 0).sum()
+
+
+@tensor_method
+def nansum(input, dim=None, keepdim=False, *, dtype=None):
+    """Σ with NaNs counted as 0"""
+    x = input if not input.dtype.is_floating_point else input.where(~input.isnan(), 0.0)
+    return x.sum(dim, keepdim, dtype=dtype)
+
+
+@tensor_method
+def nanmean(input, dim=None, keepdim=False, *, dtype=None):
+    """mean over the non-NaN elements"""
+    keep = ~input.isnan()
+    return nansum(input, dim, keepdim, dtype=dtype) / keep.sum(dim, keepdim).to(input.dtype)
 
 
 def _arg(x, dim, keepdim, name):
@@ -89,12 +192,13 @@ def _arg(x, dim, keepdim, name):
 
 
 @tensor_method
-def argmax(x, dim=None, keepdim=False):
-    return _arg(x, dim, keepdim, "argmax")
+def argmax(input, dim=None, keepdim=False):
+    return _arg(input, dim, keepdim, "argmax")
 
 
 @tensor_method
-def argmin(x, dim=None, keepdim=False):
-    return _arg(x, dim, keepdim, "argmin")
+def argmin(input, dim=None, keepdim=False):
+    return _arg(input, dim, keepdim, "argmin")
 
-__all__ = ["sum", "mean", "var", "std", "max", "min", "amax", "amin", "argmax", "argmin"]
+__all__ = ["sum", "mean", "var", "std", "var_mean", "std_mean", "max", "min", "amax", "amin", "aminmax", "argmax",
+           "argmin", "prod", "logsumexp", "count_nonzero", "nansum", "nanmean"]

@@ -1,6 +1,7 @@
 """softmax and log_softmax along a dimension: fused native kernels, stable (max-subtracted)."""
 from ..ops import nn as N
-from ._api import float_input as _float, tensor_method
+from ._api import float_input as _float
+from ._api import tensor_method
 
 
 @tensor_method

@@ -22,9 +22,158 @@ def _to(dtype):
     return convert
 
 
-for _name, _dtype in (("float", _dt.float32), ("double", _dt.float64), ("long", _dt.int64), ("bool", _dt.bool_)):
-    tensor_method(_to(_dtype), names=(_name,))
+for _name, _dtype in (("float", _dt.float32), ("double", _dt.float64), ("long", _dt.int64), ("bool", _dt.bool_),
+                      # torch's .int() is int32: it becomes so when the core has int32
+                      ("int", getattr(_dt, "int32", _dt.int64)), ("half", getattr(_dt, "float16", None)),
+                      ("bfloat16", getattr(_dt, "bfloat16", None)), ("short", getattr(_dt, "int16", None)),
+                      ("char", getattr(_dt, "int8", None)), ("byte", getattr(_dt, "uint8", None))):
+    if _dtype is not None:
+        tensor_method(_to(_dtype), names=(_name,))
 del _name, _dtype
+
+# torch's legacy type strings: x.type() -> 'torch.FloatTensor'; x.type('torch.LongTensor') converts
+_TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "int64": "LongTensor", "bool": "BoolTensor",
+               "int32": "IntTensor", "float16": "HalfTensor", "bfloat16": "BFloat16Tensor", "int16": "ShortTensor",
+               "int8": "CharTensor", "uint8": "ByteTensor"}
+
+
+@tensor_method(names=("type",))
+def type_string_or_convert(self, dtype=None, non_blocking=False, **kwargs):
+    """No argument: the type string ('torch.FloatTensor', 'torch.cuda.FloatTensor'); a dtype or
+    such a string: self converted to it"""
+    if dtype is None:
+        dev = "cuda." if self.device.type == "cuda" else ""
+        return f"torch.{dev}{_TYPE_NAMES.get(self.dtype.name, self.dtype.name)}"
+    if isinstance(dtype, str):
+        name = dtype.split(".")[-1]
+        by_type = {v: k for k, v in _TYPE_NAMES.items()}
+        if name not in by_type or not hasattr(_dt, by_type[name] if by_type[name] != "bool" else "bool_"):
+            raise ValueError(f"invalid type: {dtype!r}")
+        target = getattr(_dt, by_type[name] if by_type[name] != "bool" else "bool_")
+        out = self.to(target)
+        return out.cuda() if ".cuda." in dtype else out
+    return self.to(dtype)
+
+
+@tensor_method
+def new_zeros(self, *size, dtype=None, device=None, requires_grad=False, **kw):
+    """zeros of `size` with self's dtype and device (unless given)"""
+    return _new(self, size, 0.0, dtype, device, requires_grad)
+
+
+@tensor_method
+def new_ones(self, *size, dtype=None, device=None, requires_grad=False, **kw):
+    return _new(self, size, 1.0, dtype, device, requires_grad)
+
+
+@tensor_method
+def new_empty(self, *size, dtype=None, device=None, requires_grad=False, **kw):
+    return _new(self, size, None, dtype, device, requires_grad)
+
+
+@tensor_method
+def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False, **kw):
+    return _new(self, (size,), fill_value, dtype, device, requires_grad)
+
+
+def _new(self, size, value, dtype, device, requires_grad):
+    from .._C import empty as _empty
+    from ..device import as_device
+    from ._api import _shape_arg
+
+    shape = _shape_arg(size)
+    dt = dtype or self.dtype
+    dev = as_device(device) if device is not None else self.device
+    if value is None:
+        arr = _empty(shape, dt.code)
+    else:
+        arr = dev.backend.full(shape, builtins.float(value), dt.code) if dev.type == "cpu" else None
+    if arr is None:  # another device: make it on the CPU, move it once
+        from ..device import CPU
+
+        arr = CPU.backend.full(shape, builtins.float(value), dt.code)
+        t = Tensor._wrap(arr).to(dev)
+    else:
+        t = Tensor._wrap(arr, dev) if dev.type == "cpu" else Tensor._wrap(arr).to(dev)
+    return t.requires_grad_(True) if requires_grad else t
+
+
+@tensor_method
+def get_device(self):
+    """-1 on the CPU, else the CUDA device index"""
+    return -1 if self.device.type == "cpu" else self.device.index
+
+
+@tensor_method
+def ndimension(self):
+    return self.ndim
+
+
+@tensor_method
+def is_nonzero(self):
+    if self.numel() != 1:
+        raise RuntimeError(f"Boolean value of Tensor with {'no values' if self.numel() == 0 else 'more than one value'}"
+                           " is ambiguous")
+    return builtins.bool(self.item())
+
+
+@tensor_method
+def pin_memory(self, device=None):
+    return self
+
+
+@tensor_method
+def is_pinned(self, device=None):
+    return False
+
+
+@tensor_method
+def share_memory_(self):
+    return self
+
+
+@tensor_method
+def apply_(self, callable):
+    """self ← callable(x) element by element, in Python (CPU only; slow, as torch)"""
+    if self.device.type != "cpu":
+        raise TypeError("apply_ is only implemented on CPU tensors")
+    flat = [callable(v) for v in self.reshape(-1).tolist()]
+    return self.copy_(Tensor(flat, dtype=self.dtype).reshape(*self.shape))
+
+
+@tensor_method
+def __format__(self, format_spec):
+    """f"{loss:.4f}" formats a one-element tensor as its number (as torch); other tensors only
+    format without a spec"""
+    if self.numel() == 1 and self.ndim == 0:
+        return format(self.item(), format_spec)
+    if not format_spec:
+        return str(self)
+    raise TypeError(f"unsupported format string passed to Tensor.__format__")
+
+
+@tensor_method
+def __deepcopy__(self, memo):
+    """A copy with its own memory; keeps requires_grad and .grad (graph leaves only, as torch)"""
+    if id(self) in memo:
+        return memo[id(self)]
+    if self._ctx is not None:
+        raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) support the deepcopy protocol at "
+                           "the moment. If you were attempting to deepcopy a module, this may be because of a "
+                           "torch.nn.utils.weight_norm usage, see https://github.com/pytorch/pytorch/pull/103001")
+    new = Tensor._wrap(self._device.backend.clone(self._data), self._device)
+    if builtins.type(self) is not Tensor:
+        new.__class__ = builtins.type(self)
+    new.requires_grad = self.requires_grad
+    memo[id(self)] = new
+    if self.grad is not None:
+        new.grad = self.grad.__deepcopy__(memo)
+    for k, v in (self.__dict__ or {}).items():
+        if k != "_grad_hooks":
+            import copy
+
+            setattr(new, k, copy.deepcopy(v, memo))
+    return new
 
 
 @tensor_method
@@ -79,19 +228,27 @@ def fill_(self, value):
     return _wrote(self)
 
 
+def _gen_kw(generator):
+    from ..random import native
+
+    g = native(generator)
+    return {} if g is None else {"gen": g}
+
+
 @tensor_method
-def uniform_(self, a=0.0, b=1.0, generator=None):
+def uniform_(self, a=0.0, b=1.0, *, generator=None, **kw):
     """Every element ← a draw from U[a, b)"""
+    a, b = kw.get("from", a), kw.get("to", b)
     _plain_write(self, "uniform_")
-    self._device.backend.uniform_(self._data, builtins.float(a), builtins.float(b))
+    self._device.backend.uniform_(self._data, builtins.float(a), builtins.float(b), **_gen_kw(generator))
     return _wrote(self)
 
 
 @tensor_method
-def normal_(self, mean=0.0, std=1.0, generator=None):
+def normal_(self, mean=0.0, std=1.0, *, generator=None):
     """Every element ← a draw from N(mean, std²)"""
     _plain_write(self, "normal_")
-    self._device.backend.normal_(self._data, builtins.float(mean), builtins.float(std))
+    self._device.backend.normal_(self._data, builtins.float(mean), builtins.float(std), **_gen_kw(generator))
     return _wrote(self)
 
 
@@ -181,17 +338,26 @@ def copy_(self, src, non_blocking=False):
 
 # ---- truth tests ---------------------------------------------------------------------------------
 @tensor_method
-def all(self, dim=None, keepdim=False):
-    """Whether every element is nonzero (along dim)"""
-    x = (self != 0).to(_dt.int64)
-    return (x.sum() == x.numel()) if dim is None else (x.sum(dim, keepdim) == self.shape[dim])
+def all(input, dim=None, keepdim=False, *, out=None):
+    """Whether every element is nonzero (along dim: an int or a tuple of ints)"""
+    x = (input == 0).to(_dt.int64)
+    r = (x.sum() == 0) if dim is None else (x.sum(dim, keepdim) == 0)
+    return _write_out(r, out)
 
 
 @tensor_method
-def any(self, dim=None, keepdim=False):
-    """Whether some element is nonzero (along dim)"""
-    x = (self != 0).to(_dt.int64)
-    return (x.sum() > 0) if dim is None else (x.sum(dim, keepdim) > 0)
+def any(input, dim=None, keepdim=False, *, out=None):
+    """Whether some element is nonzero (along dim: an int or a tuple of ints)"""
+    x = (input != 0).to(_dt.int64)
+    r = (x.sum() > 0) if dim is None else (x.sum(dim, keepdim) > 0)
+    return _write_out(r, out)
+
+
+def _write_out(r, out):
+    if out is None:
+        return r
+    out._data = r.to(out.dtype)._data
+    return out
 
 
 @tensor_method
@@ -207,11 +373,25 @@ def nonzero(self, *, as_tuple=False):
 
 
 # ---- queries -------------------------------------------------------------------------------------
+@tensor_method
 def allclose(input, other, rtol=1e-5, atol=1e-8, equal_nan=False):
     """|x − y| ≤ atol + rtol·|y| everywhere"""
     return builtins.bool(np.allclose(np.asarray(input), np.asarray(other), rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 
+@tensor_method
+def isclose(input, other, rtol=1e-5, atol=1e-8, equal_nan=False):
+    """|x − y| ≤ atol + rtol·|y| elementwise (bool)"""
+    other = _as_tensor(other, input)
+    close = (input - other).abs() <= atol + rtol * other.abs()
+    if input.dtype.is_floating_point:
+        close = close | (input == other)
+        if equal_nan:
+            close = close | (input.isnan() & other.isnan())
+    return close
+
+
+@tensor_method
 def equal(input, other):
     """Same shape and the same values"""
     return tuple(input.shape) == tuple(other.shape) and builtins.bool((input == other).all())
@@ -220,4 +400,4 @@ def equal(input, other):
 def numel(input):
     return input.numel()
 
-__all__ = ["all", "any", "nonzero", "allclose", "equal", "numel"]
+__all__ = ["all", "any", "nonzero", "allclose", "isclose", "equal", "numel"]

@@ -1,1 +1,2 @@
-"""tinygrad_lite.io: weight files and model directories (safetensors, the Hugging Face layout)."""
+"""Readers of weight files and model directories: GGUF (gguf.py) and its quantised block formats
+(quants.py); safetensors and the Hugging Face directory layout (hf.py, hub.py)."""

@@ -242,3 +242,47 @@ class LogSoftmax(_Elementwise):
     def __init__(self, dim=None):
         super().__init__()
         self.dim = dim
+
+
+class Softmin(_Elementwise):
+    """softmax(−x) along dim (nn.functional.softmin)."""
+
+    _fn, _args = "softmin", ('dim',)
+
+    def __init__(self, dim=None):
+        super().__init__()
+        self.dim = dim
+
+
+class PReLU(Module):
+    """x for x ≥ 0, a·x else, with a learnt slope a (one, or one per channel), initialised to `init`."""
+
+    def __init__(self, num_parameters=1, init=0.25, device=None, dtype=None):
+        import tinygrad_lite as _tl
+
+        from .parameter import Parameter
+
+        super().__init__()
+        self.num_parameters = num_parameters
+        self.init = init
+        self.weight = Parameter(_tl.full((num_parameters,), float(init), dtype=dtype, device=device))
+
+    def forward(self, input):
+        return F.prelu(input, self.weight)
+
+    def extra_repr(self):
+        return f"num_parameters={self.num_parameters}"
+
+
+class RReLU(Module):
+    """Randomised leaky ReLU: slope ~ U(lower, upper) per element in training, (lower + upper)/2 in eval."""
+
+    def __init__(self, lower=1.0 / 8, upper=1.0 / 3, inplace=False):
+        super().__init__()
+        self.lower, self.upper, self.inplace = lower, upper, inplace
+
+    def forward(self, input):
+        return F.rrelu(input, self.lower, self.upper, self.training)
+
+    def extra_repr(self):
+        return f"lower={self.lower}, upper={self.upper}"

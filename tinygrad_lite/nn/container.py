@@ -163,3 +163,125 @@ class ModuleDict(Module):
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError("ModuleDict has no forward")
+
+
+def _as_parameter(value):
+    """torch's rule: a Tensor put into a ParameterList/Dict becomes a Parameter."""
+    from ..tensor import Tensor
+    from .parameter import Parameter
+
+    if isinstance(value, Tensor) and not isinstance(value, Parameter):
+        return Parameter(value)
+    return value
+
+
+class ParameterList(Module):
+    """A list of parameters registered as '0', '1', ... (state_dict keys 'name.0', ...)."""
+
+    def __init__(self, values=None):
+        super().__init__()
+        object.__setattr__(self, "_size", 0)
+        if values is not None:
+            self.extend(values)
+
+    def _register(self, idx, value):
+        value = _as_parameter(value)
+        from .parameter import Parameter
+
+        if isinstance(value, Parameter):
+            self.register_parameter(str(idx), value)
+        else:
+            object.__setattr__(self, str(idx), value)
+
+    def __getitem__(self, idx):
+        if isinstance(idx, slice):
+            return ParameterList([self[i] for i in range(len(self))[idx]])
+        i = _norm_index(idx, len(self))
+        return self._parameters.get(str(i), self.__dict__.get(str(i)))
+
+    def __setitem__(self, idx, value):
+        self._register(_norm_index(idx, len(self)), value)
+
+    def __len__(self):
+        return self._size
+
+    def __iter__(self):
+        return (self[i] for i in range(len(self)))
+
+    def __iadd__(self, values):
+        return self.extend(values)
+
+    def append(self, value):
+        i = self._size
+        object.__setattr__(self, "_size", i + 1)
+        self._register(i, value)
+        return self
+
+    def extend(self, values):
+        for v in values:
+            self.append(v)
+        return self
+
+    def extra_repr(self):
+        lines = []
+        for i, p in enumerate(self):
+            size = "x".join(str(s) for s in p.shape)
+            lines.append(f"({i}): Parameter containing: [{type(p).__module__.split('.')[0]}.{p.dtype.name} of size "
+                         f"{size}]")
+        return "\n".join(lines)
+
+    def forward(self, *args, **kwargs):
+        raise NotImplementedError("ParameterList has no forward")
+
+
+class ParameterDict(Module):
+    """An ordered dict of parameters registered under their keys."""
+
+    def __init__(self, parameters=None):
+        super().__init__()
+        if parameters is not None:
+            self.update(parameters)
+
+    def __getitem__(self, key):
+        return self._parameters[key]
+
+    def __setitem__(self, key, value):
+        self.register_parameter(key, _as_parameter(value))
+
+    def __delitem__(self, key):
+        del self._parameters[key]
+
+    def __len__(self):
+        return len(self._parameters)
+
+    def __iter__(self):
+        return iter(self._parameters)
+
+    def __contains__(self, key):
+        return key in self._parameters
+
+    def keys(self):
+        return self._parameters.keys()
+
+    def items(self):
+        return self._parameters.items()
+
+    def values(self):
+        return self._parameters.values()
+
+    def get(self, key, default=None):
+        return self._parameters.get(key, default)
+
+    def pop(self, key):
+        return self._parameters.pop(key)
+
+    def clear(self):
+        self._parameters.clear()
+
+    def update(self, parameters):
+        items = parameters.items() if hasattr(parameters, "items") else parameters
+        for k, v in items:
+            self[k] = v
+
+    def forward(self, *args, **kwargs):
+        raise NotImplementedError("ParameterDict has no forward")

@@ -19,3 +19,26 @@ class Dropout(Module):
 
     def extra_repr(self):
         return f"p={self.p}, inplace={self.inplace}"
+
+
+class AlphaDropout(Dropout):
+    """Dropout for SELU networks: keeps the activations' mean and variance (nn.functional.alpha_dropout)."""
+
+    def forward(self, input):
+        return F.alpha_dropout(input, self.p, self.training)
+class Dropout1d(Dropout):
+    """During training zero whole channels of (N, C, L) with probability p (one draw per (n, c)) and
+    scale the rest by 1/(1−p); identity in eval mode."""
+
+    def forward(self, input):
+        from .functional.channel_dropout import dropout1d
+        return dropout1d(input, self.p, self.training, self.inplace)
+
+
+class Dropout2d(Dropout):
+    """During training zero whole channels of (N, C, H, W) with probability p (one draw per (n, c)) and
+    scale the rest by 1/(1−p); identity in eval mode."""
+
+    def forward(self, input):
+        from .functional.channel_dropout import dropout2d
+        return dropout2d(input, self.p, self.training, self.inplace)

@@ -117,7 +117,24 @@ def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", gener
     return normal_(tensor, 0.0, std, generator)
 
 
+def eye_(tensor):
+    """The identity matrix (a 2-D tensor): 1 on the diagonal, 0 elsewhere."""
+    if tensor.ndim != 2:
+        raise ValueError("Only tensors with 2 dimensions are supported")
+    return _no_grad_call(tensor, "copy_", _tl.eye(*tensor.shape, dtype=tensor.dtype))
+
+
+def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
+    """N(mean, std²) truncated to [a, b], by inverse-CDF sampling of a uniform draw."""
+    lo = (1.0 + math.erf((a - mean) / std / math.sqrt(2.0))) / 2.0
+    hi = (1.0 + math.erf((b - mean) / std / math.sqrt(2.0))) / 2.0
+    with _tl.no_grad():
+        tensor.uniform_(2 * lo - 1, 2 * hi - 1, generator=generator)
+        tensor.copy_((tensor.erfinv() * (std * math.sqrt(2.0)) + mean).clamp(min=a, max=b))
+    return tensor
+
+
 __all__ = [
     "calculate_gain", "uniform_", "normal_", "constant_", "zeros_", "ones_", "xavier_uniform_",
-    "xavier_normal_", "kaiming_uniform_", "kaiming_normal_",
+    "xavier_normal_", "kaiming_uniform_", "kaiming_normal_", "eye_", "trunc_normal_",
 ]

@@ -419,6 +419,20 @@ class Module:
     def __getstate__(self):
         raise TypeError("tinygrad_lite modules are not pickled; save module.state_dict() with tinygrad_lite.save")
 
+    def __deepcopy__(self, memo):
+        """copy.deepcopy(module): a module with its own copies of every parameter and buffer
+        (parameters shared inside the module stay shared in the copy)."""
+        import copy
+
+        new = type(self).__new__(type(self))
+        memo[id(self)] = new
+        for k, v in self.__dict__.items():
+            object.__setattr__(new, k, copy.deepcopy(v, memo))
+        return new
+
+    def share_memory(self):
+        return self
+
 
 class _RemovableHandle:
     _next_id = 0

@@ -54,3 +54,15 @@ def reshape_array(B, x, shape):
 def kept_shape(shape, axes):
     """The shape of a keepdim reduction: reduced axes become 1."""
     return [1 if i in axes else d for i, d in enumerate(shape)]
+
+
+def unbroadcast_t(g, shape):
+    """unbroadcast for Tensors (the create_graph pass): Σ of g over the axes it was broadcast along."""
+    gs, shape = tuple(g.shape), tuple(shape)
+    if gs == shape:
+        return g
+    lead = len(gs) - len(shape)
+    axes = list(range(lead)) + [lead + i for i, d in enumerate(shape) if d == 1 and gs[lead + i] != 1]
+    if axes:
+        g = g.sum(axes)
+    return g.reshape(*shape)

@@ -33,3 +33,6 @@ class ToDevice(Function):
     def backward(self, g):
         return move_array(g, self.dst, self.src)
 
+    def backward_graph(self, g):
+        return ToDevice.apply(g, dev=self.src)
+

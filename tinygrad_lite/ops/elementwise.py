@@ -1,7 +1,7 @@
 """Elementwise ops that are not rows of the pointwise table (ops/pointwise.py has those):
 where, dtype casts and copies."""
 from ..autograd.function import Function
-from ._util import unbroadcast
+from ._util import unbroadcast, unbroadcast_t
 
 
 class Where(Function):
@@ -20,6 +20,11 @@ class Where(Function):
         gy = unbroadcast(B, B.where(self.cond, zero, g), self.sy)
         return None, gx, gy
 
+    def backward_graph(self, g):
+        cond = self.parents[0]
+        zero = g * 0.0
+        return None, unbroadcast_t(Where.apply(cond, g, zero), self.sx), unbroadcast_t(Where.apply(cond, zero, g), self.sy)
+
 
 class Cast(Function):
     """z = x converted to another dtype;  ∂z/∂x = 1 (the gradient converted back)"""
@@ -33,6 +38,9 @@ class Cast(Function):
     def backward(self, g):
         return self.B.astype(g, self.src)
 
+    def backward_graph(self, g):
+        return Cast.apply(g, code=self.src) if g._data.dtype != self.src else g
+
 
 class Clone(Function):
     """z = copy of x (contiguous);  ∂z/∂x = 1"""
@@ -41,4 +49,7 @@ class Clone(Function):
         return self.B.contiguous(x) if contiguous_only else self.B.clone(x)
 
     def backward(self, g):
+        return g
+
+    def backward_graph(self, g):
         return g

@@ -1,7 +1,7 @@
 """Matrix products. Matmul sees operands of ≥ 2 dims (1-D operands are viewed as rows or
 columns by the caller, torch.matmul's rule); batch dims broadcast."""
 from ..autograd.function import Function
-from ._util import reshape_array, unbroadcast
+from ._util import reshape_array, unbroadcast, unbroadcast_t
 
 
 def _mT(a):
@@ -22,6 +22,11 @@ class Matmul(Function):
         ga = unbroadcast(B, B.matmul(g, _mT(b)), a.shape) if self.needs_grad(0) else None
         gb = unbroadcast(B, B.matmul(_mT(a), g), b.shape) if self.needs_grad(1) else None
         return ga, gb
+
+    def backward_graph(self, g):
+        a, b = self.parents
+        return (unbroadcast_t(Matmul.apply(g, b.transpose(-1, -2)), a.shape),
+                unbroadcast_t(Matmul.apply(a.transpose(-1, -2), g), b.shape))
 
 
 class Linear(Function):
@@ -48,3 +53,11 @@ class Linear(Function):
         if not self.has_bias:
             return gx, gw
         return gx, gw, B.sum(g2, [0], False) if self.needs_grad(2) else None
+
+    def backward_graph(self, g):
+        x, w = self.parents[0], self.parents[1]
+        out_f, in_f = w.shape
+        g2, x2 = g.reshape(-1, out_f), x.reshape(-1, in_f)
+        gx = Matmul.apply(g, w) if g.ndim >= 2 else Matmul.apply(g.reshape(1, -1), w).reshape(in_f)
+        gw = Matmul.apply(g2.transpose(0, 1), x2)
+        return (gx, gw) if not self.has_bias else (gx, gw, g2.sum(0))

@@ -18,6 +18,10 @@ class Softmax(Function):
     def backward(self, g):
         return self.B.softmax_backward(self.saved[0], g, self.axis)
 
+    def backward_graph(self, g):
+        y = Softmax.apply(self.parents[0], axis=self.axis)
+        return y * (g - (g * y).sum(self.axis, keepdim=True))
+
 
 class LogSoftmax(Function):
     """y_i = x_i − m − ln Σ_j e^(x_j − m);  ∂L/∂x_i = g_i − e^(y_i) Σ_j g_j"""
@@ -32,6 +36,10 @@ class LogSoftmax(Function):
 
     def backward(self, g):
         return self.B.log_softmax_backward(self.saved[0], g, self.axis)
+
+    def backward_graph(self, g):
+        p = Softmax.apply(self.parents[0], axis=self.axis)
+        return g - p * g.sum(self.axis, keepdim=True)
 
 
 REDUCTIONS = {"none": 0, "mean": 1, "sum": 2}
@@ -58,6 +66,26 @@ class CrossEntropy(Function):
             x, self.target, lse, g, self.ignore_index, self.smoothing, self.reduction
         )
 
+    def backward_graph(self, g):
+        """(softmax(x) − q)·keep·g' with q = (1−ε)·onehot(t) + ε/C, g' = g per row (none),
+        g/#kept (mean) or g (sum)."""
+        x, target = self.parents
+        B, T = self.B, type(x)
+        N, C = x.shape
+        t = target._data
+        keep = B.ne_scalar(t, float(self.ignore_index))
+        safe = B.where(keep, t, B.full([], 0.0, t.dtype))
+        q = B.scatter_add([N, C], 1, safe.view([N, 1]),
+                          B.full([N, 1], 1.0 - self.smoothing, x._data.dtype))
+        q = B.add_scalar(q, self.smoothing / C)
+        keepf = T._wrap(B.astype(keep, x._data.dtype), x.device).reshape(N, 1)
+        d = (Softmax.apply(x, axis=1) - T._wrap(q, x.device)) * keepf
+        if self.reduction == 0:
+            return d * g.reshape(N, 1), None
+        if self.reduction == 1:
+            return d * (g / keepf.sum()), None
+        return d * g, None
+
 
 class Dropout(Function):
     """y = x·m/(1−p), m_i ~ Bernoulli(1−p);  ∂y/∂x = m/(1−p)"""
@@ -73,3 +101,7 @@ class Dropout(Function):
     def backward(self, g):
         B = self.B
         return B.mul_scalar(B.mul(g, B.astype(self.saved[0], g.dtype)), self.scale)
+
+    def backward_graph(self, g):
+        mask = type(g)._wrap(self.B.astype(self.saved[0], g._data.dtype), g.device)
+        return g * mask * self.scale

@@ -4,6 +4,13 @@ from ..autograd.function import Function
 from ._util import kept_shape
 
 
+def _expand_back_t(g, in_shape, axes, keepdim):
+    """_expand_back for Tensors (the create_graph pass)."""
+    if not keepdim:
+        g = g.reshape(*kept_shape(in_shape, axes))
+    return g.expand(*in_shape)
+
+
 def _expand_back(B, g, in_shape, axes, keepdim):
     """View g (the reduced shape) as in_shape: reinsert the reduced axes, then broadcast."""
     if len(axes) == len(in_shape):  # a full reduction: every element gets the same g (stride 0)
@@ -25,6 +32,9 @@ class Sum(Function):
     def backward(self, g):
         return _expand_back(self.B, g, self.shape, self.axes, self.keepdim)
 
+    def backward_graph(self, g):
+        return _expand_back_t(g, self.shape, self.axes, self.keepdim)
+
 
 class Mean(Function):
     """y = (1/N) Σ_axes x;  ∂y/∂x = 1/N"""
@@ -41,6 +51,12 @@ class Mean(Function):
             n *= self.shape[a]
         return _expand_back(self.B, self.B.div_scalar(g, float(n)), self.shape, self.axes, self.keepdim)
 
+    def backward_graph(self, g):
+        n = 1
+        for a in self.axes:
+            n *= self.shape[a]
+        return _expand_back_t(g / float(n), self.shape, self.axes, self.keepdim)
+
 
 class Var(Function):
     """y = Σ (x − x̄)² / (N − c);  ∂y/∂x = 2(x − x̄)/(N − c)  (N − c ≤ 0 divides by 0, as torch)"""
@@ -54,6 +70,9 @@ class Var(Function):
 
     def backward(self, g):
         return _var_backward(self.B, self.saved[0], g, self.axes, self.keepdim, self.correction)
+
+    def backward_graph(self, g):
+        return _var_backward_t(self.parents[0], g, self.axes, self.keepdim, self.correction)
 
 
 def _var_backward(B, x, g, axes, keepdim, correction):
@@ -87,6 +106,26 @@ class Std(Function):
         gv = B.where(B.eq_scalar(y, 0.0), zero, B.div(g, B.mul_scalar(y, 2.0)))
         return _var_backward(B, x, gv, self.axes, self.keepdim, self.correction)
 
+    def backward_graph(self, g):
+        x = self.parents[0]
+        y = Std.apply(x, axes=self.axes, correction=self.correction, keepdim=True)
+        if not self.keepdim:
+            g = g.reshape(*kept_shape(x.shape, self.axes))
+        nz = y != 0
+        gv = g / (y.where(nz, y + 1.0) * 2.0) * nz.to(g.dtype)
+        return _var_backward_t(x, gv, self.axes, True, self.correction)
+
+
+def _var_backward_t(x, g, axes, keepdim, correction):
+    """_var_backward with Tensor ops (the create_graph pass)."""
+    n = 1
+    for a in axes:
+        n *= x.shape[a]
+    if not keepdim:
+        g = g.reshape(*kept_shape(x.shape, axes))
+    centered = x - x.mean(axes, keepdim=True)
+    return centered * g * (2.0 / max(n - correction, 0))
+
 
 class Max(Function):
     """y = max_axes x;  ∂y/∂x = [x = y] / (number of maxima): ties share the gradient evenly, and
@@ -109,3 +148,41 @@ class Max(Function):
         if not self.keepdim:
             g = g.view(kept_shape(x.shape, self.axes))
         return B.mul(mask, B.div(g, count))
+
+    def backward_graph(self, g):
+        x = self.parents[0]
+        y = Max.apply(x.detach(), axes=self.axes, keepdim=True, is_min=self.is_min)
+        mask = (x == y).to(g.dtype)
+        if not self.keepdim:
+            g = g.reshape(*kept_shape(x.shape, self.axes))
+        return mask * (g / mask.sum(self.axes, keepdim=True))
+
+
+class Norm2(Function):
+    """y = √(Σ_axes x²);  ∂y/∂x = x / y, taken as 0 where y = 0 (torch's subgradient at the origin)"""
+
+    __slots__ = ("axes", "keepdim")
+
+    def forward(self, x, axes, keepdim):
+        self.axes, self.keepdim = axes, keepdim
+        B = self.B
+        y = B.sqrt(B.sum(B.square(x), axes, True))
+        self.save(x, y)
+        return y if keepdim else y.view([d for i, d in enumerate(x.shape) if i not in axes])
+
+    def backward(self, g):
+        x, y = self.saved
+        B = self.B
+        if not self.keepdim:
+            g = g.view(kept_shape(x.shape, self.axes))
+        zero = B.full([], 0.0, g.dtype)
+        scale = B.where(B.eq_scalar(y, 0.0), zero, B.div(g, y))
+        return B.mul(x, scale)
+
+    def backward_graph(self, g):
+        x = self.parents[0]
+        y = Norm2.apply(x, axes=self.axes, keepdim=True)
+        if not self.keepdim:
+            g = g.reshape(*kept_shape(x.shape, self.axes))
+        nz = y != 0
+        return x * (g / y.where(nz, y + 1.0)) * nz.to(x.dtype)

@@ -18,6 +18,9 @@ class Reshape(Function):
     def backward(self, g):
         return reshape_array(self.B, g, self.shape)
 
+    def backward_graph(self, g):
+        return Reshape.apply(g, shape=list(self.shape))
+
 
 class Permute(Function):
     """y = x with axes reordered (a view);  ∂L/∂x = ∂L/∂y with the inverse permutation"""
@@ -34,6 +37,12 @@ class Permute(Function):
             inv[d % len(self.dims)] = i
         return g.permute(inv)
 
+    def backward_graph(self, g):
+        inv = [0] * len(self.dims)
+        for i, d in enumerate(self.dims):
+            inv[d % len(self.dims)] = i
+        return Permute.apply(g, dims=inv)
+
 
 class Expand(Function):
     """y = x broadcast to a larger shape (stride 0, a view);  ∂L/∂x = Σ over the expanded axes"""
@@ -48,6 +57,11 @@ class Expand(Function):
         from ._util import unbroadcast
 
         return unbroadcast(self.B, g, self.shape)
+
+    def backward_graph(self, g):
+        from ._util import unbroadcast_t
+
+        return unbroadcast_t(g, self.shape)
 
 
 def basic_view(arr, index):
@@ -93,6 +107,28 @@ class BasicIndex(Function):
         self.B.copy_(basic_view(gx, self.index), g)
         return gx
 
+    def backward_graph(self, g):
+        return IndexInto.apply(g, shape=self.shape, index=self.index)
+
+
+class IndexInto(Function):
+    """y = zeros(shape) with y[index] = x (BasicIndex's backward, as an op of its own so that it
+    can be differentiated again);  ∂L/∂x = (∂L/∂y)[index]"""
+
+    __slots__ = ("index",)
+
+    def forward(self, x, shape, index):
+        self.index = index
+        y = self.B.full(list(shape), 0.0, x.dtype)
+        self.B.copy_(basic_view(y, index), x)
+        return y
+
+    def backward(self, g):
+        return basic_view(g, self.index)
+
+    def backward_graph(self, g):
+        return BasicIndex.apply(g, index=self.index)
+
 
 class Cat(Function):
     """y = [x₁ x₂ … xₖ] along an axis;  ∂L/∂xᵢ = the slice of ∂L/∂y that xᵢ occupies"""
@@ -108,5 +144,13 @@ class Cat(Function):
         out, start = [], 0
         for n in self.sizes:
             out.append(g.slice(self.axis, start, start + n, 1))
+            start += n
+        return tuple(out)
+
+    def backward_graph(self, g):
+        out, start = [], 0
+        lead = (slice(None),) * self.axis
+        for n in self.sizes:
+            out.append(BasicIndex.apply(g, index=lead + (slice(start, start + n),)))
             start += n
         return tuple(out)

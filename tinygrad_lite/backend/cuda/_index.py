@@ -5,6 +5,7 @@ import builtins as _builtins
 
 from ._loader import _DTYPE_NAME, _NUMERIC, INT64, _check, _lib
 from ._memory import _copy_into, _like, copy_
+from ._memory import clone as _copy
 from ._util import _device, _i64, _iptr, _need, _norm_axis, _ptr, _same_dtype, _shape_str
 
 # ----------------------------------------------------------------------------- indexing
@@ -91,6 +92,28 @@ def scatter_add(shape, axis, idx, src):
     _check(_lib()[1].tl_scatter_add(src.dtype, len(shape), _i64(idx.shape), axis, _ptr(src),
                                     _i64(src.strides), _iptr(idx), _i64(idx.strides), _ptr(out),
                                     _i64(shape)), op)
+    return out
+
+
+def scatter(x, axis, idx, src):
+    """A copy of x with src[p] written at p with coordinate `axis` replaced by idx[p]."""
+    op = "scatter"
+    _device(op, x, idx, src)
+    _idx_check(op, idx)
+    _same_dtype(op, x, src)
+    if not (idx.ndim == src.ndim == x.ndim):
+        raise ValueError(f"{op}: index {_shape_str(idx.shape)}, source {_shape_str(src.shape)} and "
+                         f"input {_shape_str(x.shape)} must have the same number of dimensions")
+    out = _copy(x)  # a fresh contiguous copy
+    if x.ndim == 0:
+        return copy_(out, src) if idx.numel else out
+    axis = _norm_axis(op, axis, x.ndim)
+    for d in range(x.ndim):
+        if idx.shape[d] > src.shape[d] or (d != axis and idx.shape[d] > x.shape[d]):
+            raise ValueError(f"{op}: index {_shape_str(idx.shape)} is larger than source "
+                             f"{_shape_str(src.shape)} or input {_shape_str(x.shape)} in dimension {d}")
+    _check(_lib()[1].tl_scatter(x.dtype, x.ndim, _i64(idx.shape), axis, _ptr(src), _i64(src.strides),
+                                _iptr(idx), _i64(idx.strides), _ptr(out), _i64(x.shape)), op)
     return out
 
 

@@ -21,16 +21,20 @@ def initial_seed():
     return _rng["seed"]
 
 
-def _next(index):
+def _next(index, gen=None):
+    if gen is not None:  # a Generator object (tinygrad_lite.Generator's native state): its own stream
+        seed, off = gen.get_state()
+        gen.set_state(seed, off + 1)
+        return seed & 0xFFFFFFFFFFFFFFFF, off
     off = _rng["offsets"].get(index, 0)
     _rng["offsets"][index] = off + 1
     return _rng["seed"], off
 
 
-def _random_into(op, out, dist, a, b):
+def _random_into(op, out, dist, a, b, gen=None):
     _need(op, out, _FLOATS, "floating")
     idx = _dev_index(out)
-    seed, off = _next(idx)
+    seed, off = _next(idx, gen)
     shape = list(out.shape)
     _check(_lib()[1].tl_random(dist, out.dtype, len(shape), _i64(shape), _ptr(out), _i64(out.strides),
                                float(a), float(b), seed, off), op)
@@ -49,14 +53,37 @@ def randn(shape, dtype=FLOAT32, device_index=0):
     return _random_into("randn", empty(shape, dtype, device_index), 1, 0.0, 1.0)
 
 
-def uniform_(x, lo=0.0, hi=1.0):
+def uniform_(x, lo=0.0, hi=1.0, gen=None):
     _device("uniform_", x)
-    return _random_into("uniform_", x, 0, lo, hi)
+    return _random_into("uniform_", x, 0, lo, hi, gen)
 
 
-def normal_(x, mean=0.0, std=1.0):
+def normal_(x, mean=0.0, std=1.0, gen=None):
     _device("normal_", x)
-    return _random_into("normal_", x, 1, mean, std)
+    return _random_into("normal_", x, 1, mean, std, gen)
+
+
+def multinomial(probs, num_samples, replacement, gen=None):
+    """int64 (num_samples,) or (R, num_samples) category indices drawn from rows of weights."""
+    op = "multinomial"
+    _device(op, probs)
+    _need(op, probs, _FLOATS, "floating")
+    if probs.ndim not in (1, 2):
+        raise ValueError(f"{op}: prob_dist must be 1 or 2 dim, got {probs.ndim} dims")
+    R, C = (probs.shape[0] if probs.ndim == 2 else 1), probs.shape[-1]
+    if C == 0:
+        raise ValueError(f"{op}: number of categories cannot be zero")
+    if num_samples <= 0:
+        raise ValueError(f"{op}: cannot sample n_sample <= 0 samples (got {num_samples})")
+    if not replacement and num_samples > C:
+        raise ValueError(f"{op}: cannot sample n_sample > prob_dist.size(-1) samples without replacement "
+                         f"({num_samples} > {C})")
+    pc = contiguous(probs)
+    out = empty([R, num_samples] if probs.ndim == 2 else [num_samples], INT64, _dev_index(probs))
+    seed, off = _next(_dev_index(probs), gen)
+    _check(_lib()[1].tl_multinomial(pc.dtype, R, C, _ptr(pc), int(num_samples), int(bool(replacement)),
+                                    _iptr(out), seed, off), op)
+    return out
 
 
 def randint(low, high, shape, device_index=0):

@@ -134,8 +134,10 @@ def _cross_entropy_fused(input, target, ignore_index, reduction, label_smoothing
 
 
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
-    """ℓ_n = −w_{y_n}·input_{n,y_n} for log-probabilities `input`."""
+    """ℓ_n = −w_{y_n}·input_{n,y_n} for log-probabilities `input` (N, C) / (C,) / (N, C, d...)
+    and int64 class indices `target` (N,) / () / (N, d...)."""
     reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_nll(input, target)
     x = _class_dim_last(input)
     if x.dim() == 1:
         x = x.reshape(1, -1)
@@ -149,6 +151,26 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     if reduction == "sum":
         return loss.sum()
     return loss.reshape(*target.shape)
+
+
+def _check_nll(input, target):
+    """torch's shape and dtype rules for nll_loss's (input, target)."""
+    if target.dtype is not _tl.int64:
+        raise RuntimeError(f"nll_loss: expected scalar type Long but found {target.dtype.name} for the target "
+                           f"(class indices must be int64)")
+    if input.dim() < 1:
+        raise ValueError(f"nll_loss: expected input with at least 1 dimension, got {input.dim()}")
+    if input.dim() == 1:
+        if target.dim() != 0:
+            raise ValueError(f"nll_loss: a 1-D input (C,) takes a 0-d target, got target of shape {tuple(target.shape)}")
+        return
+    if target.shape[0] != input.shape[0] if target.dim() else True:
+        raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
+                         f"({target.shape[0] if target.dim() else 0}).")
+    if input.dim() > 2 and tuple(target.shape[1:]) != tuple(input.shape[2:]):
+        raise ValueError(f"Expected target size {(input.shape[0],) + tuple(input.shape[2:])}, got {tuple(target.shape)}")
+    if input.dim() == 2 and target.dim() != 1:
+        raise ValueError(f"nll_loss: for input (N, C) the target must be (N,), got {tuple(target.shape)}")
 
 
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):

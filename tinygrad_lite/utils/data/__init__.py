@@ -1,7 +1,10 @@
 """tinygrad_lite.utils.data: Dataset, TensorDataset, DataLoader and friends (torch.utils.data's API)."""
 from .collate import default_collate, default_convert
+from ._worker import get_worker_info
 from .dataloader import DataLoader
-from .dataset import ConcatDataset, Dataset, Subset, TensorDataset, random_split
+from .dataset import (
+    ChainDataset, ConcatDataset, Dataset, IterableDataset, StackDataset, Subset, TensorDataset, random_split,
+)
 from .distributed import DistributedSampler
 from .sampler import (
     BatchSampler,
@@ -9,10 +12,11 @@ from .sampler import (
     Sampler,
     SequentialSampler,
     SubsetRandomSampler,
+    WeightedRandomSampler,
 )
 
 __all__ = [
     "Dataset", "TensorDataset", "Subset", "ConcatDataset", "random_split", "DataLoader", "Sampler",
     "SequentialSampler", "RandomSampler", "SubsetRandomSampler", "BatchSampler", "DistributedSampler", "default_collate",
-    "default_convert",
+    "default_convert", "IterableDataset", "ChainDataset", "StackDataset", "WeightedRandomSampler", "get_worker_info",
 ]

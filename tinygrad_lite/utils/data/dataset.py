@@ -25,6 +25,53 @@ class Dataset:
         return ConcatDataset([self, other])
 
 
+class IterableDataset(Dataset):
+    """A stream of samples: subclasses define __iter__. With DataLoader workers each worker
+    iterates its own replica (shard it with utils.data.get_worker_info())."""
+
+    def __iter__(self):
+        raise NotImplementedError("Subclasses of IterableDataset should implement __iter__.")
+
+    def __add__(self, other):
+        return ChainDataset([self, other])
+
+
+class ChainDataset(IterableDataset):
+    """Iterable datasets one after the other."""
+
+    def __init__(self, datasets):
+        self.datasets = list(datasets)
+
+    def __iter__(self):
+        for d in self.datasets:
+            yield from d
+
+    def __len__(self):
+        return sum(len(d) for d in self.datasets)
+
+
+class StackDataset(Dataset):
+    """ds[i] = (d0[i], d1[i], ...) (or a dict with keyword datasets)."""
+
+    def __init__(self, *args, **kwargs):
+        if args and kwargs:
+            raise ValueError("Supported either ``tuple``- (via ``args``) or``dict``- (via ``kwargs``) like input/output, "
+                             "but both types are given.")
+        self._args, self._kwargs = args, kwargs
+        lengths = {len(d) for d in (args or kwargs.values())}
+        if len(lengths) != 1:
+            raise ValueError("Size mismatch between datasets")
+        self._length = lengths.pop()
+
+    def __getitem__(self, i):
+        if self._kwargs:
+            return {k: d[i] for k, d in self._kwargs.items()}
+        return tuple(d[i] for d in self._args)
+
+    def __len__(self):
+        return self._length
+
+
 class TensorDataset(Dataset):
     """Samples are slices along dim 0 of equally long tensors: ds[i] = (t0[i], t1[i], ...)."""
 

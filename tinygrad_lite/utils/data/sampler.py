@@ -72,8 +72,11 @@ class RandomSampler(Sampler):
         if self.replacement:
             kw = {} if self.generator is None else {"generator": self.generator}
             return np.ascontiguousarray(_tl.randint(0, n, (self.num_samples,), **kw).numpy(), dtype=np.int64)
-        reps = [randperm(n, self.generator) for _ in range(-(-self.num_samples // n))]
-        return np.concatenate(reps)[: self.num_samples]
+        # ⌊num_samples/n⌋ whole permutations and the first num_samples % n of one more, drawn even
+        # when that remainder is 0: the draws torch's RandomSampler makes, in the same order
+        full, rest = divmod(self.num_samples, n)
+        reps = [randperm(n, self.generator) for _ in range(full)] + [randperm(n, self.generator)[:rest]]
+        return np.concatenate(reps)
 
     def __iter__(self):
         return iter(self._index_array().tolist())
@@ -141,3 +144,31 @@ class BatchSampler(Sampler):
         if self.drop_last:
             return len(self.sampler) // self.batch_size
         return (len(self.sampler) + self.batch_size - 1) // self.batch_size
+
+
+class WeightedRandomSampler(Sampler):
+    """num_samples indices drawn with probability ∝ weights (with replacement by default), from
+    `generator` (default: the global one)"""
+
+    def __init__(self, weights, num_samples, replacement=True, generator=None):
+        if not isinstance(num_samples, int) or isinstance(num_samples, bool) or num_samples <= 0:
+            raise ValueError(f"num_samples should be a positive integer value, but got num_samples={num_samples}")
+        if not isinstance(replacement, bool):
+            raise ValueError(f"replacement should be a boolean value, but got replacement={replacement}")
+        w = weights if isinstance(weights, _tl.Tensor) else _tl.tensor(list(weights), dtype=_tl.float64)
+        if w.ndim != 1:
+            raise ValueError(f"weights should be a 1d sequence but given weights have shape {tuple(w.shape)}")
+        self.weights = w.to(_tl.float64)
+        self.num_samples = num_samples
+        self.replacement = replacement
+        self.generator = generator
+
+    def _index_array(self):
+        drawn = _tl.multinomial(self.weights, self.num_samples, self.replacement, generator=self.generator)
+        return np.ascontiguousarray(drawn.numpy(), dtype=np.int64)
+
+    def __iter__(self):
+        return iter(self._index_array().tolist())
+
+    def __len__(self):
+        return self.num_samples

@@ -1,0 +1,284 @@
+// Sorting, top-k and scans along one axis (see sort.h). Lines are independent, so the work
+// is split over lines; each line is gathered into a small buffer, processed, and written out.
+#include "sort.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <type_traits>
+#include <vector>
+
+#include "../core/checks.h"
+#include "../core/parallel.h"
+
+namespace tl {
+
+namespace {
+
+// (outer, n, inner) of a shape around axis; a 0-d array is one line of length 1.
+void split_axis(const Shape& s, int64_t axis, int64_t& outer, int64_t& n, int64_t& inner) {
+  outer = 1;
+  inner = 1;
+  if (s.empty()) {
+    n = 1;
+    return;
+  }
+  for (int64_t d = 0; d < axis; ++d) outer *= s[d];
+  n = s[axis];
+  for (int64_t d = axis + 1; d < (int64_t)s.size(); ++d) inner *= s[d];
+}
+
+int64_t axis_of(const Array& x, int64_t axis, const char* op) {
+  if (x.ndim() > 0) return normalize_axis(axis, x.ndim(), op);
+  TL_CHECK(axis == 0 || axis == -1, IndexError, op << ": dimension " << axis << " out of range for a 0-d tensor");
+  return 0;
+}
+
+template <typename T>
+inline bool is_nan(T v) {
+  if constexpr (std::is_floating_point<T>::value) return v != v;
+  return false;
+}
+
+// a before b in ascending order (NaN is the largest); descending: b before a.
+template <typename T>
+inline bool less_nan_last(T a, T b) {
+  return !is_nan(a) && (is_nan(b) || a < b);
+}
+
+}  // namespace
+
+// Line (o, i): values v[j] = x[o, j, i]; order p = stable_sort(0..n−1 by v); out[o, j, i] = v[p[j]].
+std::pair<Array, Array> sort(const Array& x_in, int64_t axis, bool descending) {
+  const char* op = "sort";
+  check_cpu(x_in, op);
+  axis = axis_of(x_in, axis, op);
+  Array x = x_in.contiguous();
+  int64_t outer, n, inner;
+  split_axis(x.shape, axis, outer, n, inner);
+  Array vals = Array::empty(x.shape, x.dtype), idx = Array::empty(x.shape, DType::Int64);
+  const int64_t lines = outer * inner;
+  if (x.numel() == 0) return {vals, idx};
+  int64_t* ip = idx.data<int64_t>();
+  TL_DISPATCH_ALL(x.dtype, op, [&] {
+    using T = scalar_t;
+    const T* xp = x.data<T>();
+    T* vp = vals.data<T>();
+    parallel_for(lines, lines * n * 8, [&](int64_t b, int64_t e) {
+      std::vector<T> v(n);
+      std::vector<int64_t> p(n);
+      for (int64_t l = b; l < e; ++l) {
+        const int64_t base = (l / inner) * n * inner + l % inner;
+        for (int64_t j = 0; j < n; ++j) v[j] = xp[base + j * inner];
+        std::iota(p.begin(), p.end(), 0);
+        if (descending)
+          std::stable_sort(p.begin(), p.end(), [&](int64_t a, int64_t c) { return less_nan_last(v[c], v[a]); });
+        else
+          std::stable_sort(p.begin(), p.end(), [&](int64_t a, int64_t c) { return less_nan_last(v[a], v[c]); });
+        for (int64_t j = 0; j < n; ++j) {
+          vp[base + j * inner] = v[p[j]];
+          ip[base + j * inner] = p[j];
+        }
+      }
+    });
+  });
+  return {vals, idx};
+}
+
+// Line (o, i): the first k of the line's order (largest first when `largest`), ties to the lower
+// index. A heap of the k best (value, index) pairs seen so far, scanned once over the line:
+// O(n log k), and for the usual k ≪ n nearly every element costs one comparison with the heap's
+// worst. NaN ranks as the largest value (a NaN-free line skips those checks).
+template <typename T, bool kNan>
+static void topk_line(const T* x, int64_t n, int64_t stride, int64_t k, bool largest, std::vector<std::pair<T, int64_t>>& h,
+                      T* vo, int64_t* io, int64_t ostride) {
+  // a before b in the requested order (a better)
+  auto better = [largest](const std::pair<T, int64_t>& a, const std::pair<T, int64_t>& b) {
+    const T va = a.first, vb = b.first;
+    if (kNan) {
+      const bool na = is_nan(va), nb = is_nan(vb);
+      if (na || nb) {
+        if (na && nb) return a.second < b.second;
+        return largest ? na : nb;
+      }
+    }
+    if (va != vb) return largest ? va > vb : va < vb;
+    return a.second < b.second;
+  };
+  h.clear();
+  const int64_t first = std::min(k, n);
+  for (int64_t j = 0; j < first; ++j) h.emplace_back(x[j * stride], j);
+  std::make_heap(h.begin(), h.end(), better);  // the heap's front is the worst kept
+  if (k == 0) return;
+  T worst = h.front().first;
+  for (int64_t j = first; j < n; ++j) {
+    const T v = x[j * stride];
+    // a later element beats the worst kept only by value (a tie goes to the lower index)
+    const bool in = kNan ? better({v, j}, h.front()) : (largest ? v > worst : v < worst);
+    if (in) {
+      std::pop_heap(h.begin(), h.end(), better);
+      h.back() = {v, j};
+      std::push_heap(h.begin(), h.end(), better);
+      worst = h.front().first;
+    }
+  }
+  std::sort_heap(h.begin(), h.end(), better);  // best first
+  for (int64_t j = 0; j < k; ++j) {
+    vo[j * ostride] = h[j].first;
+    io[j * ostride] = h[j].second;
+  }
+}
+
+std::pair<Array, Array> topk(const Array& x_in, int64_t k, int64_t axis, bool largest) {
+  const char* op = "topk";
+  check_cpu(x_in, op);
+  axis = axis_of(x_in, axis, op);
+  Array x = x_in.contiguous();
+  int64_t outer, n, inner;
+  split_axis(x.shape, axis, outer, n, inner);
+  TL_CHECK(k >= 0 && k <= n, IndexError,
+           op << ": k (" << k << ") out of range for dimension " << axis << " of size " << n);
+  Shape os = x.shape;
+  if (!os.empty()) os[axis] = k;
+  Array vals = Array::empty(os, x.dtype), idx = Array::empty(os, DType::Int64);
+  const int64_t lines = outer * inner;
+  if (vals.numel() == 0) return {vals, idx};
+  int64_t* ip = idx.data<int64_t>();
+  TL_DISPATCH_ALL(x.dtype, op, [&] {
+    using T = scalar_t;
+    const T* xp = x.data<T>();
+    T* vp = vals.data<T>();
+    parallel_for(lines, lines * n * 2, [&](int64_t b, int64_t e) {
+      std::vector<std::pair<T, int64_t>> h;
+      h.reserve(k);
+      for (int64_t l = b; l < e; ++l) {
+        const int64_t o = l / inner, i = l % inner;
+        const T* line = xp + o * n * inner + i;
+        bool nan = false;
+        if constexpr (std::is_floating_point<T>::value)
+          for (int64_t j = 0; j < n; ++j) nan |= line[j * inner] != line[j * inner];
+        if (nan)
+          topk_line<T, true>(line, n, inner, k, largest, h, vp + o * k * inner + i, ip + o * k * inner + i, inner);
+        else
+          topk_line<T, false>(line, n, inner, k, largest, h, vp + o * k * inner + i, ip + o * k * inner + i, inner);
+      }
+    });
+  });
+  return {vals, idx};
+}
+
+namespace {
+
+// y[o, j, i] = x[o, 0, i] ∘ … ∘ x[o, j, i]; lanes run along inner (contiguous), slabs of
+// outer are split over threads. Acc: double for floats, int64 for int64.
+template <bool Prod>
+Array scan(const Array& x_in, int64_t axis, const char* op) {
+  check_cpu(x_in, op);
+  axis = axis_of(x_in, axis, op);
+  TL_CHECK(x_in.dtype != DType::Bool, TypeError, op << ": expected a numeric dtype, got bool (convert it first)");
+  Array x = x_in.contiguous();
+  int64_t outer, n, inner;
+  split_axis(x.shape, axis, outer, n, inner);
+  Array out = Array::empty(x.shape, x.dtype);
+  if (x.numel() == 0) return out;
+  TL_DISPATCH_NUMERIC(x.dtype, op, [&] {
+    using T = scalar_t;
+    using Acc = typename std::conditional<std::is_floating_point<T>::value, double, int64_t>::type;
+    const T* xp = x.data<T>();
+    T* yp = out.data<T>();
+    if (inner == 1) {  // one running value per line: kept in a register
+      parallel_for(outer, outer * n, [&](int64_t b, int64_t e) {
+        for (int64_t o = b; o < e; ++o) {
+          const T* s = xp + o * n;
+          T* d = yp + o * n;
+          Acc run = Prod ? Acc(1) : Acc(0);
+          for (int64_t j = 0; j < n; ++j) {
+            run = Prod ? run * (Acc)s[j] : run + (Acc)s[j];
+            d[j] = (T)run;
+          }
+        }
+      });
+      return;
+    }
+    parallel_for(outer, outer * n * inner, [&](int64_t b, int64_t e) {
+      std::vector<Acc> acc(inner);
+      for (int64_t o = b; o < e; ++o) {
+        std::fill(acc.begin(), acc.end(), Prod ? Acc(1) : Acc(0));
+        Acc* a = acc.data();
+        for (int64_t j = 0; j < n; ++j) {
+          const T* s = xp + (o * n + j) * inner;
+          T* d = yp + (o * n + j) * inner;
+          for (int64_t i = 0; i < inner; ++i) {
+            if (Prod)
+              a[i] *= (Acc)s[i];
+            else
+              a[i] += (Acc)s[i];
+            d[i] = (T)a[i];
+          }
+        }
+      }
+    });
+  });
+  return out;
+}
+
+}  // namespace
+
+Array cumsum(const Array& x, int64_t axis) { return scan<false>(x, axis, "cumsum"); }
+Array cumprod(const Array& x, int64_t axis) { return scan<true>(x, axis, "cumprod"); }
+
+// One line x[0..n), g[0..n), z = the first j with x_j = 0 (n if none), P_j = Π_{k≤j} x_k:
+//   i < z:  dx_i = (Σ_{j≥i} g_j P_j) / x_i            (P_j = 0 for j ≥ z: those terms vanish)
+//   i = z:  dx_z = P_{z−1} · Σ_{j≥z} g_j Π_{z<k≤j} x_k
+//   i > z:  dx_i = 0                                   (every product keeps the zero x_z)
+Array cumprod_backward(const Array& x_in, const Array& g_in, int64_t axis) {
+  const char* op = "cumprod_backward";
+  check_cpu(x_in, op);
+  check_cpu(g_in, op);
+  TL_CHECK(x_in.shape == g_in.shape && x_in.dtype == g_in.dtype, ValueError,
+           op << ": x " << shape_str(x_in.shape) << " and g " << shape_str(g_in.shape) << " must match");
+  axis = axis_of(x_in, axis, op);
+  Array x = x_in.contiguous(), g = g_in.contiguous();
+  int64_t outer, n, inner;
+  split_axis(x.shape, axis, outer, n, inner);
+  Array dx = Array::empty(x.shape, x.dtype);
+  if (x.numel() == 0) return dx;
+  TL_DISPATCH_FLOATING(x.dtype, op, [&] {
+    using T = scalar_t;
+    const T *xp = x.data<T>(), *gp = g.data<T>();
+    T* dp = dx.data<T>();
+    const int64_t lines = outer * inner;
+    parallel_for(lines, lines * n * 4, [&](int64_t b, int64_t e) {
+      std::vector<double> P(n);
+      for (int64_t l = b; l < e; ++l) {
+        const int64_t base = (l / inner) * n * inner + l % inner;
+        auto X = [&](int64_t j) { return (double)xp[base + j * inner]; };
+        auto G = [&](int64_t j) { return (double)gp[base + j * inner]; };
+        int64_t z = n;
+        double run = 1.0;
+        for (int64_t j = 0; j < n; ++j) {
+          if (z == n && X(j) == 0.0) z = j;
+          run *= X(j);
+          P[j] = run;
+        }
+        double suffix = 0.0;  // Σ_{j≥i} g_j P_j, built from the end
+        for (int64_t j = n - 1; j >= 0; --j) {
+          suffix += G(j) * P[j];
+          if (j < z) dp[base + j * inner] = (T)(suffix / X(j));
+          else if (j > z) dp[base + j * inner] = T(0);
+        }
+        if (z < n) {
+          double acc = 0.0, q = 1.0;
+          for (int64_t j = z; j < n; ++j) {
+            if (j > z) q *= X(j);
+            acc += G(j) * q;
+          }
+          dp[base + z * inner] = (T)((z > 0 ? P[z - 1] : 1.0) * acc);
+        }
+      }
+    });
+  });
+  return dx;
+}
+
+}  // namespace tl
