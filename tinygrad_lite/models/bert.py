@@ -17,7 +17,6 @@ from tinygrad_lite.io.hf import PretrainedConfig, PreTrainedModel
 from tinygrad_lite.nn import functional as F
 from tinygrad_lite.nn import init
 
-from ._interim import Embedding, LayerNorm, scaled_dot_product_attention
 from .outputs import BaseModelOutputWithPooling, MaskedLMOutput, SequenceClassifierOutput
 
 _MASK_MIN = float(np.finfo(np.float32).min)  # transformers' additive mask value for float32
@@ -78,10 +77,10 @@ class BertEmbeddings(nn.Module):
         if config.position_embedding_type != "absolute":
             raise NotImplementedError(f"position_embedding_type={config.position_embedding_type!r}: only 'absolute' "
                                       "is supported")
-        self.word_embeddings = Embedding(config.vocab_size, config.hidden_size, padding_idx=config.pad_token_id)
-        self.position_embeddings = Embedding(config.max_position_embeddings, config.hidden_size)
-        self.token_type_embeddings = Embedding(config.type_vocab_size, config.hidden_size)
-        self.LayerNorm = LayerNorm(config.hidden_size, eps=config.layer_norm_eps)
+        self.word_embeddings = nn.Embedding(config.vocab_size, config.hidden_size, padding_idx=config.pad_token_id)
+        self.position_embeddings = nn.Embedding(config.max_position_embeddings, config.hidden_size)
+        self.token_type_embeddings = nn.Embedding(config.type_vocab_size, config.hidden_size)
+        self.LayerNorm = nn.LayerNorm(config.hidden_size, eps=config.layer_norm_eps)
         self.dropout = nn.Dropout(config.hidden_dropout_prob)
         self.register_buffer("position_ids", _tl.arange(config.max_position_embeddings).reshape(1, -1),
                              persistent=False)
@@ -120,7 +119,7 @@ class BertSelfAttention(nn.Module):
             probs = (scores + attention_mask if attention_mask is not None else scores).softmax(-1)
             ctx = F.dropout(probs, p, self.training) @ v
         else:
-            ctx, probs = scaled_dot_product_attention(q, k, v, attn_mask=attention_mask, dropout_p=p), None
+            ctx, probs = F.scaled_dot_product_attention(q, k, v, attn_mask=attention_mask, dropout_p=p), None
         B, _, T, _ = ctx.shape
         return ctx.permute(0, 2, 1, 3).reshape(B, T, -1), probs  # (B, T, H)
 
@@ -131,7 +130,7 @@ class BertSelfOutput(nn.Module):
     def __init__(self, config, in_features=None):
         super().__init__()
         self.dense = nn.Linear(in_features or config.hidden_size, config.hidden_size)
-        self.LayerNorm = LayerNorm(config.hidden_size, eps=config.layer_norm_eps)
+        self.LayerNorm = nn.LayerNorm(config.hidden_size, eps=config.layer_norm_eps)
         self.dropout = nn.Dropout(config.hidden_dropout_prob)
 
     def forward(self, hidden_states, input_tensor):
@@ -213,12 +212,11 @@ class BertPreTrainedModel(PreTrainedModel):
             init.normal_(module.weight, 0.0, std)
             if module.bias is not None:
                 init.zeros_(module.bias)
-        elif isinstance(module, Embedding):
+        elif isinstance(module, nn.Embedding):
             init.normal_(module.weight, 0.0, std)
             if module.padding_idx is not None:
-                with _tl.no_grad():
-                    module.weight[module.padding_idx] = 0.0
-        elif isinstance(module, LayerNorm):
+                module._fill_padding_idx_with_zero()
+        elif isinstance(module, nn.LayerNorm):
             init.ones_(module.weight)
             init.zeros_(module.bias)
         elif isinstance(module, BertLMPredictionHead):
@@ -325,7 +323,7 @@ class BertPredictionHeadTransform(nn.Module):
         super().__init__()
         self.dense = nn.Linear(config.hidden_size, config.hidden_size)
         self.transform_act_fn = _activation(config.hidden_act)
-        self.LayerNorm = LayerNorm(config.hidden_size, eps=config.layer_norm_eps)
+        self.LayerNorm = nn.LayerNorm(config.hidden_size, eps=config.layer_norm_eps)
 
     def forward(self, hidden_states):
         return self.LayerNorm(self.transform_act_fn(self.dense(hidden_states)))
