@@ -10,7 +10,8 @@ import pytest
 import tinygrad_lite as tl
 from hf_fixtures import DATA, minilm_dir
 from tinygrad_lite.models import BertForSequenceClassification, BertTokenizer
-from tinygrad_lite.models.bert_finetune import finetune, linear_warmup_decay, load_labelled_jsonl, main_finetune
+from tinygrad_lite import cli
+from tinygrad_lite.models.bert_finetune import finetune, linear_warmup_decay, load_labelled_jsonl
 
 BBC = DATA / "bbcnews" / "bbc-news.jsonl.gz"
 LABELS = ["business", "entertainment", "politics", "sports", "tech"]
@@ -39,9 +40,9 @@ def test_schedule():
 def test_short_finetune_through_cli(bbc, tmp_path, caplog):
     d = minilm_dir()
     out = tmp_path / "bbc-minilm"
-    assert main_finetune(["--model", d, "--out", str(out), "--data", bbc, "--epochs", "1", "--limit-train", "40",
-                          "--limit-test", "20", "--max-length", "32", "--batch-size", "8", "--max-steps", "3",
-                          "--no-progress"]) == 0
+    assert cli.main(["bert", "finetune", "--model", d, "--out", str(out), "--data", bbc, "--epochs", "1",
+                     "--limit-train", "40", "--limit-test", "20", "--max-length", "32", "--batch-size", "8",
+                     "--max-steps", "3", "--no-progress"]) == 0
     for name in ("config.json", "model.safetensors", "metrics.json", "loss.png", "vocab.txt", "tokenizer.json"):
         assert (out / name).exists(), name
     metrics = json.loads((out / "metrics.json").read_text())

@@ -8,9 +8,8 @@
     output   out_dir/: config.json (id2label = the label names), model.safetensors, the tokenizer files,
              metrics.json (per-epoch loss / accuracy / seconds, the recipe), loss.png
 
-`main_finetune(argv)` is the command line: tinygrad-lite bert finetune --model DIR --out DIR [options].
+The command line is tinygrad_lite/cli/bert.py: tinygrad-lite bert finetune --model DIR --out DIR [options].
 """
-import argparse
 import gzip
 import json
 import math
@@ -201,31 +200,3 @@ def finetune(model_dir, out_dir, data=DEFAULT_DATA, epochs=RECIPE["epochs"], bat
         plot_curves(step_losses, history, os.path.join(out_dir, "loss.png"))
     return metrics
 
-
-def build_parser():
-    p = argparse.ArgumentParser(prog="tinygrad-lite bert finetune",
-                                description="Fine-tune a BERT model directory into a text classifier (BBC News).")
-    p.add_argument("--model", required=True, help="Hugging Face model directory (or cached model name)")
-    p.add_argument("--out", required=True, help="output directory for the fine-tuned model, metrics.json, loss.png")
-    p.add_argument("--data", default=DEFAULT_DATA, help="jsonl(.gz) with text/label/split (default: %(default)s)")
-    for name, kind in (("epochs", int), ("batch-size", int), ("lr", float), ("max-length", int),
-                       ("weight-decay", float), ("warmup-ratio", float), ("seed", int)):
-        p.add_argument(f"--{name}", type=kind, default=RECIPE[name.replace("-", "_")])
-    p.add_argument("--threads", type=int, default=None)
-    p.add_argument("--limit-train", type=int, default=None, help="train on a random N of the training examples")
-    p.add_argument("--limit-test", type=int, default=None, help="test on a random N of the test examples")
-    p.add_argument("--max-steps", type=int, default=None)
-    p.add_argument("--no-progress", action="store_true")
-    p.add_argument("--no-plot", action="store_true")
-    return p
-
-
-def main_finetune(argv=None):
-    """Entry point of `tinygrad-lite bert finetune`; returns the exit status."""
-    a = build_parser().parse_args(argv)
-    m = finetune(a.model, a.out, data=a.data, epochs=a.epochs, batch_size=a.batch_size, lr=a.lr,
-                 max_length=a.max_length, weight_decay=a.weight_decay, warmup_ratio=a.warmup_ratio, seed=a.seed,
-                 threads=a.threads, limit_train=a.limit_train, limit_test=a.limit_test, max_steps=a.max_steps,
-                 progress=not a.no_progress, plot=not a.no_plot)
-    print(f"test accuracy {100 * m['test_accuracy']:.2f}% on {m['n_test']} examples; saved to {a.out}")
-    return 0
