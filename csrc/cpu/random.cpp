@@ -11,6 +11,7 @@
 
 #include "../core/checks.h"
 #include "../core/parallel.h"
+#include "simd.h"
 
 namespace tl {
 
@@ -40,6 +41,45 @@ inline U32x4 philox(uint64_t counter, uint64_t key) {
 
 Generator& pick(Generator* g) { return g ? *g : default_generator(); }
 
+// Philox4x32-10 on kLanes consecutive counters base, base+1, …: the same rounds as philox(), lane by
+// lane; the lanes are independent, so the compiler turns the loops into vector code (32×32→64-bit
+// products) in the target-specific copies below. r[w][l] = word w of counter base + l.
+constexpr int kLanes = 16;
+#define TL_PHILOX_LANES_BODY                                                              \
+  uint32_t c0[kLanes], c1[kLanes], c2[kLanes], c3[kLanes];                                \
+  for (int l = 0; l < kLanes; ++l) {                                                      \
+    const uint64_t ctr = base + (uint64_t)l;                                              \
+    c0[l] = (uint32_t)ctr, c1[l] = (uint32_t)(ctr >> 32), c2[l] = 0, c3[l] = 0;           \
+  }                                                                                       \
+  uint32_t k0 = (uint32_t)key, k1 = (uint32_t)(key >> 32);                                \
+  for (int round = 0; round < 10; ++round) {                                              \
+    for (int l = 0; l < kLanes; ++l) {                                                    \
+      const uint64_t p0 = (uint64_t)0xD2511F53u * c0[l], p1 = (uint64_t)0xCD9E8D57u * c2[l]; \
+      const uint32_t n0 = (uint32_t)(p1 >> 32) ^ c1[l] ^ k0, n2 = (uint32_t)(p0 >> 32) ^ c3[l] ^ k1; \
+      c1[l] = (uint32_t)p1, c3[l] = (uint32_t)p0, c0[l] = n0, c2[l] = n2;                 \
+    }                                                                                     \
+    k0 += 0x9E3779B9u, k1 += 0xBB67AE85u;                                                 \
+  }                                                                                       \
+  for (int l = 0; l < kLanes; ++l) r[0][l] = c0[l], r[1][l] = c1[l], r[2][l] = c2[l], r[3][l] = c3[l];
+
+__attribute__((target("avx512f,avx512dq,avx512vl"))) void philox_lanes_avx512(uint64_t base, uint64_t key,
+                                                                               uint32_t (*r)[kLanes]) {
+  TL_PHILOX_LANES_BODY
+}
+__attribute__((target("avx2"))) void philox_lanes_avx2(uint64_t base, uint64_t key, uint32_t (*r)[kLanes]) {
+  TL_PHILOX_LANES_BODY
+}
+void philox_lanes_portable(uint64_t base, uint64_t key, uint32_t (*r)[kLanes]) { TL_PHILOX_LANES_BODY }
+#undef TL_PHILOX_LANES_BODY
+
+using PhiloxLanes = void (*)(uint64_t, uint64_t, uint32_t (*)[kLanes]);
+PhiloxLanes philox_lanes() {
+  const SimdLevel level = simd_level();
+  return level == SimdLevel::AVX512 ? philox_lanes_avx512
+         : level == SimdLevel::AVX2 ? philox_lanes_avx2
+                                    : philox_lanes_portable;
+}
+
 // Element i's two 32-bit words.
 inline uint64_t word64(uint64_t key, uint64_t base, int64_t i) {
   const U32x4 r = philox(base + (uint64_t)(i >> 1), key);
@@ -52,6 +92,22 @@ template <typename T>
 inline T to_unit(uint64_t w) {
   if (std::is_same<T, float>::value) return (T)((float)(w >> 40) * (1.0f / 16777216.0f));
   return (T)((double)(w >> 11) * (1.0 / 9007199254740992.0));
+}
+
+// out[k] = to_unit(word64(key, base, start + k)) for k < n: element i takes words (2·(i&1), 2·(i&1)+1) of
+// block i/2, so one Philox call serves two elements and kLanes calls run side by side.
+template <typename T>
+void random_units(const PhiloxStream& s, int64_t start, int64_t n, T* out) {
+  const PhiloxLanes lanes = philox_lanes();
+  uint32_t r[4][kLanes];
+  for (int64_t b0 = start >> 1, bend = (start + n + 1) >> 1; b0 < bend; b0 += kLanes) {
+    lanes(s.base + (uint64_t)b0, s.key, r);
+    for (int l = 0; l < kLanes && b0 + l < bend; ++l)
+      for (int h = 0; h < 2; ++h) {
+        const int64_t k = 2 * (b0 + l) + h - start;
+        if (k >= 0 && k < n) out[k] = to_unit<T>(((uint64_t)r[2 * h][l] << 32) | r[2 * h + 1][l]);
+      }
+  }
 }
 
 void check_float(DType d, const char* op) {
@@ -68,7 +124,12 @@ void fill_uniform(T* p, int64_t n, double lo, double hi, Generator& g) {
   const auto kb = g.reserve(n);
   const T a = (T)lo, w = (T)(hi - lo);
   parallel_for(n, n * 16, [&](int64_t b, int64_t e) {
-    for (int64_t i = b; i < e; ++i) p[i] = a + w * to_unit<T>(word64(kb.first, kb.second, i));
+    T u[256];
+    for (int64_t c = b; c < e; c += 256) {
+      const int64_t m = std::min<int64_t>(256, e - c);
+      random_units(PhiloxStream{kb.first, kb.second}, c, m, u);
+      for (int64_t k = 0; k < m; ++k) p[c + k] = a + w * u[k];
+    }
   });
 }
 
@@ -112,6 +173,9 @@ PhiloxStream random_reserve(int64_t n) {
 }
 float random_unit_f32(const PhiloxStream& s, int64_t i) { return to_unit<float>(word64(s.key, s.base, i)); }
 double random_unit_f64(const PhiloxStream& s, int64_t i) { return to_unit<double>(word64(s.key, s.base, i)); }
+
+void random_units_f32(const PhiloxStream& s, int64_t start, int64_t n, float* out) { random_units(s, start, n, out); }
+void random_units_f64(const PhiloxStream& s, int64_t start, int64_t n, double* out) { random_units(s, start, n, out); }
 
 std::pair<uint64_t, uint64_t> Generator::reserve(int64_t n) {
   std::lock_guard<std::mutex> lock(mu);
@@ -211,11 +275,17 @@ std::pair<Array, Array> dropout(const Array& x_in, double p) {
     T* yp = y.data<T>();
     const T scale = p < 1.0 ? (T)(1.0 / (1.0 - p)) : T(0);
     const T tp = (T)p;
+    const PhiloxStream st{kb.first, kb.second};
     parallel_for(n, n * 16, [&](int64_t b, int64_t e) {
-      for (int64_t i = b; i < e; ++i) {
-        const bool keep = p < 1.0 && to_unit<T>(word64(kb.first, kb.second, i)) >= tp;
-        mp[i] = keep;
-        yp[i] = keep ? xp[i] * scale : T(0);
+      T u[256];
+      for (int64_t c = b; c < e; c += 256) {
+        const int64_t m = std::min<int64_t>(256, e - c);
+        random_units(st, c, m, u);
+        for (int64_t k = 0; k < m; ++k) {
+          const bool keep = p < 1.0 && u[k] >= tp;
+          mp[c + k] = keep;
+          yp[c + k] = keep ? xp[c + k] * scale : T(0);
+        }
       }
     });
   });
