@@ -13,6 +13,11 @@
 #include "../core/parallel.h"
 #include "simd.h"
 
+// _mm512_setzero_si512 and friends read an "uninitialised" register on purpose (GCC 12 warns)
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include <immintrin.h>
+
 namespace tl {
 
 namespace {
@@ -41,36 +46,79 @@ inline U32x4 philox(uint64_t counter, uint64_t key) {
 
 Generator& pick(Generator* g) { return g ? *g : default_generator(); }
 
-// Philox4x32-10 on kLanes consecutive counters base, base+1, …: the same rounds as philox(), lane by
-// lane; the lanes are independent, so the compiler turns the loops into vector code (32×32→64-bit
-// products) in the target-specific copies below. r[w][l] = word w of counter base + l.
+// Philox4x32-10 on kLanes consecutive counters base, base+1, …: the rounds of philox(), lane by lane
+// (r[w][l] = word w of counter base + l). The vector copies hold one 32-bit lane per counter and form
+// hi(M·c) from the two 64-bit even/odd products: hi = blend(even >> 32, odd & 0xFFFFFFFF00000000).
 constexpr int kLanes = 16;
-#define TL_PHILOX_LANES_BODY                                                              \
-  uint32_t c0[kLanes], c1[kLanes], c2[kLanes], c3[kLanes];                                \
-  for (int l = 0; l < kLanes; ++l) {                                                      \
-    const uint64_t ctr = base + (uint64_t)l;                                              \
-    c0[l] = (uint32_t)ctr, c1[l] = (uint32_t)(ctr >> 32), c2[l] = 0, c3[l] = 0;           \
-  }                                                                                       \
-  uint32_t k0 = (uint32_t)key, k1 = (uint32_t)(key >> 32);                                \
-  for (int round = 0; round < 10; ++round) {                                              \
-    for (int l = 0; l < kLanes; ++l) {                                                    \
-      const uint64_t p0 = (uint64_t)0xD2511F53u * c0[l], p1 = (uint64_t)0xCD9E8D57u * c2[l]; \
-      const uint32_t n0 = (uint32_t)(p1 >> 32) ^ c1[l] ^ k0, n2 = (uint32_t)(p0 >> 32) ^ c3[l] ^ k1; \
-      c1[l] = (uint32_t)p1, c3[l] = (uint32_t)p0, c0[l] = n0, c2[l] = n2;                 \
-    }                                                                                     \
-    k0 += 0x9E3779B9u, k1 += 0xBB67AE85u;                                                 \
-  }                                                                                       \
-  for (int l = 0; l < kLanes; ++l) r[0][l] = c0[l], r[1][l] = c1[l], r[2][l] = c2[l], r[3][l] = c3[l];
 
-__attribute__((target("avx512f,avx512dq,avx512vl"))) void philox_lanes_avx512(uint64_t base, uint64_t key,
-                                                                               uint32_t (*r)[kLanes]) {
-  TL_PHILOX_LANES_BODY
+void philox_lanes_portable(uint64_t base, uint64_t key, uint32_t (*r)[kLanes]) {
+  for (int l = 0; l < kLanes; ++l) {
+    const U32x4 w = philox(base + (uint64_t)l, key);
+    for (int k = 0; k < 4; ++k) r[k][l] = w.v[k];
+  }
 }
-__attribute__((target("avx2"))) void philox_lanes_avx2(uint64_t base, uint64_t key, uint32_t (*r)[kLanes]) {
-  TL_PHILOX_LANES_BODY
+
+#define TL_AVX512_RNG __attribute__((target("avx512f")))
+TL_AVX512_RNG inline __m512i mulhi_epu32_512(__m512i a, __m512i m) {
+  const __m512i even = _mm512_srli_epi64(_mm512_mul_epu32(a, m), 32);
+  const __m512i odd = _mm512_mul_epu32(_mm512_srli_epi64(a, 32), _mm512_srli_epi64(m, 32));
+  return _mm512_mask_blend_epi32((__mmask16)0xAAAA, even, odd);
 }
-void philox_lanes_portable(uint64_t base, uint64_t key, uint32_t (*r)[kLanes]) { TL_PHILOX_LANES_BODY }
-#undef TL_PHILOX_LANES_BODY
+TL_AVX512_RNG void philox_lanes_avx512(uint64_t base, uint64_t key, uint32_t (*r)[kLanes]) {
+  alignas(64) uint32_t lo[kLanes], hi[kLanes];
+  for (int l = 0; l < kLanes; ++l) lo[l] = (uint32_t)(base + (uint64_t)l), hi[l] = (uint32_t)((base + (uint64_t)l) >> 32);
+  __m512i c0 = _mm512_load_si512(lo), c1 = _mm512_load_si512(hi), c2 = _mm512_setzero_si512(), c3 = c2;
+  const __m512i M0 = _mm512_set1_epi32((int)0xD2511F53u), M1 = _mm512_set1_epi32((int)0xCD9E8D57u);
+  uint32_t k0 = (uint32_t)key, k1 = (uint32_t)(key >> 32);
+  for (int round = 0; round < 10; ++round) {
+    const __m512i n0 = _mm512_xor_si512(_mm512_xor_si512(mulhi_epu32_512(c2, M1), c1), _mm512_set1_epi32((int)k0));
+    const __m512i n2 = _mm512_xor_si512(_mm512_xor_si512(mulhi_epu32_512(c0, M0), c3), _mm512_set1_epi32((int)k1));
+    c1 = _mm512_mullo_epi32(c2, M1);
+    c3 = _mm512_mullo_epi32(c0, M0);
+    c0 = n0;
+    c2 = n2;
+    k0 += 0x9E3779B9u;
+    k1 += 0xBB67AE85u;
+  }
+  _mm512_storeu_si512(r[0], c0);
+  _mm512_storeu_si512(r[1], c1);
+  _mm512_storeu_si512(r[2], c2);
+  _mm512_storeu_si512(r[3], c3);
+}
+
+#define TL_AVX2_RNG __attribute__((target("avx2")))
+TL_AVX2_RNG inline __m256i mulhi_epu32_256(__m256i a, __m256i m) {
+  const __m256i even = _mm256_srli_epi64(_mm256_mul_epu32(a, m), 32);
+  const __m256i odd = _mm256_mul_epu32(_mm256_srli_epi64(a, 32), _mm256_srli_epi64(m, 32));
+  return _mm256_blend_epi32(even, odd, 0xAA);
+}
+TL_AVX2_RNG void philox_lanes_avx2(uint64_t base, uint64_t key, uint32_t (*r)[kLanes]) {
+  for (int half = 0; half < kLanes; half += 8) {
+    alignas(32) uint32_t lo[8], hi[8];
+    for (int l = 0; l < 8; ++l) {
+      const uint64_t ctr = base + (uint64_t)(half + l);
+      lo[l] = (uint32_t)ctr, hi[l] = (uint32_t)(ctr >> 32);
+    }
+    __m256i c0 = _mm256_load_si256((const __m256i*)lo), c1 = _mm256_load_si256((const __m256i*)hi);
+    __m256i c2 = _mm256_setzero_si256(), c3 = c2;
+    const __m256i M0 = _mm256_set1_epi32((int)0xD2511F53u), M1 = _mm256_set1_epi32((int)0xCD9E8D57u);
+    uint32_t k0 = (uint32_t)key, k1 = (uint32_t)(key >> 32);
+    for (int round = 0; round < 10; ++round) {
+      const __m256i n0 = _mm256_xor_si256(_mm256_xor_si256(mulhi_epu32_256(c2, M1), c1), _mm256_set1_epi32((int)k0));
+      const __m256i n2 = _mm256_xor_si256(_mm256_xor_si256(mulhi_epu32_256(c0, M0), c3), _mm256_set1_epi32((int)k1));
+      c1 = _mm256_mullo_epi32(c2, M1);
+      c3 = _mm256_mullo_epi32(c0, M0);
+      c0 = n0;
+      c2 = n2;
+      k0 += 0x9E3779B9u;
+      k1 += 0xBB67AE85u;
+    }
+    _mm256_storeu_si256((__m256i*)(r[0] + half), c0);
+    _mm256_storeu_si256((__m256i*)(r[1] + half), c1);
+    _mm256_storeu_si256((__m256i*)(r[2] + half), c2);
+    _mm256_storeu_si256((__m256i*)(r[3] + half), c3);
+  }
+}
 
 using PhiloxLanes = void (*)(uint64_t, uint64_t, uint32_t (*)[kLanes]);
 PhiloxLanes philox_lanes() {
