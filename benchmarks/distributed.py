@@ -4,7 +4,7 @@ all-reduce cost model needs to extrapolate to more machines.
     python -m benchmarks.distributed [--steps 60] [--out benchmarks/results]
 
 Runs itself under `mpiexec -n 1` and `mpiexec -n 2` and reports, at equal global batch:
-  * step time of the seed MLP (and of any model given with --model) with 1 and 2 ranks,
+  * step time of the seed MLP and of LeNet-5 with 1 and 2 ranks,
   * the share of all-reduce time hidden behind the backward pass (1 − exposed/total),
   * bytes each rank sends per step,
   * MPI all-reduce latency α and bandwidth β over message sizes 8 B … 64 MiB (2 ranks),
@@ -53,30 +53,32 @@ def _rank_main(args):
         curve.append((nbytes, statistics.median(samples)))
     out["allreduce"] = curve
 
-    # the seed MLP, global batch 64 split over the ranks
-    tl.manual_seed(0)
-    net = MLP()
-    model = DDP(net) if world > 1 else net
-    opt = tl.optim.SGD(net.parameters(), lr=0.01)
-    per = 64 // world
-    rng = np.random.default_rng(rank)
-    x = tl.tensor(rng.standard_normal((per, 784)).astype(np.float32))
-    y = tl.tensor(rng.integers(0, 10, per))
-    times = []
-    for step in range(args.steps):
-        dist.barrier()
-        t0 = time.perf_counter()
-        opt.zero_grad()
-        nn.functional.cross_entropy(model(x), y).backward()
-        opt.step()
-        times.append(time.perf_counter() - t0)
-    warm = times[5:]
-    out["step_s"] = statistics.median(warm)
-    if world > 1:
-        st = model.stats
-        out["comm_s_per_step"] = st["comm_s"] / st["steps"]
-        out["exposed_s_per_step"] = st["exposed_s"] / st["steps"]
-        out["bytes_per_step"] = st["bytes"] / st["steps"]
+    # the seed MLP and LeNet-5, global batch 64 split over the ranks
+    from tinygrad_lite.models import LeNet
+
+    for name, make, shape in (("mlp", MLP, (784,)), ("lenet", LeNet, (1, 28, 28))):
+        tl.manual_seed(0)
+        net = make()
+        model = DDP(net) if world > 1 else net
+        opt = tl.optim.SGD(net.parameters(), lr=0.01)
+        per = 64 // world
+        rng = np.random.default_rng(rank)
+        x = tl.tensor(rng.standard_normal((per, *shape)).astype(np.float32))
+        y = tl.tensor(rng.integers(0, 10, per))
+        times = []
+        for step in range(args.steps):
+            dist.barrier()
+            t0 = time.perf_counter()
+            opt.zero_grad()
+            nn.functional.cross_entropy(model(x), y).backward()
+            opt.step()
+            times.append(time.perf_counter() - t0)
+        res = out[name] = {"step_s": statistics.median(times[5:])}
+        if world > 1:
+            st = model.stats
+            res["comm_s_per_step"] = st["comm_s"] / st["steps"]
+            res["exposed_s_per_step"] = st["exposed_s"] / st["steps"]
+            res["bytes_per_step"] = st["bytes"] / st["steps"]
     if rank == 0:
         with open(args.result, "w") as f:
             json.dump(out, f)
@@ -115,24 +117,28 @@ def main(argv=None):
         res[n] = json.load(open(path))
     two = res[2]
     alpha, beta = _fit(two["allreduce"][len(two["allreduce"]) // 2:])
-    hidden = 1.0 - two["exposed_s_per_step"] / max(two["comm_s_per_step"], 1e-12)
-    summary = {
-        "step_ms_1_rank": 1e3 * res[1]["step_s"], "step_ms_2_ranks": 1e3 * two["step_s"],
-        "speedup": res[1]["step_s"] / two["step_s"], "allreduce_hidden_share": hidden,
-        "bytes_per_step_per_rank": two["bytes_per_step"], "alpha_us": 1e6 * alpha, "beta_GBps": beta / 1e9,
-        "allreduce_curve": two["allreduce"],
-    }
+    summary = {"alpha_us": 1e6 * alpha, "beta_GBps": beta / 1e9, "allreduce_curve": two["allreduce"]}
+    lines = ["| global batch 64 | seed MLP | LeNet-5 |", "|---|---|---|"]
+    rows = {k: [] for k in ("one", "two", "speedup", "hidden", "bytes")}
+    for name in ("mlp", "lenet"):
+        a, b = res[1][name], two[name]
+        hidden = 1.0 - b["exposed_s_per_step"] / max(b["comm_s_per_step"], 1e-12)
+        summary[name] = {"step_ms_1_rank": 1e3 * a["step_s"], "step_ms_2_ranks": 1e3 * b["step_s"],
+                         "speedup": a["step_s"] / b["step_s"], "allreduce_hidden_share": hidden,
+                         "bytes_per_step_per_rank": b["bytes_per_step"]}
+        rows["one"].append(f"{1e3 * a['step_s']:.3f} ms")
+        rows["two"].append(f"{1e3 * b['step_s']:.3f} ms")
+        rows["speedup"].append(f"{a['step_s'] / b['step_s']:.2f}×")
+        rows["hidden"].append(f"{100 * hidden:.0f} %")
+        rows["bytes"].append(f"{b['bytes_per_step'] / 1e3:.1f} kB")
     json.dump(summary, open(os.path.join(args.out, "distributed.json"), "w"), indent=2)
-    lines = [
-        "| seed MLP, global batch 64 | value |", "|---|---|",
-        f"| step, 1 rank × 64 | {summary['step_ms_1_rank']:.3f} ms |",
-        f"| step, 2 ranks × 32 | {summary['step_ms_2_ranks']:.3f} ms |",
-        f"| speed-up | {summary['speedup']:.2f}× |",
-        f"| all-reduce time hidden behind backward | {100 * hidden:.0f} % |",
-        f"| bytes sent per rank per step (ring) | {summary['bytes_per_step_per_rank'] / 1e3:.1f} kB |",
-        f"| MPI all-reduce latency α (2 ranks, this machine) | {summary['alpha_us']:.1f} µs |",
-        f"| MPI all-reduce bandwidth β (2 ranks, this machine) | {summary['beta_GBps']:.2f} GB/s |",
-    ]
+    lines += [f"| step, 1 rank × 64 | {' | '.join(rows['one'])} |",
+              f"| step, 2 ranks × 32 | {' | '.join(rows['two'])} |",
+              f"| speed-up | {' | '.join(rows['speedup'])} |",
+              f"| all-reduce time hidden behind backward | {' | '.join(rows['hidden'])} |",
+              f"| bytes sent per rank per step | {' | '.join(rows['bytes'])} |",
+              f"| MPI all-reduce latency α (2 ranks, this machine) | {summary['alpha_us']:.1f} µs | |",
+              f"| MPI all-reduce bandwidth β (2 ranks, this machine) | {summary['beta_GBps']:.2f} GB/s | |"]
     open(os.path.join(args.out, "distributed.md"), "w").write("\n".join(lines) + "\n")
     print("\n".join(lines))
     return 0

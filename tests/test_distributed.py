@@ -82,3 +82,24 @@ def test_a_rank_that_stalls_times_out_the_others(tmp_path):
 def test_mismatched_models_are_detected_at_start(tmp_path):
     r = mpirun("mismatched", tmp_path, timeout=90)
     assert r.returncode != 0 and "differs from rank 0" in r.stderr
+
+
+@pytest.mark.parametrize("model", ["mlp", "lenet"])
+def test_train_cli_runs_data_parallel_on_two_ranks(tmp_path, model):
+    """`tinygrad-lite train --ranks 2` re-launches itself under mpiexec; rank 0 alone prints and
+    writes; the ranks' shards together cover the epoch."""
+    env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONPATH=str(RANKS.parents[2]))
+    data = ["--dataset", "digits"] if model == "mlp" else ["--dataset", "mnist"]
+    shared = RANKS.parents[3] / "shared" / "data" / "mnist"
+    if model == "lenet" and not (shared / "train-images-idx3-ubyte").exists() and \
+            not (shared / "train-images-idx3-ubyte.gz").exists():
+        pytest.skip("LeNet needs 28x28 MNIST (../shared/data/mnist absent)")
+    extra = ["--batch-size", "256", "--epochs", "1"] if model == "lenet" else ["--epochs", "3"]
+    r = subprocess.run([sys.executable, "-m", "tinygrad_lite", "train", "--model", model, *data, *extra,
+                        "--ranks", "2", "--threads", "1", "--quiet", "--out", str(tmp_path)],
+                       capture_output=True, text=True, timeout=600, env=env, cwd=str(RANKS.parents[2]))
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert r.stdout.count("data-parallel: 2 MPI ranks") == 1  # printed by rank 0 only
+    m = json.loads((tmp_path / "metrics.json").read_text())
+    floor = 0.8 if model == "mlp" else 0.9
+    assert m["final_test_accuracy"] > floor, m

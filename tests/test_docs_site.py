@@ -71,7 +71,9 @@ def test_kernel_interface_is_generated(site):
 
 def test_notebooks_are_rendered_with_their_outputs(site):
     for page, title in [("notebooks/01_tensors_and_autograd/index.html", "Tensors and autograd"),
-                        ("notebooks/02_mlp_on_mnist/index.html", "The seed MLP on MNIST")]:
+                        ("notebooks/02_mlp_on_mnist/index.html", "The seed MLP on MNIST"),
+                        ("notebooks/03_convolutions_and_lenet/index.html", "Convolutions and LeNet-5"),
+                        ("notebooks/04_attention_and_gpt/index.html", "Attention and a character-level GPT")]:
         with open(os.path.join(site, page), encoding="utf-8") as f:
             raw = f.read()
         assert title in html.unescape(raw)

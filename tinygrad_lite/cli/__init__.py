@@ -28,7 +28,9 @@ def build_parser():
 
 
 def main(argv=None):
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
+    args.argv = argv  # a command that re-launches itself (train --ranks N) needs its own words
     return args.run(args)
 
 

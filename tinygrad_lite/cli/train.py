@@ -3,12 +3,20 @@
     tinygrad-lite train [--model mlp|lenet|resnet] [--dataset auto|mnist|digits] [--data-dir DIR]
                         [--epochs N] [--batch-size B] [--lr LR] [--optimizer sgd|adam|adamw]
                         [--momentum M] [--weight-decay WD] [--lr-schedule constant|cosine]
-                        [--seed S] [--threads T] [--out DIR] [--quiet]
+                        [--seed S] [--threads T] [--out DIR] [--quiet] [--download] [--ranks N]
 
 trains an image classifier — the seed network (models/mlp.py: Linear(in, 128) → ReLU →
 Linear(128, 10) on flattened images, the default), LeNet-5 with batch normalisation
 (models/lenet.py) or a small ResNet (models/resnet.py) — and writes DIR/model.safetensors,
 DIR/metrics.json and DIR/curves.png.
+
+Data: MNIST from --data-dir or ../shared/data/mnist; the network is used only when asked
+(--download). Without MNIST files it trains on scikit-learn's offline 8x8 digits and says why.
+
+Data-parallel: `--ranks N` re-launches the same command under `mpiexec -n N` (equivalently, run
+`mpiexec -n N tinygrad-lite train ...` yourself). Each rank reads its shard of every epoch
+(DistributedSampler), gradients are averaged by DistributedDataParallel, --batch-size is per rank
+(torch's convention: the global batch is N·B), and rank 0 alone prints and writes files.
 """
 import argparse
 import json
@@ -32,9 +40,11 @@ def add_parser(sub):
                    help=f"where MNIST's IDX files are (also searched: {SHARED_MNIST})")
     t.add_argument("--epochs", type=int, default=10)
     t.add_argument("--batch-size", type=int, default=64)
-    t.add_argument("--lr", type=float, default=None, help="default: 0.01 for sgd, 0.001 for adam/adamw")
+    t.add_argument("--lr", type=float, default=None, help="default: 0.05 for sgd, 0.001 for adam/adamw")
     t.add_argument("--optimizer", choices=["sgd", "adam", "adamw"], default="sgd")
-    t.add_argument("--momentum", type=float, default=0.0, help="SGD momentum")
+    t.add_argument("--momentum", type=float, default=0.9,
+                   help="SGD momentum (the default recipe, SGD lr 0.05 momentum 0.9 for 10 epochs, reaches "
+                        "~97.9%% on MNIST and ~96%% on the 8x8 digits with the seed MLP)")
     t.add_argument("--lr-schedule", choices=["constant", "cosine"], default="constant",
                    help="cosine: lr·(1 + cos(π·epoch/epochs))/2 at the start of each epoch")
     t.add_argument("--weight-decay", type=float, default=None,
@@ -43,7 +53,11 @@ def add_parser(sub):
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("--threads", type=int, default=None, help="kernel threads (tinygrad_lite.set_num_threads)")
     t.add_argument("--out", default=None, help="output directory (default: runs/train-<time>)")
-    t.add_argument("--no-download", action="store_true", help="never try to download MNIST")
+    t.add_argument("--download", action="store_true",
+                   help="if the MNIST files are absent, download them into --data-dir (the only network use)")
+    t.add_argument("--no-download", action="store_true", help="never download (the default; kept for old scripts)")
+    t.add_argument("--ranks", type=int, default=None,
+                   help="train data-parallel on N MPI ranks (runs mpiexec -n N; needs the [dist] extra)")
     t.add_argument("--download-timeout", type=float, default=10.0, help="seconds per mirror")
     t.add_argument("--quiet", action="store_true", help="no progress bar")
     t.set_defaults(run=train)
@@ -84,7 +98,7 @@ def select_data(args, log):
         return datasets.MNIST(full, train=True, download=False), datasets.MNIST(full, train=False, download=False), "mnist"
 
     download_error = None
-    if not args.no_download:
+    if args.download and not args.no_download:
         log(f"MNIST training files not found in {', '.join(dirs)}; trying to download into {args.data_dir} ...")
         try:
             tr = datasets.MNIST(args.data_dir, train=True, download=True, download_timeout=args.download_timeout)
@@ -102,8 +116,12 @@ def select_data(args, log):
             f"evaluating on {TEST_ONLY_TRAIN}-{n - 1} (the training files are absent)")
         return Subset(test, range(TEST_ONLY_TRAIN)), Subset(test, range(TEST_ONLY_TRAIN, n)), "mnist-test-split"
 
-    why = "MNIST files absent" + (f" and not downloadable ({download_error})" if download_error else
-                                  " and --no-download given")
+    if download_error:
+        why = f"MNIST files absent from {', '.join(dirs)} and the download failed ({download_error})"
+    elif args.no_download:
+        why = "MNIST files absent and --no-download given"
+    else:
+        why = f"MNIST files absent from {', '.join(dirs)} (pass --download to fetch them)"
     if args.dataset == "mnist":
         raise SystemExit(
             f"error: --dataset mnist: {why}.\nPlace train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, "
@@ -147,7 +165,7 @@ def build_optimizer(args, params):
     import tinygrad_lite.optim as optim
 
     if args.optimizer == "sgd":
-        lr = 0.01 if args.lr is None else args.lr
+        lr = 0.05 if args.lr is None else args.lr
         return optim.SGD(params, lr=lr, momentum=args.momentum, weight_decay=args.weight_decay or 0.0)
     lr = 1e-3 if args.lr is None else args.lr
     if args.optimizer == "adam":
@@ -195,14 +213,62 @@ def save_plot(history, path):
     plt.close(fig)
 
 
+# ---- data-parallel --------------------------------------------------------------------------
+def _mpi_world_size():
+    """The number of ranks the MPI launcher started this process among (1 when not under mpiexec)."""
+    for var in ("PMI_SIZE", "OMPI_COMM_WORLD_SIZE", "MPI_LOCALNRANKS"):
+        if os.environ.get(var, "").isdigit():
+            return int(os.environ[var])
+    return 1
+
+
+def _relaunch_under_mpiexec(args):
+    """`train --ranks N`: run this same command as N MPI ranks and wait for them."""
+    import shutil
+    import subprocess
+
+    if args.ranks < 1:
+        raise SystemExit("error: --ranks must be at least 1")
+    try:
+        import mpi4py  # noqa: F401
+    except ImportError:
+        raise SystemExit("error: --ranks needs mpi4py and an MPI library: pip install 'tinygrad_lite[dist]'")
+    launcher = shutil.which("mpiexec", path=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""))
+    if launcher is None:
+        raise SystemExit("error: --ranks needs MPI's mpiexec on PATH (pip install mpich)")
+    words, skip = [], False
+    for w in getattr(args, "argv", None) or sys.argv[1:]:
+        if skip:
+            skip = False
+        elif w == "--ranks":
+            skip = True
+        elif not w.startswith("--ranks="):
+            words.append(w)
+    cmd = [launcher, "-n", str(args.ranks), sys.executable, "-m", "tinygrad_lite", *words]
+    print(f"launching {args.ranks} ranks: {' '.join(cmd)}", flush=True)
+    return subprocess.call(cmd)
+
+
 def train(args):
+    if args.ranks is not None and _mpi_world_size() == 1:
+        return _relaunch_under_mpiexec(args)
+
     import tinygrad_lite as torch
     import tinygrad_lite.nn as nn
     from tinygrad_lite.serialization import save
     from tinygrad_lite.utils.data import DataLoader
 
+    world = _mpi_world_size()
+    rank = 0
+    if world > 1:
+        import tinygrad_lite.distributed as dist
+
+        dist.init_process_group("mpi")
+        rank, world = dist.get_rank(), dist.get_world_size()
+
     def log(msg):
-        print(msg, flush=True)
+        if rank == 0:
+            print(msg, flush=True)
 
     if args.epochs < 1 or args.batch_size < 1:
         raise SystemExit("error: --epochs and --batch-size must be positive")
@@ -217,19 +283,32 @@ def train(args):
     criterion = nn.CrossEntropyLoss()
     optimizer = build_optimizer(args, net.parameters())
     generator = torch.Generator().manual_seed(args.seed)
-    trainloader = DataLoader(train_set, batch_size=args.batch_size, shuffle=True, generator=generator)
+    sampler = None
+    if world > 1:
+        from tinygrad_lite.nn.parallel import DistributedDataParallel
+        from tinygrad_lite.utils.data import DistributedSampler
+
+        net = DistributedDataParallel(net)  # rank 0's initial weights everywhere; averaged gradients
+        sampler = DistributedSampler(train_set, num_replicas=world, rank=rank, shuffle=True, seed=args.seed)
+        trainloader = DataLoader(train_set, batch_size=args.batch_size, sampler=sampler)
+        log(f"data-parallel: {world} MPI ranks, batch {args.batch_size} per rank ({world * args.batch_size} global)")
+    else:
+        trainloader = DataLoader(train_set, batch_size=args.batch_size, shuffle=True, generator=generator)
     testloader = DataLoader(test_set, batch_size=1000)
     n_params = sum(p.numel() for p in net.parameters())
-    log(f"model: {net.describe()}, {n_params:,} parameters; "
+    model = net.module if world > 1 else net  # the bare network, for describe() and saving
+    log(f"model: {model.describe()}, {n_params:,} parameters; "
         f"input {shape}; {len(train_set)} train / {len(test_set)} test images")
     log(f"optimizer: {type(optimizer).__name__} lr={optimizer.param_groups[0]['lr']}, batch {args.batch_size}, "
         f"{args.epochs} epochs, seed {args.seed}, threads {torch.get_num_threads() if hasattr(torch, 'get_num_threads') else '?'}")
 
-    show_bar = not args.quiet and sys.stderr.isatty()
+    show_bar = not args.quiet and sys.stderr.isatty() and rank == 0
     history = []
     t_start = time.perf_counter()
     base_lrs = [g["lr"] for g in optimizer.param_groups]
     for epoch in range(args.epochs):
+        if sampler is not None:
+            sampler.set_epoch(epoch)
         if args.lr_schedule == "cosine":
             for g, lr in zip(optimizer.param_groups, base_lrs):
                 g["lr"] = lr * 0.5 * (1 + math.cos(math.pi * epoch / args.epochs))
@@ -253,11 +332,20 @@ def train(args):
         acc = evaluate(net, testloader)
         epoch_time = time.perf_counter() - t0
         mean_loss = running_loss / len(trainloader)
+        if world > 1:  # the mean over every rank's shard
+            import tinygrad_lite.distributed as dist
+
+            t = torch.tensor([mean_loss], dtype=torch.float64)
+            dist.all_reduce(t, op=dist.ReduceOp.AVG)
+            mean_loss = float(t.item())
         history.append({"epoch": epoch + 1, "loss": mean_loss, "test_accuracy": acc,
                         "train_time_s": train_time, "time_s": epoch_time})
         log(f"Epoch {epoch + 1}/{args.epochs}: loss {mean_loss:.4f}, test accuracy {100 * acc:.2f}%, "
             f"time {epoch_time:.2f}s")
     total = time.perf_counter() - t_start
+    if rank != 0:  # rank 0 alone writes files
+        return 0
+    net = model
 
     out = args.out or os.path.join("runs", time.strftime("train-%Y%m%d-%H%M%S"))
     os.makedirs(out, exist_ok=True)
