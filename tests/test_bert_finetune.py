@@ -70,6 +70,16 @@ def test_short_finetune_through_cli(bbc, tmp_path, caplog):
     assert ref.config.id2label[int(want.argmax())] in LABELS
 
 
+def test_cli_reports_a_missing_model_or_data_in_one_line(bbc, tmp_path, capsys):
+    args = ["bert", "finetune", "--out", str(tmp_path / "o"), "--no-progress"]
+    assert cli.main(args + ["--model", str(tmp_path / "no-model"), "--data", bbc]) == 2
+    assert "error: Can't find model" in capsys.readouterr().err
+    assert cli.main(args + ["--model", minilm_dir(), "--data", str(tmp_path / "none.jsonl")]) == 2
+    assert "error: no data file" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        cli.main(["bert", "finetune", "--out", str(tmp_path / "o")])  # --model is required
+
+
 def test_bad_arguments(bbc, tmp_path):
     d = minilm_dir()
     with pytest.raises(FileNotFoundError, match="no data file"):

@@ -9,6 +9,7 @@ names), model.safetensors, the tokenizer files, metrics.json and loss.png: BertF
 BertTokenizer .from_pretrained read it, and so does transformers.
 """
 import argparse
+import sys
 
 
 def add_parser(sub):
@@ -34,11 +35,17 @@ def add_parser(sub):
 
 
 def finetune(a):
+    """Run the recipe; a missing/broken model or data file is one line on stderr and exit status 2."""
     from ..models.bert_finetune import finetune as run
 
-    m = run(a.model, a.out, data=a.data, epochs=a.epochs, batch_size=a.batch_size, lr=a.lr, max_length=a.max_length,
-            weight_decay=a.weight_decay, warmup_ratio=a.warmup_ratio, seed=a.seed, threads=a.threads,
-            limit_train=a.limit_train, limit_test=a.limit_test, max_steps=a.max_steps, progress=not a.no_progress,
-            plot=not a.no_plot)
+    try:
+        m = run(a.model, a.out, data=a.data, epochs=a.epochs, batch_size=a.batch_size, lr=a.lr,
+                max_length=a.max_length, weight_decay=a.weight_decay, warmup_ratio=a.warmup_ratio, seed=a.seed,
+                threads=a.threads,
+                limit_train=a.limit_train, limit_test=a.limit_test, max_steps=a.max_steps,
+                progress=not a.no_progress, plot=not a.no_plot)
+    except (OSError, ValueError) as e:
+        print(f"tinygrad-lite bert finetune: error: {e}", file=sys.stderr)
+        return 2
     print(f"test accuracy {100 * m['test_accuracy']:.2f}% on {m['n_test']} examples; saved to {a.out}")
     return 0
