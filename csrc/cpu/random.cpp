@@ -66,7 +66,10 @@ TL_AVX512_RNG inline __m512i mulhi_epu32_512(__m512i a, __m512i m) {
 }
 TL_AVX512_RNG void philox_lanes_avx512(uint64_t base, uint64_t key, uint32_t (*r)[kLanes]) {
   alignas(64) uint32_t lo[kLanes], hi[kLanes];
-  for (int l = 0; l < kLanes; ++l) lo[l] = (uint32_t)(base + (uint64_t)l), hi[l] = (uint32_t)((base + (uint64_t)l) >> 32);
+  for (int l = 0; l < kLanes; ++l) {
+    const uint64_t ctr = base + (uint64_t)l;
+    lo[l] = (uint32_t)ctr, hi[l] = (uint32_t)(ctr >> 32);
+  }
   __m512i c0 = _mm512_load_si512(lo), c1 = _mm512_load_si512(hi), c2 = _mm512_setzero_si512(), c3 = c2;
   const __m512i M0 = _mm512_set1_epi32((int)0xD2511F53u), M1 = _mm512_set1_epi32((int)0xCD9E8D57u);
   uint32_t k0 = (uint32_t)key, k1 = (uint32_t)(key >> 32);

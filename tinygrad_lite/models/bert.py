@@ -260,7 +260,8 @@ class BertModel(BertPreTrainedModel):
             if t is not None and tuple(t.shape) != shape and not (name == "position_ids" and t.shape[-1] == shape[1]):
                 raise ValueError(f"BertModel: {name} has shape {tuple(t.shape)}, expected {shape} like input_ids")
         if token_type_ids is not None:
-            _check_range(token_type_ids, cfg.type_vocab_size, "token_type_ids", f"type_vocab_size={cfg.type_vocab_size}")
+            _check_range(token_type_ids, cfg.type_vocab_size, "token_type_ids",
+                         f"type_vocab_size={cfg.type_vocab_size}")
         if position_ids is not None:
             _check_range(position_ids, cfg.max_position_embeddings, "position_ids",
                          f"max_position_embeddings={cfg.max_position_embeddings}")
