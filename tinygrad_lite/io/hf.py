@@ -16,6 +16,8 @@ import logging
 import os
 import re
 
+import threading
+
 import numpy as np
 
 import tinygrad_lite as _tl
@@ -24,6 +26,7 @@ from tinygrad_lite.nn.module import Module
 from .hub import resolve_model_dir
 
 logger = logging.getLogger("tinygrad_lite")
+_LOADING = threading.local()  # .active: a from_pretrained is building its model (in this thread)
 
 CONFIG_NAME = "config.json"
 WEIGHTS_NAME = "model.safetensors"
@@ -231,9 +234,20 @@ class PreTrainedModel(Module):
         self.config = config
 
     def post_init(self):
-        """Initialise every weight (_init_weights) and tie the shared ones."""
-        self.apply(self._init_weights)
+        """Initialise every weight (_init_weights) and tie the shared ones. Inside from_pretrained the
+        initialisation waits: only the weights the checkpoint does not supply are initialised, after loading."""
+        if not getattr(_LOADING, "active", False):
+            self.apply(self._init_weights)
         self.tie_weights()
+
+    def _init_weights_of(self, names):
+        """_init_weights on every module that owns one of the state_dict `names` (directly)."""
+        names = set(names)
+        for prefix, module in self.named_modules():
+            own = [n for n, _ in module.named_parameters(recurse=False)] + [n for n, _ in module.named_buffers(
+                recurse=False)]
+            if any((f"{prefix}.{n}" if prefix else n) in names for n in own):
+                self._init_weights(module)
 
     def _init_weights(self, module):
         pass
@@ -274,8 +288,14 @@ class PreTrainedModel(Module):
             config = copy.deepcopy(config)
             config.update(kwargs)
         state = load_state_dict_from_dir(path)
-        model = cls(config, *model_args, **model_kwargs)
+        _LOADING.active = True  # post_init skips the random initialisation the checkpoint overwrites anyway
+        try:
+            model = cls(config, *model_args, **model_kwargs)
+        finally:
+            _LOADING.active = False
         info = model._load_checkpoint(state, os.fspath(pretrained_model_name_or_path), ignore_mismatched_sizes)
+        model._init_weights_of(info["missing_keys"] + [k for k, _, _ in info["mismatched_keys"]])
+        model.tie_weights()
         want = dtype or torch_dtype
         if want is not None and want != "auto":
             model.to(getattr(_tl, want) if isinstance(want, str) else want)
