@@ -349,7 +349,7 @@ void bwd_head(const Problem<typename O::T>& pr, int64_t item, Scratch<typename O
             for (int64_t j = 0; j < nc; ++j) dt[j * ld + c] = c < nb ? d[j] : T(0);
           }
           for (int64_t j = 0; j < nc; ++j)
-            for (int64_t c = 0; c < NB; ++c) pd[j * ld + c] = St[j * ld + c] * dt[j * ld + c];
+            for (int64_t c = 0; c < NB; ++c) pd[j * ld + c] = c < nb ? St[j * ld + c] * dt[j * ld + c] : T(0);
           P = pd.data();
         }
         // dv_j += Σ_c P[j][c]·g_{i0+c}
