@@ -21,4 +21,4 @@ IMPORTED_LATE = "torch" in sys.modules or "tinygrad_lite" in sys.modules
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 CASE_MODULES = ("cases_gemm", "cases_ops", "cases_overhead", "cases_models", "cases_llm", "cases_transformer",
-                "cases_cnn")
+                "cases_cnn", "cases_bert")

@@ -364,6 +364,13 @@ def prepare_embedding(params, fallback=False, allow_paths=True):
                                   f"{MAX_EMBEDDING_INPUTS} of them", param="input")
     name, model = _engine(p, "embedding", fallback, allow_paths)
     tok = getattr(model, "tokenizer", None)
+    if any(isinstance(x, list) for x in inputs):
+        if tok is None:
+            raise InvalidRequestError(f"the engine {name!r} has no tokenizer: give input as text", param="input")
+        vocab = getattr(model, "vocab_size", None)
+        bad = [t for x in inputs if isinstance(x, list) for t in x if t < 0 or (vocab is not None and t >= vocab)]
+        if bad:
+            raise InvalidRequestError(f"input token id {bad[0]} is out of range [0, {vocab})", param="input")
     texts = [x if isinstance(x, str) else tok.decode(x) for x in inputs]
     n_tokens = sum(len(x) if isinstance(x, list) else len(tok.encode(x)) if tok else 0 for x in inputs)
     dims = p.get("dimensions")

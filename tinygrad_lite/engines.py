@@ -22,16 +22,19 @@ import threading
 
 KINDS = ("text", "embedding", "image")
 DEFAULT_TEXT_ENGINE = "smollm2-135m-instruct"
+DEFAULT_EMBEDDING_ENGINE = "all-minilm-l6-v2"
 
 # name → (loader, kind): the models shipped with the package
 _BUILTIN_ENGINES = {
     "smollm2-135m-instruct": ("tinygrad_lite.models.llama:load_smollm2", "text"),
+    "all-minilm-l6-v2": ("tinygrad_lite.models.sentence:load_all_minilm_l6_v2", "embedding"),
 }
 # config.json model_type (or a file suffix) → loader of a checkpoint directory
 _BUILTIN_DIRECTORY_LOADERS = {
     "byte-bigram": "tinygrad_lite.models.bigram:ByteBigramLM.from_pretrained",
     ".gguf": "tinygrad_lite.models.llama:load_gguf",
     "dalle": "tinygrad_lite.models.dalle:DALLE.from_pretrained",
+    "bert": "tinygrad_lite.models.sentence:load_sentence_transformer",  # served as sentence embeddings
 }
 
 
@@ -47,7 +50,7 @@ class _Registry:
         self.lock = threading.Lock()
         self.engines = dict(_BUILTIN_ENGINES)  # name → (loader, kind)
         self.directory_loaders = dict(_BUILTIN_DIRECTORY_LOADERS)
-        self.defaults = {"text": DEFAULT_TEXT_ENGINE}  # kind → name
+        self.defaults = {"text": DEFAULT_TEXT_ENGINE, "embedding": DEFAULT_EMBEDDING_ENGINE}  # kind → name
         self.loaded = {}  # key → model
         self.loading = {}  # key → Lock held while that key loads
 
@@ -57,8 +60,8 @@ _R = _Registry()
 
 def register_engine(name, loader, kind="text", default=False):
     """Make `name` load with `loader(name)` on first use. Re-registering replaces (and unloads) it.
-    default=True makes it the engine its kind uses when none is named (the first registered image
-    or embedding engine is the default of its kind until one says default=True)."""
+    default=True makes it the engine its kind uses when none is named (text and embeddings have
+    built-in defaults; the first registered image engine is the default until one says default=True)."""
     if kind not in KINDS:
         raise ValueError(f"register_engine: kind must be one of {KINDS}, got {kind!r}")
     if not (callable(loader) or (isinstance(loader, str) and ":" in loader)):

@@ -75,10 +75,13 @@ struct Problem {
   const T* vrow(int64_t z, int64_t h, int64_t j) const { return v + z * vs[0] + h * vs[1] + j * vs[2]; }
   const T* grow(int64_t z, int64_t h, int64_t i) const { return g + z * gs[0] + h * gs[1] + i * gs[2]; }
   // d_ij: 1/(1 − p) if (z, h, i, j) is kept by dropout, else 0 (element ((z·Hq + h)·L + i)·S + j)
-  T keep(int64_t z, int64_t h, int64_t i, int64_t j) const {
-    const int64_t n = ((z * Hq + h) * L + i) * S + j;
-    const double u = std::is_same<T, float>::value ? (double)random_unit_f32(rng, n) : random_unit_f64(rng, n);
-    return u >= p ? T(1.0 / (1.0 - p)) : T(0);
+  // d[j] = d_{i, j0+j} for j < nc (nc ≤ kBlockK): the row's draws in one bulk call
+  void keep_row(int64_t z, int64_t h, int64_t i, int64_t j0, int64_t nc, T* d) const {
+    const int64_t n = ((z * Hq + h) * L + i) * S + j0;
+    if constexpr (std::is_same<T, float>::value) random_units_f32(rng, n, nc, d);
+    else random_units_f64(rng, n, nc, d);
+    const T pk = (T)p, kept = T(1.0 / (1.0 - p));
+    for (int64_t j = 0; j < nc; ++j) d[j] = d[j] >= pk ? kept : T(0);
   }
 };
 
@@ -171,8 +174,11 @@ void fwd_block(const Problem<typename O::T>& pr, int64_t item, Scratch<typename 
       O::store(m + c0, mx);
     }
     if (pr.p > 0)
-      for (int64_t j = 0; j < nc; ++j)
-        for (int64_t c = 0; c < nb; ++c) St[j * Lp + c] *= pr.keep(z, h, i0 + c, j0 + j);
+      for (int64_t c = 0; c < nb; ++c) {
+        T d[kBlockK];
+        pr.keep_row(z, h, i0 + c, j0, nc, d);
+        for (int64_t j = 0; j < nc; ++j) St[j * Lp + c] *= d[j];
+      }
     // out_c = α_c·out_c + Σ_j P[j][c]·v_j
     gemm_acc<O>(nb, Ev, nc, St, 1, Lp, pr.vrow(z, hk, j0), pr.vs[2], o, ldo, alpha);
   }
@@ -251,8 +257,11 @@ void fwd_rows(const Problem<typename O::T>& pr, int64_t item, Scratch<typename O
       alpha[r] = std::exp(m[r] - mx);
       l[r] = l[r] * alpha[r] + row_sumexp<O, true>(Sr, nc, mx, Sr);
       m[r] = mx;
-      if (pr.p > 0)
-        for (int64_t j = 0; j < nc; ++j) Sr[j] *= pr.keep(z, h, i, j0 + j);
+      if (pr.p > 0) {
+        T d[kBlockK];
+        pr.keep_row(z, h, i, j0, nc, d);
+        for (int64_t j = 0; j < nc; ++j) Sr[j] *= d[j];
+      }
     }
     // out rows of each query head: += P·V (rows of one head are ldo apart)
     for (int64_t g = 0; g < group; ++g)
@@ -293,7 +302,8 @@ void bwd_head(const Problem<typename O::T>& pr, int64_t item, Scratch<typename O
   T* St = Scratch<T>::get(s.st, kBlockK * kBlockQ);
   T* dSt = Scratch<T>::get(s.st2, kBlockK * kBlockQ);
   std::vector<T> pd;  // P·d (dropout) when it differs from P
-  if (pr.p > 0) pd.resize((size_t)(kBlockK * kBlockQ));
+  std::vector<T> dt;  // the tile's dropout multipliers
+  if (pr.p > 0) pd.resize((size_t)(kBlockK * kBlockQ)), dt.resize((size_t)(kBlockK * kBlockQ));
   for (int64_t h = hk * group; h < (hk + 1) * group; ++h) {
     // one E × kBlockQ panel per query block (rows 256 B apart: a whole-sequence row stride
     // of 4 KiB would map a panel's rows onto the same L1 sets)
@@ -332,9 +342,14 @@ void bwd_head(const Problem<typename O::T>& pr, int64_t item, Scratch<typename O
           for (int64_t c0 = 0; c0 < NB; c0 += W)
             O::store(St + j * ld + c0, O::exp(O::sub(O::load(St + j * ld + c0), O::load(lse + i0 + c0))));
         const T* P = St;
-        if (pr.p > 0) {
+        if (pr.p > 0) {  // dt[j][c] = d_{i0+c, j0+j}, drawn once for both uses below
+          for (int64_t c = 0; c < NB; ++c) {
+            T d[kBlockK];
+            if (c < nb) pr.keep_row(z, h, i0 + c, j0, nc, d);
+            for (int64_t j = 0; j < nc; ++j) dt[j * ld + c] = c < nb ? d[j] : T(0);
+          }
           for (int64_t j = 0; j < nc; ++j)
-            for (int64_t c = 0; c < NB; ++c) pd[j * ld + c] = c < nb ? St[j * ld + c] * pr.keep(z, h, i0 + c, j0 + j) : T(0);
+            for (int64_t c = 0; c < NB; ++c) pd[j * ld + c] = c < nb ? St[j * ld + c] * dt[j * ld + c] : T(0);
           P = pd.data();
         }
         // dv_j += Σ_c P[j][c]·g_{i0+c}
@@ -344,7 +359,7 @@ void bwd_head(const Problem<typename O::T>& pr, int64_t item, Scratch<typename O
         // dS = P ∘ (dP·d − D)
         for (int64_t j = 0; j < nc; ++j) {
           if (pr.p > 0)
-            for (int64_t c = 0; c < nb; ++c) dSt[j * ld + c] *= pr.keep(z, h, i0 + c, j0 + j);
+            for (int64_t c = 0; c < nb; ++c) dSt[j * ld + c] *= dt[j * ld + c];
           for (int64_t c0 = 0; c0 < NB; c0 += W) {
             const V ds = O::mul(O::load(St + j * ld + c0), O::sub(O::load(dSt + j * ld + c0), O::load(Dv + i0 + c0)));
             O::store(dSt + j * ld + c0, ds);

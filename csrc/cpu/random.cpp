@@ -11,6 +11,12 @@
 
 #include "../core/checks.h"
 #include "../core/parallel.h"
+#include "simd.h"
+
+// _mm512_setzero_si512 and friends read an "uninitialised" register on purpose (GCC 12 warns)
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include <immintrin.h>
 
 namespace tl {
 
@@ -40,6 +46,91 @@ inline U32x4 philox(uint64_t counter, uint64_t key) {
 
 Generator& pick(Generator* g) { return g ? *g : default_generator(); }
 
+// Philox4x32-10 on kLanes consecutive counters base, base+1, …: the rounds of philox(), lane by lane
+// (r[w][l] = word w of counter base + l). The vector copies hold one 32-bit lane per counter and form
+// hi(M·c) from the two 64-bit even/odd products: hi = blend(even >> 32, odd & 0xFFFFFFFF00000000).
+constexpr int kLanes = 16;
+
+void philox_lanes_portable(uint64_t base, uint64_t key, uint32_t (*r)[kLanes]) {
+  for (int l = 0; l < kLanes; ++l) {
+    const U32x4 w = philox(base + (uint64_t)l, key);
+    for (int k = 0; k < 4; ++k) r[k][l] = w.v[k];
+  }
+}
+
+#define TL_AVX512_RNG __attribute__((target("avx512f")))
+TL_AVX512_RNG inline __m512i mulhi_epu32_512(__m512i a, __m512i m) {
+  const __m512i even = _mm512_srli_epi64(_mm512_mul_epu32(a, m), 32);
+  const __m512i odd = _mm512_mul_epu32(_mm512_srli_epi64(a, 32), _mm512_srli_epi64(m, 32));
+  return _mm512_mask_blend_epi32((__mmask16)0xAAAA, even, odd);
+}
+TL_AVX512_RNG void philox_lanes_avx512(uint64_t base, uint64_t key, uint32_t (*r)[kLanes]) {
+  alignas(64) uint32_t lo[kLanes], hi[kLanes];
+  for (int l = 0; l < kLanes; ++l) {
+    const uint64_t ctr = base + (uint64_t)l;
+    lo[l] = (uint32_t)ctr, hi[l] = (uint32_t)(ctr >> 32);
+  }
+  __m512i c0 = _mm512_load_si512(lo), c1 = _mm512_load_si512(hi), c2 = _mm512_setzero_si512(), c3 = c2;
+  const __m512i M0 = _mm512_set1_epi32((int)0xD2511F53u), M1 = _mm512_set1_epi32((int)0xCD9E8D57u);
+  uint32_t k0 = (uint32_t)key, k1 = (uint32_t)(key >> 32);
+  for (int round = 0; round < 10; ++round) {
+    const __m512i n0 = _mm512_xor_si512(_mm512_xor_si512(mulhi_epu32_512(c2, M1), c1), _mm512_set1_epi32((int)k0));
+    const __m512i n2 = _mm512_xor_si512(_mm512_xor_si512(mulhi_epu32_512(c0, M0), c3), _mm512_set1_epi32((int)k1));
+    c1 = _mm512_mullo_epi32(c2, M1);
+    c3 = _mm512_mullo_epi32(c0, M0);
+    c0 = n0;
+    c2 = n2;
+    k0 += 0x9E3779B9u;
+    k1 += 0xBB67AE85u;
+  }
+  _mm512_storeu_si512(r[0], c0);
+  _mm512_storeu_si512(r[1], c1);
+  _mm512_storeu_si512(r[2], c2);
+  _mm512_storeu_si512(r[3], c3);
+}
+
+#define TL_AVX2_RNG __attribute__((target("avx2")))
+TL_AVX2_RNG inline __m256i mulhi_epu32_256(__m256i a, __m256i m) {
+  const __m256i even = _mm256_srli_epi64(_mm256_mul_epu32(a, m), 32);
+  const __m256i odd = _mm256_mul_epu32(_mm256_srli_epi64(a, 32), _mm256_srli_epi64(m, 32));
+  return _mm256_blend_epi32(even, odd, 0xAA);
+}
+TL_AVX2_RNG void philox_lanes_avx2(uint64_t base, uint64_t key, uint32_t (*r)[kLanes]) {
+  for (int half = 0; half < kLanes; half += 8) {
+    alignas(32) uint32_t lo[8], hi[8];
+    for (int l = 0; l < 8; ++l) {
+      const uint64_t ctr = base + (uint64_t)(half + l);
+      lo[l] = (uint32_t)ctr, hi[l] = (uint32_t)(ctr >> 32);
+    }
+    __m256i c0 = _mm256_load_si256((const __m256i*)lo), c1 = _mm256_load_si256((const __m256i*)hi);
+    __m256i c2 = _mm256_setzero_si256(), c3 = c2;
+    const __m256i M0 = _mm256_set1_epi32((int)0xD2511F53u), M1 = _mm256_set1_epi32((int)0xCD9E8D57u);
+    uint32_t k0 = (uint32_t)key, k1 = (uint32_t)(key >> 32);
+    for (int round = 0; round < 10; ++round) {
+      const __m256i n0 = _mm256_xor_si256(_mm256_xor_si256(mulhi_epu32_256(c2, M1), c1), _mm256_set1_epi32((int)k0));
+      const __m256i n2 = _mm256_xor_si256(_mm256_xor_si256(mulhi_epu32_256(c0, M0), c3), _mm256_set1_epi32((int)k1));
+      c1 = _mm256_mullo_epi32(c2, M1);
+      c3 = _mm256_mullo_epi32(c0, M0);
+      c0 = n0;
+      c2 = n2;
+      k0 += 0x9E3779B9u;
+      k1 += 0xBB67AE85u;
+    }
+    _mm256_storeu_si256((__m256i*)(r[0] + half), c0);
+    _mm256_storeu_si256((__m256i*)(r[1] + half), c1);
+    _mm256_storeu_si256((__m256i*)(r[2] + half), c2);
+    _mm256_storeu_si256((__m256i*)(r[3] + half), c3);
+  }
+}
+
+using PhiloxLanes = void (*)(uint64_t, uint64_t, uint32_t (*)[kLanes]);
+PhiloxLanes philox_lanes() {
+  const SimdLevel level = simd_level();
+  return level == SimdLevel::AVX512 ? philox_lanes_avx512
+         : level == SimdLevel::AVX2 ? philox_lanes_avx2
+                                    : philox_lanes_portable;
+}
+
 // Element i's two 32-bit words.
 inline uint64_t word64(uint64_t key, uint64_t base, int64_t i) {
   const U32x4 r = philox(base + (uint64_t)(i >> 1), key);
@@ -52,6 +143,22 @@ template <typename T>
 inline T to_unit(uint64_t w) {
   if (std::is_same<T, float>::value) return (T)((float)(w >> 40) * (1.0f / 16777216.0f));
   return (T)((double)(w >> 11) * (1.0 / 9007199254740992.0));
+}
+
+// out[k] = to_unit(word64(key, base, start + k)) for k < n: element i takes words (2·(i&1), 2·(i&1)+1) of
+// block i/2, so one Philox call serves two elements and kLanes calls run side by side.
+template <typename T>
+void random_units(const PhiloxStream& s, int64_t start, int64_t n, T* out) {
+  const PhiloxLanes lanes = philox_lanes();
+  uint32_t r[4][kLanes];
+  for (int64_t b0 = start >> 1, bend = (start + n + 1) >> 1; b0 < bend; b0 += kLanes) {
+    lanes(s.base + (uint64_t)b0, s.key, r);
+    for (int l = 0; l < kLanes && b0 + l < bend; ++l)
+      for (int h = 0; h < 2; ++h) {
+        const int64_t k = 2 * (b0 + l) + h - start;
+        if (k >= 0 && k < n) out[k] = to_unit<T>(((uint64_t)r[2 * h][l] << 32) | r[2 * h + 1][l]);
+      }
+  }
 }
 
 void check_float(DType d, const char* op) {
@@ -68,7 +175,12 @@ void fill_uniform(T* p, int64_t n, double lo, double hi, Generator& g) {
   const auto kb = g.reserve(n);
   const T a = (T)lo, w = (T)(hi - lo);
   parallel_for(n, n * 16, [&](int64_t b, int64_t e) {
-    for (int64_t i = b; i < e; ++i) p[i] = a + w * to_unit<T>(word64(kb.first, kb.second, i));
+    T u[256];
+    for (int64_t c = b; c < e; c += 256) {
+      const int64_t m = std::min<int64_t>(256, e - c);
+      random_units(PhiloxStream{kb.first, kb.second}, c, m, u);
+      for (int64_t k = 0; k < m; ++k) p[c + k] = a + w * u[k];
+    }
   });
 }
 
@@ -112,6 +224,9 @@ PhiloxStream random_reserve(int64_t n) {
 }
 float random_unit_f32(const PhiloxStream& s, int64_t i) { return to_unit<float>(word64(s.key, s.base, i)); }
 double random_unit_f64(const PhiloxStream& s, int64_t i) { return to_unit<double>(word64(s.key, s.base, i)); }
+
+void random_units_f32(const PhiloxStream& s, int64_t start, int64_t n, float* out) { random_units(s, start, n, out); }
+void random_units_f64(const PhiloxStream& s, int64_t start, int64_t n, double* out) { random_units(s, start, n, out); }
 
 std::pair<uint64_t, uint64_t> Generator::reserve(int64_t n) {
   std::lock_guard<std::mutex> lock(mu);
@@ -211,11 +326,17 @@ std::pair<Array, Array> dropout(const Array& x_in, double p) {
     T* yp = y.data<T>();
     const T scale = p < 1.0 ? (T)(1.0 / (1.0 - p)) : T(0);
     const T tp = (T)p;
+    const PhiloxStream st{kb.first, kb.second};
     parallel_for(n, n * 16, [&](int64_t b, int64_t e) {
-      for (int64_t i = b; i < e; ++i) {
-        const bool keep = p < 1.0 && to_unit<T>(word64(kb.first, kb.second, i)) >= tp;
-        mp[i] = keep;
-        yp[i] = keep ? xp[i] * scale : T(0);
+      T u[256];
+      for (int64_t c = b; c < e; c += 256) {
+        const int64_t m = std::min<int64_t>(256, e - c);
+        random_units(st, c, m, u);
+        for (int64_t k = 0; k < m; ++k) {
+          const bool keep = p < 1.0 && u[k] >= tp;
+          mp[c + k] = keep;
+          yp[c + k] = keep ? xp[c + k] * scale : T(0);
+        }
       }
     });
   });

@@ -6,17 +6,19 @@ own module here and registers itself with `add_parser(subparsers)`:
     tinygrad-lite complete ...   complete a prompt (tinygrad_lite/server/cli.py)
     tinygrad-lite gpt ...        train a character-level GPT, or sample from one (gpt.py)
     tinygrad-lite imagine ...    text to image on MNIST: train the pipeline, or sample a prompt (imagine.py)
+    tinygrad-lite bert finetune  fine-tune a BERT checkpoint into a text classifier (bert.py)
 """
 import argparse
 import sys
 
+from . import bert as _bert
 from . import gpt as _gpt
 from . import imagine as _imagine
 from . import train as _train
 from ..server import cli as _server
 from .train import build_net  # noqa: F401  (the seed network, for scripts and tests)
 
-_COMMANDS = (_train, _server, _gpt, _imagine)
+_COMMANDS = (_train, _server, _gpt, _bert, _imagine)
 
 
 def build_parser():
