@@ -74,6 +74,7 @@ def test_notebooks_are_rendered_with_their_outputs(site):
                         ("notebooks/02_mlp_on_mnist/index.html", "The seed MLP on MNIST"),
                         ("notebooks/03_convolutions_and_lenet/index.html", "Convolutions and LeNet-5"),
                         ("notebooks/04_attention_and_gpt/index.html", "Attention and a character-level GPT"),
+                        ("notebooks/05_bert/index.html", "BERT: tokens, embeddings, similarity"),
                         ("notebooks/06_text_to_image/index.html", "Text to image: DALL-E at MNIST scale")]:
         with open(os.path.join(site, page), encoding="utf-8") as f:
             raw = f.read()
