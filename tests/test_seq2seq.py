@@ -48,3 +48,17 @@ def test_reverse_digits_is_learned():
     ex.train(model, args.steps, np.random.default_rng(0), args, log=None)
     acc = ex.evaluate(model, np.random.default_rng(1), 200, args)
     assert acc >= 0.9, f"exact-match accuracy {acc:.2f} after {args.steps} steps"
+    # beam search through tinygrad_lite.generation on the trained model: one beam is greedy, and
+    # the best of four beams is at least as likely as greedy's answer and reverses the digits
+    model.eval()
+    rng = np.random.default_rng(2)
+    right = 0
+    for _ in range(20):
+        digits = [int(d) for d in rng.integers(3, 13, size=int(rng.integers(1, 5)))]
+        greedy = model.greedy_decode(tl.tensor([digits]), max_len=args.max_digits + 1)[0]
+        one = model.beam_search(digits, num_beams=1)[0]
+        assert one.token_ids == greedy
+        best = model.beam_search(digits, num_beams=4)[0]
+        assert best.score >= one.score - 1e-6
+        right += best.token_ids == digits[::-1]
+    assert right >= 18, f"beam search reversed {right}/20"

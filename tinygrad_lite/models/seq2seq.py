@@ -79,6 +79,15 @@ class Seq2SeqTransformer(nn.Module):
         return self.generator(self.decode(tgt_ids, memory, src_padding_mask)[:, -1])
 
     @torch.no_grad()
+    def beam_search(self, src_ids, num_beams=4, max_new_tokens=None, length_penalty=1.0, num_return_sequences=1):
+        """The best targets of one source (a list of ids) by beam search (tinygrad_lite.generation:
+        hypotheses scored Σ log p / L^length_penalty) → list of Hypothesis (token_ids without BOS/EOS, score)."""
+        from ..generation import beam_search
+
+        return beam_search(_OneSource(self), list(src_ids), num_beams=num_beams, max_new_tokens=max_new_tokens,
+                           length_penalty=length_penalty, num_return_sequences=num_return_sequences)
+
+    @torch.no_grad()
     def greedy_decode(self, src, max_len):
         """Most likely target of each source (B, S): lists of ids without BOS/EOS/padding."""
         memory = self.encode(src)
@@ -95,3 +104,22 @@ class Seq2SeqTransformer(nn.Module):
         for row in ys[:, 1:].tolist():
             out.append(row[: row.index(EOS)] if EOS in row else row)
         return out
+
+
+class _OneSource:
+    """The sequence-to-sequence decoding protocol of tinygrad_lite.generation (encode a list of
+    source ids once; next-token logits for a list of target ids) over a batch-of-one model."""
+
+    bos_token_id, eos_token_id = BOS, EOS
+
+    def __init__(self, model):
+        self.model = model
+        self.max_context = model.config.max_len
+
+    def encode(self, src_ids):
+        src = torch.tensor([src_ids])
+        return self.model.encode(src), src
+
+    def decode_step(self, tgt_ids, memory):
+        mem, src = memory
+        return self.model.decode_step(torch.tensor([tgt_ids]), mem, src)[0]  # (V,)
