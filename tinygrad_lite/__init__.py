@@ -1,7 +1,16 @@
 """tinygrad_lite: a from-scratch deep-learning engine — a C++ tensor core (tinygrad_lite._C)
 with a Python reverse-mode autograd on top, and PyTorch's API so torch code ports by
 changing the import."""
-from . import _C, cuda
+import os as _os
+
+# OpenMP threads that finish a parallel region wait for the next one. libgomp's default makes them
+# spin for a while first; on a machine where other processes share the cores, a spinning thread
+# takes the core from the thread everyone waits for, and a LeNet step at 2 threads measured 2x-13x
+# slower than with passive waiting (README, "Threads and SIMD"). The benchmarks always ran
+# passive; a user who sets OMP_WAIT_POLICY keeps theirs. (Read when libgomp loads: before _C.)
+_os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+from . import _C, cuda  # noqa: E402
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .creation import (
     arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like, get_default_device, linspace, logspace,
