@@ -13,7 +13,7 @@ from tinygrad_lite.datasets import _common, mnist
 from tinygrad_lite.utils.data import DataLoader
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
-SHARED = [REPO.parent / "shared" / "data" / "mnist", pathlib.Path("/work/shared/data/mnist")]
+SHARED = [REPO.parent / "shared" / "data" / "mnist"]
 MNIST_DIR = next((d for d in SHARED if (d / "t10k-images-idx3-ubyte.gz").exists()), None)
 needs_mnist = pytest.mark.skipif(MNIST_DIR is None, reason="MNIST test files not present")
 

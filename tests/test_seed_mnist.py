@@ -18,7 +18,7 @@ import tinygrad_lite.optim as optim
 from tinygrad_lite.utils.data import DataLoader, Subset
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
-CANDIDATES = [REPO.parent / "shared" / "data" / "mnist", pathlib.Path("/work/shared/data/mnist")]
+CANDIDATES = [REPO.parent / "shared" / "data" / "mnist"]
 MNIST_DIR = next((d for d in CANDIDATES if (d / "t10k-images-idx3-ubyte.gz").exists()
                   and (d / "t10k-labels-idx1-ubyte.gz").exists()), None)
 pytestmark = pytest.mark.skipif(MNIST_DIR is None, reason="MNIST test-set files not present")
