@@ -9,16 +9,16 @@
 The text side flattens the padded word embeddings instead of averaging them, so word order counts
 ("a 4 next to a 1" is not "a 1 next to a 4"). score(prompt, images) = u·w per image, for reranking.
 """
-import json
 import math
-import os
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass
 
 import numpy as np
 
 import tinygrad_lite as torch
 import tinygrad_lite.nn as nn
 import tinygrad_lite.nn.functional as F
+
+from ._checkpoint import load_model_dir, save_model_dir
 
 
 @dataclass
@@ -64,22 +64,13 @@ class CLIP(nn.Module):
         return (self.encode_image(x) @ self.encode_text(text).t())[:, 0].numpy()
 
     def save_pretrained(self, save_directory):
-        os.makedirs(save_directory, exist_ok=True)
-        with open(os.path.join(save_directory, "config.json"), "w") as f:
-            json.dump({"model_type": "clip-mnist", **asdict(self.config)}, f, indent=2)
-        torch.save(self.state_dict(), os.path.join(save_directory, "model.safetensors"))
-        with open(os.path.join(save_directory, "vocab.json"), "w") as f:
-            json.dump({"type": "words", "itos": self.tokenizer.itos}, f)
+        save_model_dir(self, save_directory, "clip-mnist")
+        self.tokenizer.save(save_directory)
 
     @classmethod
     def from_pretrained(cls, directory):
         from .dalle import CaptionTokenizer
 
-        with open(os.path.join(directory, "config.json")) as f:
-            cfg = json.load(f)
-        names = {f.name for f in fields(CLIPConfig)}
-        model = cls(CLIPConfig(**{k: v for k, v in cfg.items() if k in names}))
-        model.load_state_dict(torch.load(os.path.join(directory, "model.safetensors")))
-        with open(os.path.join(directory, "vocab.json")) as f:
-            model.tokenizer = CaptionTokenizer(json.load(f)["itos"])
+        model = load_model_dir(cls, CLIPConfig, directory)
+        model.tokenizer = CaptionTokenizer.load(directory)
         return model

@@ -19,7 +19,7 @@ A trained DALLE is a directory: config.json ({"model_type": "dalle", ...}) with 
 """
 import json
 import os
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -28,6 +28,7 @@ import tinygrad_lite.nn as nn
 import tinygrad_lite.nn.functional as F
 
 from ..datasets.captions import WORDS, normalize
+from ._checkpoint import load_model_dir, save_model_dir
 from .gpt import Block, GPTConfig, GPTOutput
 
 SPECIAL = ["<pad>"]  # id 0 pads captions to text_len
@@ -68,6 +69,15 @@ class CaptionTokenizer:
 
     def decode(self, ids):
         return " ".join(self.itos[i] for i in ids if i != 0)
+
+    def save(self, directory):
+        with open(os.path.join(directory, "vocab.json"), "w") as f:
+            json.dump({"type": "words", "itos": self.itos}, f)
+
+    @classmethod
+    def load(cls, directory):
+        with open(os.path.join(directory, "vocab.json")) as f:
+            return cls(json.load(f)["itos"])
 
 
 class DALLETransformer(nn.Module):
@@ -169,22 +179,13 @@ class DALLETransformer(nn.Module):
 
     # ---- a checkpoint is a directory ---------------------------------------------------------
     def save_pretrained(self, save_directory):
-        os.makedirs(save_directory, exist_ok=True)
-        with open(os.path.join(save_directory, "config.json"), "w") as f:
-            json.dump({"model_type": "dalle-transformer", **asdict(self.config)}, f, indent=2)
-        torch.save(self.state_dict(), os.path.join(save_directory, "model.safetensors"))
-        with open(os.path.join(save_directory, "vocab.json"), "w") as f:
-            json.dump({"type": "words", "itos": self.tokenizer.itos}, f)
+        save_model_dir(self, save_directory, "dalle-transformer")
+        self.tokenizer.save(save_directory)
 
     @classmethod
     def from_pretrained(cls, directory):
-        with open(os.path.join(directory, "config.json")) as f:
-            cfg = json.load(f)
-        names = {f.name for f in fields(DALLEConfig)}
-        model = cls(DALLEConfig(**{k: v for k, v in cfg.items() if k in names}))
-        model.load_state_dict(torch.load(os.path.join(directory, "model.safetensors")))
-        with open(os.path.join(directory, "vocab.json")) as f:
-            model.tokenizer = CaptionTokenizer(json.load(f)["itos"])
+        model = load_model_dir(cls, DALLEConfig, directory)
+        model.tokenizer = CaptionTokenizer.load(directory)
         return model
 
 

@@ -18,14 +18,14 @@ The decoder's gradient reaches the encoder by the straight-through estimator:
     z_q = z_e + sg[e − z_e]      forward: the code e;  backward: ∂z_q/∂z_e = I
 Dead codes (unused for a while) restart at random encoder outputs (Jukebox), so all K are used.
 """
-import json
-import os
 from collections import namedtuple
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass
 
 import tinygrad_lite as torch
 import tinygrad_lite.nn as nn
 import tinygrad_lite.nn.functional as F
+
+from ._checkpoint import load_model_dir, save_model_dir
 
 VQVAEOutput = namedtuple("VQVAEOutput", ["logits", "ids", "loss", "recon_loss", "vq_loss"])
 
@@ -152,18 +152,8 @@ class VQVAE(nn.Module):
 
     # ---- a checkpoint is a directory ---------------------------------------------------------
     def save_pretrained(self, save_directory):
-        os.makedirs(save_directory, exist_ok=True)
-        with open(os.path.join(save_directory, "config.json"), "w") as f:
-            json.dump({"model_type": "vqvae", **asdict(self.config)}, f, indent=2)
-        torch.save(self.state_dict(), os.path.join(save_directory, "model.safetensors"))
+        save_model_dir(self, save_directory, "vqvae")
 
     @classmethod
     def from_pretrained(cls, directory):
-        with open(os.path.join(directory, "config.json")) as f:
-            cfg = json.load(f)
-        if cfg.get("model_type") != "vqvae":
-            raise ValueError(f"VQVAE.from_pretrained: {directory!r} holds a {cfg.get('model_type')!r} model")
-        names = {f.name for f in fields(VQVAEConfig)}
-        model = cls(VQVAEConfig(**{k: v for k, v in cfg.items() if k in names}))
-        model.load_state_dict(torch.load(os.path.join(directory, "model.safetensors")))
-        return model
+        return load_model_dir(cls, VQVAEConfig, directory, model_type="vqvae")
