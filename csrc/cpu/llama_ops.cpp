@@ -1,9 +1,9 @@
 // Fused Llama inference kernels (llama_ops.h). Each loop body is written once, without a target,
 // and inlined into three entry points compiled for AVX-512, AVX2+FMA and the baseline; GCC
 // vectorises the inner loops of each (the dot products through `omp simd` reductions, exp through
-// the branch-free expf below), and the one used is picked per call from tl::simd_level().
+// the branch-free vm::exp of cpu_math.h), and the one used is picked per call from tl::simd_level().
 //
-// Without trapping math GCC if-converts the selects in vexp (as csrc/cpu/elementwise.h notes).
+// Without trapping math GCC if-converts the selects in vm::exp (as csrc/cpu/elementwise.h notes).
 #pragma GCC optimize("no-trapping-math")
 #include "llama_ops.h"
 
@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "../core/parallel.h"
+#include "cpu_math.h"
 #include "gemm.h"
 #include "pool_for.h"
 #include "simd.h"
@@ -41,27 +42,6 @@ namespace {
 
 // From this many tokens at once, attention runs as GEMMs (a prompt); below, as row-by-row dots.
 constexpr int64_t kGemmAttentionMinT = 8;
-
-TL_LL_INLINE int32_t f2i(float f) { int32_t i; std::memcpy(&i, &f, 4); return i; }
-TL_LL_INLINE float i2f(int32_t i) { float f; std::memcpy(&f, &i, 4); return f; }
-
-// exp(x) in float32, ~1 ulp, branch-free so loops that call it vectorise: expf_math's reduction and
-// polynomial (simd_math.h, shared by every CPU kernel), rounded with the 1.5·2^23 trick and scaled by 2^n
-// in two factors — the same shape as tl::vm::exp (elementwise.h), repeated here while these kernels
-// stay outside the shared op tables.
-TL_LL_INLINE float vexp(float x) {
-  using A = expf_math::ScalarArith;
-  x = x > 89.0f ? 89.0f : x;
-  x = x < -105.0f ? -105.0f : x;
-  const float magic = 12582912.0f;
-  const float t = x * expf_math::kLog2e + magic, n = t - magic;
-  const int32_t ni = f2i(t) - f2i(magic);
-  const float r = expf_math::reduce<A>(x, n);
-  float p = expf_math::poly<A>(r);
-  p = p * (r * r) + r + 1.0f;
-  const int32_t n1 = ni >> 1, n2 = ni - n1;
-  return p * i2f((n1 + 127) << 23) * i2f((n2 + 127) << 23);
-}
 
 TL_LL_INLINE float dot(const float* __restrict a, const float* __restrict b, int64_t n) {
   float s = 0.f;
@@ -120,7 +100,7 @@ TL_LL_INLINE void attend_body(const float* q, const float* K, const float* V, fl
     float sum = 0.f;
 #pragma omp simd reduction(+ : sum)
     for (int64_t s = 0; s < S; ++s) {
-      ph[s] = vexp(ph[s] - m);
+      ph[s] = vm::exp(ph[s] - m);
       sum += ph[s];
     }
     const float inv = 1.f / sum;
@@ -153,7 +133,7 @@ TL_LL_INLINE void causal_softmax_body(float* P, int64_t t0, int64_t t1, int64_t 
     float sum = 0.f;
 #pragma omp simd reduction(+ : sum)
     for (int64_t s = 0; s < n; ++s) {
-      row[s] = vexp(row[s] - m);
+      row[s] = vm::exp(row[s] - m);
       sum += row[s];
     }
     const float inv = 1.f / sum;
@@ -166,7 +146,7 @@ TL_LL_PER_TARGET(causal_softmax, (float* P, int64_t t0, int64_t t1, int64_t S, i
 
 TL_LL_INLINE void silu_mul_body(const float* g, const float* u, float* y, int64_t i0, int64_t i1) {
 #pragma omp simd
-  for (int64_t i = i0; i < i1; ++i) y[i] = g[i] / (1.f + vexp(-g[i])) * u[i];
+  for (int64_t i = i0; i < i1; ++i) y[i] = g[i] / (1.f + vm::exp(-g[i])) * u[i];
 }
 TL_LL_PER_TARGET(silu_mul, (const float* g, const float* u, float* y, int64_t i0, int64_t i1), (g, u, y, i0, i1))
 
