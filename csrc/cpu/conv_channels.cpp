@@ -19,6 +19,7 @@
 
 #include "conv.h"
 #include "elementwise.h"
+#include "vec64.h"
 
 namespace tl {
 namespace conv {
@@ -27,19 +28,6 @@ namespace {
 
 template <typename T>
 constexpr int JB = 64 / (int)sizeof(T);
-template <typename T>
-struct VecOf {
-  typedef T type __attribute__((vector_size(64)));
-};
-template <typename T>
-using Vec = typename VecOf<T>::type;
-
-template <typename T>
-TL_INLINE Vec<T> vload(const T* p) {
-  Vec<T> v;
-  std::memcpy(&v, p, sizeof(v));
-  return v;
-}
 
 // Output pixels per register block: PB accumulators + one weight vector. PB is picked per call
 // to divide the output width when it can (10 → 5, 28 → 7), so no block computes wasted lanes.

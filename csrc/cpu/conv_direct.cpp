@@ -19,6 +19,7 @@
 
 #include "conv.h"
 #include "elementwise.h"
+#include "vec64.h"
 
 namespace tl {
 namespace conv {
@@ -55,19 +56,6 @@ TL_INLINE void pad_planes(const ConvGeom& g, int64_t Cn, const T* x, T* xp) {
 // feeds OB FMAs).
 template <typename T>
 constexpr int JB = 64 / sizeof(T);
-template <typename T>
-struct VecOf {
-  typedef T type __attribute__((vector_size(64)));
-};
-template <typename T>
-using Vec = typename VecOf<T>::type;
-
-template <typename T>
-TL_INLINE Vec<T> vload(const T* p) {
-  Vec<T> v;
-  std::memcpy(&v, p, sizeof(v));
-  return v;
-}
 // JB elements p[0], p[s], p[2s], ... (S1: s = 1, one vector load)
 template <typename T, bool S1>
 TL_INLINE Vec<T> vload_s(const T* p, int64_t s) {
