@@ -21,7 +21,7 @@ void check_inplace(const Array& a, const char* op, const char* name) {
   TL_CHECK(a.is_contiguous(), ValueError, op << ": " << name << " is written in place and must be contiguous");
 }
 
-Array rms_norm(const Array& x_, const Array& w_, double eps) {
+Array rms_norm_op(const Array& x_, const Array& w_, double eps) {
   const char* op = "llama_rms_norm";
   Array x = f32(x_, op, "x"), w = f32(w_, op, "weight");
   TL_CHECK(x.ndim() >= 1 && w.ndim() == 1 && w.shape[0] == x.shape.back(), ValueError,
@@ -89,7 +89,7 @@ Array silu_mul(const Array& g_, const Array& u_) {
 }  // namespace
 
 static void bind_llama_ops(py::module_& m) {
-  m.def("llama_rms_norm", &rms_norm, py::arg("x"), py::arg("weight"), py::arg("eps"),
+  m.def("llama_rms_norm", &rms_norm_op, py::arg("x"), py::arg("weight"), py::arg("eps"),
         "y = x · rsqrt(mean(x², -1) + eps) · weight");
   m.def("llama_rope_", &rope_, py::arg("x"), py::arg("cos"), py::arg("sin"), py::arg("pos0"),
         "rotate pairs (2i, 2i+1) of x (T, heads, head_dim) in place; token t at position pos0 + t");

@@ -102,7 +102,7 @@ QuantMatrix make(const py::object& type, int64_t rows, int64_t cols, const py::o
   return q;
 }
 
-Array matmul(const QuantMatrix& q, const Array& x) {
+Array quant_matmul(const QuantMatrix& q, const Array& x) {
   check_cpu(x, "QuantMatrix.matmul");
   TL_CHECK(x.dtype == DType::Float32, TypeError,
            "QuantMatrix.matmul: expected a float32 input, got " << dtype_name(x.dtype));
@@ -123,7 +123,7 @@ Array matmul(const QuantMatrix& q, const Array& x) {
 }
 
 // [x · W_iᵀ for each matrix]: matrices with the same number of columns sharing one input (q/k/v).
-std::vector<Array> matmul_many(const std::vector<const QuantMatrix*>& qs, const Array& x) {
+std::vector<Array> quant_matmul_many(const std::vector<const QuantMatrix*>& qs, const Array& x) {
   const char* op = "quant_matmul_many";
   TL_CHECK(!qs.empty(), ValueError, op << ": expected at least one matrix");
   check_cpu(x, op);
@@ -150,7 +150,7 @@ std::vector<Array> matmul_many(const std::vector<const QuantMatrix*>& qs, const 
 }
 
 // out += x · Wᵀ in place (a residual add fused into the product): out (..., rows) contiguous float32.
-void matmul_add_(const QuantMatrix& q, const Array& x, Array& out) {
+void quant_matmul_add_(const QuantMatrix& q, const Array& x, Array& out) {
   const char* op = "QuantMatrix.matmul_add_";
   check_cpu(x, op);
   check_cpu(out, op);
@@ -210,8 +210,8 @@ static void bind_quant(py::module_& m) {
       .def_property_readonly("shape", [](const QuantMatrix& q) { return py::make_tuple(q.rows, q.cols); })
       .def_property_readonly("nbytes", &QuantMatrix::nbytes)
       .def_property_readonly("data_ptr", [](const QuantMatrix& q) { return (uintptr_t)q.data(); })
-      .def("matmul", &matmul, py::arg("x"), "x (..., cols) float32 -> x · Wᵀ (..., rows)")
-      .def("matmul_add_", &matmul_add_, py::arg("x"), py::arg("out"), "out += x · Wᵀ in place (out (..., rows))")
+      .def("matmul", &quant_matmul, py::arg("x"), "x (..., cols) float32 -> x · Wᵀ (..., rows)")
+      .def("matmul_add_", &quant_matmul_add_, py::arg("x"), py::arg("out"), "out += x · Wᵀ in place (out (..., rows))")
       .def("rows", &rows_of, py::arg("ids"), "ids (...) int64 -> the dequantised rows (..., cols)")
       .def("rows", &rows_list, py::arg("ids"))
       .def("dequantize",
@@ -227,7 +227,7 @@ static void bind_quant(py::module_& m) {
       .def("__repr__", [](const QuantMatrix& q) {
         return "QuantMatrix(" + q.type_name + ", " + std::to_string(q.rows) + ", " + std::to_string(q.cols) + ")";
       });
-  m.def("quant_matmul_many", &matmul_many, py::arg("matrices"), py::arg("x"),
+  m.def("quant_matmul_many", &quant_matmul_many, py::arg("matrices"), py::arg("x"),
         "[x · Wᵀ for W in matrices]: several QuantMatrix with the same columns sharing the input x (..., cols); "
         "one thread-pool job when decoding");
   m.def("quant_kernels", [] { return std::string(quant::kernels().name); },

@@ -127,6 +127,19 @@ inline bool is_row_of(const Array& r, const Shape& shape) {
   return r.is_contiguous();
 }
 
+// a, b: same dtype T, same shape, both contiguous; y = fn(a, b), contiguous, dtype R. Only the
+// vector-vector loop is instantiated (a third of binary_apply's code).
+template <class T, class R, class F>
+Array binary_apply_flat(const Array& a, const Array& b, const F& fn) {
+  Array y = Array::empty(a.shape, dtype_of<R>::value);
+  const int64_t n = y.numel();
+  const T *ap = a.data<T>(), *bp = b.data<T>();
+  R* yp = y.data<R>();
+  if (n < kParallelGrain) Binary<F, T, R>::run_vv(fn, ap, bp, yp, n);
+  else parallel_for(n, n, [&](int64_t lo, int64_t hi) { Binary<F, T, R>::run_vv(fn, ap + lo, bp + lo, yp + lo, hi - lo); });
+  return y;
+}
+
 // a, b: same dtype T, shapes broadcast (numpy); y = fn(a, b), broadcast shape, contiguous,
 // dtype R. Fast paths: contiguous same shape, tensor-scalar, scalar-tensor, row over
 // matrix; everything else via strided_loop with a SIMD inner loop.
