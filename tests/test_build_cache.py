@@ -99,3 +99,35 @@ def test_repository_header_edit_changes_the_key(setup_py, tmp_path):
     (tmp_path / "a.h").write_text("#define A 2\n")
     setup_py["_file_digest"].__defaults__[0].clear()  # the per-build digest memo
     assert setup_py["object_key"](cmd, str(src)) != k1
+
+
+def test_binding_bundles_include_every_binding_file_once_in_order(setup_py, tmp_path, monkeypatch):
+    """The unity build of csrc/bindings: each file in exactly one bundle, the sorted order kept
+    (the order the families register their functions in), and a bundle rewritten with the same
+    list keeps its bytes and time (else every build would recompile it)."""
+    monkeypatch.chdir(REPO)
+    files = sorted(str(p.relative_to(REPO)) for p in (REPO / "csrc" / "bindings").glob("*.cpp"))
+    out = tmp_path / "unity"
+    for n in (1, 2, 3):
+        bundles = setup_py["binding_bundles"](files, n=n, out_dir=str(out))
+        assert 1 <= len(bundles) <= n
+        seen = []
+        for b in bundles:
+            for line in Path(b).read_text().splitlines():
+                if line.startswith("#include"):
+                    inc = line.split('"')[1]
+                    seen.append(os.path.relpath(os.path.normpath(os.path.join(os.path.dirname(b), inc)), REPO))
+        assert seen == files
+    before = [(Path(b).stat().st_mtime_ns, Path(b).read_bytes()) for b in bundles]
+    again = setup_py["binding_bundles"](files, n=3, out_dir=str(out))
+    assert [(Path(b).stat().st_mtime_ns, Path(b).read_bytes()) for b in again] == before
+
+
+def test_lean_units_exist_and_take_the_vectoriser(setup_py):
+    """The units compiled at -O2 keep -O3's loop vectoriser (their kernels are auto-vectorised
+    loops); a renamed file must not silently fall back to the default flags unnoticed."""
+    for rel in setup_py["LEAN_UNITS"]:
+        assert (REPO / rel).is_file(), rel
+        if not os.environ.get("TL_SANITIZE") and not os.environ.get("TL_DEBUG"):
+            flags = setup_py["unit_flags"](rel)
+            assert "-ftree-vectorize" in flags and "-fvect-cost-model=dynamic" in flags
