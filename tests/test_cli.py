@@ -90,3 +90,19 @@ def test_bad_arguments():
     assert r.returncode != 0 and "invalid choice" in r.stderr
     r = run_cli()
     assert r.returncode != 0
+
+
+def test_mnist_search_includes_the_data_beside_the_checkout(tmp_path, monkeypatch):
+    """From any working directory the search covers <checkout>/../shared/data/mnist, named
+    without '..' detours through the package (it once looked in <checkout>/tinygrad_lite/../shared)."""
+    from tinygrad_lite.cli import train as train_cmd
+    monkeypatch.chdir(tmp_path)
+    dirs = train_cmd._mnist_dirs("./data")
+    beside = os.path.realpath(REPO.parent / "shared" / "data" / "mnist")
+    assert beside in [os.path.realpath(d) for d in dirs]
+    assert not any("tinygrad_lite" in d for d in dirs), dirs
+
+
+def test_epoch_times_read_as_durations():
+    from tinygrad_lite.cli.train import _seconds
+    assert _seconds(12.345) == "12.35s" and _seconds(0.031) == "31 ms" and _seconds(0.0004) == "400 µs"

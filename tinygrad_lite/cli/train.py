@@ -63,12 +63,18 @@ def add_parser(sub):
     t.set_defaults(run=train)
 
 
+def _seconds(t):
+    """A duration as a person reads it: 0.031 s would print as "0.00s" with a fixed 2 decimals."""
+    return f"{t:.2f}s" if t >= 1 else f"{1e3 * t:.0f} ms" if t >= 0.001 else f"{1e6 * t:.0f} µs"
+
+
 # ---- data -----------------------------------------------------------------------------------
 def _mnist_dirs(data_dir):
     dirs = [data_dir, SHARED_MNIST]
     # CI runs from the repository root; also look beside the package's checkout
-    repo_root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    dirs.append(os.path.join(repo_root, "..", "shared", "data", "mnist"))
+    # (this file is <repo>/tinygrad_lite/cli/train.py: three levels up is the checkout)
+    repo_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    dirs.append(os.path.normpath(os.path.join(repo_root, "..", "shared", "data", "mnist")))
     out, seen = [], set()
     for d in dirs:
         key = os.path.realpath(d)
@@ -341,7 +347,7 @@ def train(args):
         history.append({"epoch": epoch + 1, "loss": mean_loss, "test_accuracy": acc,
                         "train_time_s": train_time, "time_s": epoch_time})
         log(f"Epoch {epoch + 1}/{args.epochs}: loss {mean_loss:.4f}, test accuracy {100 * acc:.2f}%, "
-            f"time {epoch_time:.2f}s")
+            f"time {_seconds(epoch_time)}")
     total = time.perf_counter() - t_start
     if rank != 0:  # rank 0 alone writes files
         return 0
@@ -369,7 +375,7 @@ def train(args):
     with open(os.path.join(out, "metrics.json"), "w") as f:
         json.dump(metrics, f, indent=2)
     save_plot(history, os.path.join(out, "curves.png"))
-    log(f"done: {args.epochs} epochs in {total:.1f}s; final loss {history[-1]['loss']:.4f}, "
+    log(f"done: {args.epochs} epochs in {_seconds(total)}; final loss {history[-1]['loss']:.4f}, "
         f"test accuracy {100 * history[-1]['test_accuracy']:.2f}% on {data_name}")
     log(f"wrote {os.path.join(out, 'model.safetensors')}, metrics.json, curves.png")
     return 0
