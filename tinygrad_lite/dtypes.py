@@ -79,6 +79,23 @@ def promote_types(a, b):
     return a if a is b else _PROMOTE[a, b]
 
 
+def _category(d):
+    return 2 if d.is_floating_point else 0 if d is bool_ else 1
+
+
+def result_type(a, a_is_0d, b, b_is_0d):
+    """torch.result_type of an a and a b tensor: a 0-d tensor beside a tensor with dims is 'weak' —
+    its dtype counts only when it is of a higher category (bool < integer < floating), so a 0-d
+    float64 with a float32 tensor gives float32 and a 0-d float64 with an int64 tensor float64."""
+    if a is b:
+        return a
+    if a_is_0d != b_is_0d:
+        weak, strong = (a, b) if a_is_0d else (b, a)
+        if _category(weak) <= _category(strong):
+            return strong
+    return _PROMOTE[a, b]
+
+
 _FROM_NP = {np.dtype(d.np): d for d in BY_CODE if d.np is not None}
 
 

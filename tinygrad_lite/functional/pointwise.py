@@ -145,15 +145,24 @@ def remainder(input, other):
     return binary(input, other, "remainder")
 
 
+def _need_tensors(input, other, op):
+    """torch.maximum/minimum take two tensors; a number raises there too (clamp takes numbers)."""
+    for name, v in (("input", input), ("other", other)):
+        if not isinstance(v, Tensor):
+            raise TypeError(f"{op}(): argument '{name}' must be Tensor, not {type(v).__name__} (use clamp for a number)")
+
+
 @tensor_method
 def maximum(input, other):
     """max(x, y) elementwise, NaN propagates; a tie splits the gradient"""
+    _need_tensors(input, other, "maximum")
     return binary(input, other, "maximum")
 
 
 @tensor_method
 def minimum(input, other):
     """min(x, y) elementwise, NaN propagates"""
+    _need_tensors(input, other, "minimum")
     return binary(input, other, "minimum")
 
 

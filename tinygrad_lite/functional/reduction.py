@@ -27,6 +27,11 @@ def _out(r, out):
     return out
 
 
+def _need_float(x, op):
+    if not x.dtype.is_floating_point:  # torch too: "std and var only support floating point and complex dtypes"
+        raise TypeError(f"{op}: std and var only support floating point tensors, got {x.dtype.name}")
+
+
 @tensor_method
 def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=None):
     x = input
@@ -34,6 +39,7 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=N
         dim, unbiased = None, dim
     if correction is None:
         correction = 1 if unbiased is None or unbiased else 0
+    _need_float(x, "var")
     axes = normalize_axes(dim, x.ndim, "var")
     return _out(R.Var.apply(_float(x), axes=axes, correction=builtins.float(correction), keepdim=keepdim), out)
 
@@ -46,6 +52,7 @@ def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=N
         dim, unbiased = None, dim
     if correction is None:
         correction = 1 if unbiased is None or unbiased else 0
+    _need_float(x, "std")
     axes = normalize_axes(dim, x.ndim, "std")
     return _out(R.Std.apply(_float(x), axes=axes, correction=builtins.float(correction), keepdim=keepdim), out)
 
