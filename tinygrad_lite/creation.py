@@ -3,7 +3,7 @@ import builtins
 
 import numpy as np
 
-from . import _C
+from . import _C, argcheck
 from . import dtypes as _dt
 from .device import CPU, as_device
 from .random import native as _gen
@@ -53,6 +53,7 @@ def _make(arr, device, requires_grad):
 
 
 def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False):
+    argcheck.dtype("tensor", dtype)
     return _make(_to_array(data, dtype), device, requires_grad)
 
 
@@ -85,35 +86,40 @@ def _dtype_for_fill(value, dtype):
 
 
 def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
-    dt = _dtype_for_fill(fill_value, dtype)
-    shape = _shape_arg((size,)) if not isinstance(size, int) else [size]
+    fill_value = _num(argcheck.number("full", "fill_value", fill_value))
+    dt = _dtype_for_fill(fill_value, argcheck.dtype("full", dtype))
+    shape = _shape_arg((size,), "full")
     return _out(_make(CPU.backend.full(shape, builtins.float(fill_value), dt.code), device, requires_grad), out)
 
 
 def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False,
           memory_format=None, **kw):
     size = _size_kw(size, kw, "zeros")
-    dt = dtype or (out.dtype if out is not None else _dt.get_default_dtype())
-    return _out(_make(CPU.backend.full(_shape_arg(size), 0.0, dt.code), device, requires_grad), out)
+    dt = argcheck.dtype("zeros", dtype) or (out.dtype if out is not None else _dt.get_default_dtype())
+    return _out(_make(CPU.backend.full(_shape_arg(size, "zeros"), 0.0, dt.code), device, requires_grad), out)
 
 
 def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False,
          memory_format=None, **kw):
     size = _size_kw(size, kw, "ones")
-    dt = dtype or (out.dtype if out is not None else _dt.get_default_dtype())
-    return _out(_make(CPU.backend.full(_shape_arg(size), 1.0, dt.code), device, requires_grad), out)
+    dt = argcheck.dtype("ones", dtype) or (out.dtype if out is not None else _dt.get_default_dtype())
+    return _out(_make(CPU.backend.full(_shape_arg(size, "ones"), 1.0, dt.code), device, requires_grad), out)
 
 
 def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False,
           memory_format=None, **kw):
     size = _size_kw(size, kw, "empty")
-    dt = dtype or (out.dtype if out is not None else _dt.get_default_dtype())
-    return _out(_make(_C.empty(_shape_arg(size), dt.code), device, requires_grad), out)
+    dt = argcheck.dtype("empty", dtype) or (out.dtype if out is not None else _dt.get_default_dtype())
+    return _out(_make(_C.empty(_shape_arg(size, "empty"), dt.code), device, requires_grad), out)
 
 
 def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, device=None, requires_grad=False,
            pin_memory=False):
     start, end, step = _num(start), _num(end), _num(step)
+    argcheck.dtype("arange", dtype)
+    for name, v in (("start", start), ("end", end), ("step", step)):
+        if v is not None or name != "end":
+            argcheck.number("arange", name, v)
     if end is None:
         start, end = 0, start
     if dtype is None:
@@ -126,7 +132,12 @@ def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devi
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
     """start + i·(end − start)/(steps − 1) for i < steps; one step is [start] whatever end is (torch;
     numpy's 0·NaN step would give NaN for a NaN or infinite end)."""
-    dt = dtype or _dt.get_default_dtype()
+    dt = argcheck.dtype("linspace", dtype) or _dt.get_default_dtype()
+    argcheck.number("linspace", "start", _num(start))
+    argcheck.number("linspace", "end", _num(end))
+    steps = argcheck.int64("linspace", "steps", steps)
+    if steps < 0:
+        raise RuntimeError(f"linspace(): number of steps must be non-negative, got {steps}")
     values = [_num(start)] if isinstance(steps, int) and steps == 1 else np.linspace(_num(start), _num(end), steps)
     return tensor(np.asarray(values, dtype=np.float64), dtype=dt, device=device, requires_grad=requires_grad)
 
@@ -167,20 +178,22 @@ def triu_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
 
 
 def eye(n, m=None, dtype=None, device=None, requires_grad=False):
-    dt = dtype or _dt.get_default_dtype()
+    dt = argcheck.dtype("eye", dtype) or _dt.get_default_dtype()
+    n = argcheck.int64("eye", "n", n)
+    m = m if m is None else argcheck.int64("eye", "m", m)
     return tensor(np.eye(n, m), dtype=dt, device=device, requires_grad=requires_grad)
 
 
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False, out=None):
     """U[0, 1) (from `generator`, default: the global one)"""
-    dt = dtype or _dt.get_default_dtype()
-    return _out(_make(_C.rand(_shape_arg(size), dt.code, _gen(generator)), device, requires_grad), out)
+    dt = argcheck.dtype("rand", dtype) or _dt.get_default_dtype()
+    return _out(_make(_C.rand(_shape_arg(size, "rand"), dt.code, _gen(generator)), device, requires_grad), out)
 
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False, out=None):
     """N(0, 1) (from `generator`, default: the global one)"""
-    dt = dtype or _dt.get_default_dtype()
-    return _out(_make(_C.randn(_shape_arg(size), dt.code, _gen(generator)), device, requires_grad), out)
+    dt = argcheck.dtype("randn", dtype) or _dt.get_default_dtype()
+    return _out(_make(_C.randn(_shape_arg(size, "randn"), dt.code, _gen(generator)), device, requires_grad), out)
 
 
 def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=None, requires_grad=False, out=None):
@@ -192,8 +205,8 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=N
         return _out((z * std + mean).detach(), out)
     if size is None:
         raise TypeError("normal(mean: float, std: float) needs a size")
-    dt = dtype or _dt.get_default_dtype()
-    arr = _C.randn(_shape_arg((size,)), dt.code, _gen(generator))
+    dt = argcheck.dtype("normal", dtype) or _dt.get_default_dtype()
+    arr = _C.randn(_shape_arg((size,), "normal"), dt.code, _gen(generator))
     t = _make(arr, device, False)
     if std != 1.0 or mean != 0.0:
         t = t * float(std) + float(mean)
@@ -218,14 +231,17 @@ def randint(low=0, high=None, size=None, generator=None, dtype=None, device=None
         low, high = 0, low
     if size is None:
         raise TypeError("randint() missing required argument 'size'")
-    arr = _C.randint(builtins.int(low), builtins.int(high), _shape_arg((size,)), _gen(generator))
+    argcheck.dtype("randint", dtype)
+    low, high = argcheck.int64("randint", "low", low), argcheck.int64("randint", "high", high)
+    arr = _C.randint(low, high, _shape_arg((size,), "randint"), _gen(generator))
     if dtype is not None and dtype is not _dt.int64:
         arr = _C.astype(arr, dtype.code)
     return _make(arr, device, requires_grad)
 
 
 def randperm(n, generator=None, dtype=None, device=None):
-    arr = _C.randperm(builtins.int(n), _gen(generator))
+    argcheck.dtype("randperm", dtype)
+    arr = _C.randperm(argcheck.int64("randperm", "n", n), _gen(generator))
     if dtype is not None and dtype is not _dt.int64:
         arr = _C.astype(arr, dtype.code)
     return _make(arr, device, False)

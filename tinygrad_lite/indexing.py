@@ -72,8 +72,17 @@ def _bool_scalar_index(x, index):
     return S.BasicIndex.apply(y, index=(slice(None),) * pos + (slice(0, 0),))
 
 
+def _first_ellipsis_only(index):
+    """torch accepts several Ellipses: the first stands for the dims no other index takes, the
+    later ones for none (x[..., 0, ...] is x[..., 0]), so they can be dropped."""
+    k = next((k for k, i in enumerate(index) if i is Ellipsis), None)
+    if k is None or not builtins.any(i is Ellipsis for i in index[k + 1 :]):
+        return index
+    return index[: k + 1] + tuple(i for i in index[k + 1 :] if i is not Ellipsis)
+
+
 def getitem(x, index):
-    index = index if isinstance(index, tuple) else (index,)
+    index = _first_ellipsis_only(index if isinstance(index, tuple) else (index,))
     if builtins.sum(1 for i in index if _scalar_bool(i)) == 1 and not builtins.any(
             _is_advanced(i) for i in index if not _scalar_bool(i)):
         return _bool_scalar_index(x, index)
@@ -155,7 +164,7 @@ def setitem(x, index, value):
 
     if x.requires_grad and x.is_leaf and is_grad_enabled():
         raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
-    index_t = index if isinstance(index, tuple) else (index,)
+    index_t = _first_ellipsis_only(index if isinstance(index, tuple) else (index,))
     if builtins.sum(1 for i in index_t if _scalar_bool(i)) == 1 and not builtins.any(
             _is_advanced(i) for i in index_t if not _scalar_bool(i)):
         # a bool scalar is a new dim of size 1 (True: the rest of the index, written through a

@@ -641,8 +641,8 @@ def _axes(dim, ndim, op):
     return normalize_axes(dim, ndim, op)
 
 
-def _shape_arg(shape):
-    """Accept f(2, 3), f((2, 3)), f([2, 3]) and f(Size)."""
-    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-        shape = shape[0]
-    return [builtins.int(s) for s in shape]
+def _shape_arg(shape, op="shape"):
+    """Accept f(2, 3), f((2, 3)), f([2, 3]) and f(Size): a list of ints in int64 (argcheck.sizes)."""
+    from .argcheck import sizes
+
+    return sizes(op, shape)

@@ -8,6 +8,7 @@ import math
 import string
 from collections import Counter
 
+from .. import argcheck
 from .. import dtypes as _dt
 from ..ops import matmul as M
 from ..ops import reduce as R
@@ -27,7 +28,7 @@ def _out(result, out):
 def matmul(input, other, *, out=None):
     """torch.matmul: 1-D operands become a row (left) or a column (right) and are squeezed after;
     batch dims broadcast. ∂L/∂A = ∂L/∂C·Bᵀ, ∂L/∂B = Aᵀ·∂L/∂C."""
-    a, b = input, other
+    a, b = argcheck.tensor("matmul", "input", input), argcheck.tensor("matmul", "other", other)
     if a.ndim == 0 or b.ndim == 0:
         raise RuntimeError(f"matmul: both arguments need at least 1 dimension, got {a.ndim}D and {b.ndim}D")
     if a.dtype is not b.dtype:
@@ -55,6 +56,7 @@ def _matmul_1d(a, b):
 
 @tensor_method
 def mm(input, mat2, *, out=None):
+    argcheck.tensor("mm", "input", input), argcheck.tensor("mm", "mat2", mat2)
     if input.ndim != 2 or mat2.ndim != 2:
         raise RuntimeError(f"mm: expected 2-D tensors, got {input.ndim}D and {mat2.ndim}D")
     return matmul(input, mat2, out=out)
@@ -62,6 +64,7 @@ def mm(input, mat2, *, out=None):
 
 @tensor_method
 def bmm(input, mat2, *, out=None):
+    argcheck.tensor("bmm", "input", input), argcheck.tensor("bmm", "mat2", mat2)
     if input.ndim != 3 or mat2.ndim != 3:
         raise RuntimeError(f"bmm: expected 3-D tensors, got {input.ndim}D and {mat2.ndim}D")
     if input.shape[0] != mat2.shape[0]:
@@ -72,6 +75,7 @@ def bmm(input, mat2, *, out=None):
 @tensor_method
 def mv(input, vec, *, out=None):
     """A·v for a matrix A (n, m) and a vector v (m,)"""
+    argcheck.tensor("mv", "input", input), argcheck.tensor("mv", "vec", vec)
     if input.ndim != 2 or vec.ndim != 1:
         raise RuntimeError(f"vector + matrix @ vector expected, got {input.ndim}, {vec.ndim}")
     return matmul(input, vec, out=out)
@@ -81,6 +85,7 @@ def mv(input, vec, *, out=None):
 def dot(input, tensor=None, *, out=None, other=None):
     """Σᵢ aᵢbᵢ of two 1-D tensors"""
     b = tensor if tensor is not None else other
+    argcheck.tensor("dot", "input", input), argcheck.tensor("dot", "tensor", b)
     if input.ndim != 1 or b.ndim != 1:
         raise RuntimeError(f"1D tensors expected, but got {input.ndim}D and {b.ndim}D tensors")
     if input.shape[0] != b.shape[0]:
@@ -230,7 +235,26 @@ def multi_dot(tensors, *, out=None):
 
 
 def linear(input, weight, bias=None):
-    """y = x·Wᵀ + b in one fused native kernel."""
+    """y = x·Wᵀ + b in one fused native kernel. torch also takes a 1-d weight (y = x·w), a bias
+    that broadcasts to the output (a 0-d one, say) and int64 operands: those are a matmul and an add."""
+    argcheck.tensor("linear", "input", input), argcheck.tensor("linear", "weight", weight)
+    argcheck.optional_tensor("linear", "bias", bias)
+    if input.ndim == 0 or weight.ndim == 0:
+        raise RuntimeError(f"linear: both arguments need to be at least 1-D, got shapes {tuple(input.shape)} and "
+                           f"{tuple(weight.shape)}")
+    if weight.ndim != 2 or not input.is_floating_point() or bias is not None and bias.ndim != 1:
+        if weight.ndim > 2:
+            raise RuntimeError(f"linear: weight must be 1-D or 2-D, got shape {tuple(weight.shape)}")
+        if input.dtype is not weight.dtype or bias is not None and bias.dtype is not input.dtype:
+            raise TypeError(f"linear: expected input, weight and bias of one dtype, got {input.dtype.name}, "
+                            f"{weight.dtype.name}" + ("" if bias is None else f" and {bias.dtype.name}"))
+        y = matmul(input, weight.t() if weight.ndim == 2 else weight)
+        if bias is None:
+            return y
+        if bias.ndim > y.ndim or builtins.any(b not in (1, n) for b, n in zip(reversed(bias.shape), reversed(y.shape))):
+            raise RuntimeError(f"linear: bias of shape {tuple(bias.shape)} does not broadcast to the output shape "
+                               f"{tuple(y.shape)}")
+        return y + bias
     return M.Linear.apply(input, weight, bias) if bias is not None else M.Linear.apply(input, weight)
 
 
