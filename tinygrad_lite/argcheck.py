@@ -73,7 +73,7 @@ def sizes(op, v, name="size"):
             raise TypeError(f"{op}(): argument '{name}' must be tuple of ints, not {describe(v)}")
     out = []
     for k, s in enumerate(v):
-        if not _is_int(s):
+        if not _is_int(s) or isinstance(s, builtins.bool):  # torch: a bool is no size
             raise TypeError(f"{op}(): argument '{name}' must be tuple of ints, but found element of type "
                             f"{type(s).__name__} at pos {k}")
         out.append(int64(op, name, s))

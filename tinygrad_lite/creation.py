@@ -28,8 +28,10 @@ def _to_array(data, dtype=None):
         arr = _C.clone(arr)
         return arr if dtype is None or dtype.code == arr.dtype else _C.astype(arr, dtype.code)
     src = np.asarray(data)
-    if src.dtype.kind == "O":
+    if src.dtype.kind in "OUSV":
         raise TypeError(f"can't build a tensor from {type(data).__name__} with ragged or non-numeric entries")
+    if not isinstance(data, (np.ndarray, np.generic)):
+        _check_python_values(src, dtype)
     dt = dtype
     if dt is None:  # numpy keeps its float width; Python floats get the default dtype, as torch
         from_numpy = isinstance(data, (np.ndarray, np.generic))
@@ -40,6 +42,20 @@ def _to_array(data, dtype=None):
     if src.size:
         arr.numpy()[...] = src
     return arr
+
+
+def _check_python_values(src, dtype):
+    """torch.tensor of Python numbers: an int beyond int64 raises (numpy made it uint64), and so
+    does a value that the requested dtype cannot hold (NaN or 1e30 as int64, 300 as uint8)."""
+    if src.dtype == np.uint64 and (dtype is None or not dtype.is_floating_point):
+        raise ValueError("tensor(): a Python int does not fit in int64 (torch: Overflow when unpacking long long)")
+    if dtype is None or dtype is _dt.bool_ or dtype.is_floating_point or src.size == 0 or src.dtype.kind not in "fiu":
+        return  # (a float dtype takes any number: 1e300 as float32 is inf, as torch)
+    lo, hi = src.min(), src.max()
+    if src.dtype.kind == "f" and not dtype.is_floating_point and np.isnan(src).any():
+        lo = float("nan")
+    for v in (lo, hi):
+        _dt.check_scalar(v.item() if hasattr(v, "item") else v, dtype, "tensor")
 
 
 def _make(arr, device, requires_grad):
@@ -88,6 +104,8 @@ def _dtype_for_fill(value, dtype):
 def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
     fill_value = _num(argcheck.number("full", "fill_value", fill_value))
     dt = _dtype_for_fill(fill_value, argcheck.dtype("full", dtype))
+    if isinstance(fill_value, (builtins.int, builtins.float)):
+        _dt.check_scalar(fill_value, dt, "full")
     shape = _shape_arg((size,), "full")
     return _out(_make(CPU.backend.full(shape, builtins.float(fill_value), dt.code), device, requires_grad), out)
 
@@ -136,6 +154,9 @@ def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
     argcheck.number("linspace", "start", _num(start))
     argcheck.number("linspace", "end", _num(end))
     steps = argcheck.int64("linspace", "steps", steps)
+    for v in (_num(start), _num(end)):
+        if isinstance(v, (builtins.int, builtins.float)):
+            _dt.check_scalar(v, dt, "linspace")
     if steps < 0:
         raise RuntimeError(f"linspace(): number of steps must be non-negative, got {steps}")
     values = [_num(start)] if isinstance(steps, int) and steps == 1 else np.linspace(_num(start), _num(end), steps)
@@ -155,6 +176,13 @@ def _size_kw(size, kw, op):
         size = (kw.pop("size"),)
     if kw:
         raise TypeError(f"{op}() got an unexpected keyword argument {next(iter(kw))!r}")
+    return _need_size(size, op)
+
+
+def _need_size(size, op):
+    """f() with no size raises, as torch (a 0-d tensor is f(()) or f([]))."""
+    if size == ():
+        raise TypeError(f"{op}() missing 1 required positional argument: 'size' (a 0-d tensor is {op}(()))")
     return size
 
 
@@ -187,13 +215,13 @@ def eye(n, m=None, dtype=None, device=None, requires_grad=False):
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False, out=None):
     """U[0, 1) (from `generator`, default: the global one)"""
     dt = argcheck.dtype("rand", dtype) or _dt.get_default_dtype()
-    return _out(_make(_C.rand(_shape_arg(size, "rand"), dt.code, _gen(generator)), device, requires_grad), out)
+    return _out(_make(_C.rand(_shape_arg(_need_size(size, "rand"), "rand"), dt.code, _gen(generator)), device, requires_grad), out)
 
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False, out=None):
     """N(0, 1) (from `generator`, default: the global one)"""
     dt = argcheck.dtype("randn", dtype) or _dt.get_default_dtype()
-    return _out(_make(_C.randn(_shape_arg(size, "randn"), dt.code, _gen(generator)), device, requires_grad), out)
+    return _out(_make(_C.randn(_shape_arg(_need_size(size, "randn"), "randn"), dt.code, _gen(generator)), device, requires_grad), out)
 
 
 def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=None, requires_grad=False, out=None):
@@ -249,7 +277,7 @@ def randperm(n, generator=None, dtype=None, device=None):
 
 def _like(fn):
     def like(t, dtype=None, device=None, requires_grad=False, memory_format=None, **kw):
-        return fn(*t.shape, dtype=dtype or t.dtype, device=device or t.device, requires_grad=requires_grad, **kw)
+        return fn(tuple(t.shape), dtype=dtype or t.dtype, device=device or t.device, requires_grad=requires_grad, **kw)
 
     like.__name__ = fn.__name__ + "_like"
     return like

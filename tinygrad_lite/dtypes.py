@@ -120,6 +120,27 @@ def result_type_of_scalar(t_dtype, value):
     raise TypeError(f"unsupported operand type: {type(value).__name__}")
 
 
+def check_scalar(value, d, op):
+    """torch's check when a Python number is written into a tensor of dtype d (fill_, full,
+    x[i] = v, tensor(data, dtype=d)): a float into an integer dtype must be finite and in range; a
+    finite float into a float dtype must not overflow it; an int must fit the integer dtype (an
+    unsigned one also takes -max..-1, as torch); a bool target takes anything."""
+    if d is bool_ or isinstance(value, builtins.bool):
+        return
+    if d.is_floating_point:
+        if isinstance(value, builtins.float) and value == value and abs(value) != float("inf") and d is not float64:
+            if abs(value) > finfo(d).max:
+                raise RuntimeError(f"{op}: value {value} cannot be converted to type {d.name} without overflow")
+        return
+    lo, hi = (-(2 ** 63), 2 ** 63 - 1) if d.np is None else (builtins.int(np.iinfo(d.np).min), builtins.int(np.iinfo(d.np).max))
+    if not d.is_signed:
+        lo = -hi
+    ok = lo <= value <= hi if isinstance(value, builtins.int) else (
+        value == value and abs(value) != float("inf") and lo <= value <= hi)
+    if not ok:
+        raise RuntimeError(f"{op}: value {value} cannot be converted to type {d.name} without overflow")
+
+
 class finfo:
     """torch.finfo: the limits of a floating dtype (bits, eps, max, min, tiny, resolution)."""
 

@@ -32,7 +32,10 @@ def matmul(input, other, *, out=None):
     if a.ndim == 0 or b.ndim == 0:
         raise RuntimeError(f"matmul: both arguments need at least 1 dimension, got {a.ndim}D and {b.ndim}D")
     if a.dtype is not b.dtype:
-        a, b = _promote(a, b)
+        if not (a.ndim >= 3 and b.ndim >= 3 and (a.numel() == 0 or b.numel() == 0)):
+            raise RuntimeError(f"matmul: expected both operands to have the same dtype, got {a.dtype.name} "
+                               f"{tuple(a.shape)} and {b.dtype.name} {tuple(b.shape)} (torch does not promote here)")
+        a = a.to(b.dtype)  # torch's batched product of an empty operand comes out in other's dtype
     if a.ndim >= 2 and b.ndim >= 2:
         return _out(M.Matmul.apply(a, b), out)
     try:

@@ -67,14 +67,23 @@ def reciprocal(input):
 @tensor_method
 def add(input, other, *, alpha=1, out=None):
     """x + α·y"""
+    _check_alpha(input, other, alpha, "add")
     if alpha != 1:
         other = other * alpha
     return _out(input + other, out)
 
 
+def _check_alpha(input, other, alpha, op):
+    if isinstance(alpha, builtins.float) and not builtins.any(
+            (v.dtype.is_floating_point if isinstance(v, Tensor) else isinstance(v, builtins.float)) for v in (input, other)):
+        raise RuntimeError(f"{op}: for integral input tensors, argument alpha must not be a floating point number "
+                           f"(got {alpha}; torch raises too)")
+
+
 @tensor_method(names=("sub", "subtract"))
 def sub(input, other, *, alpha=1, out=None):
     """x − α·y"""
+    _check_alpha(input, other, alpha, "sub")
     if alpha != 1:
         other = other * alpha
     return _out(input - other if isinstance(input, Tensor) else _as_tensor(input, other) - other, out)

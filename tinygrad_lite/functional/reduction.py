@@ -28,9 +28,11 @@ def _out(r, out):
     return out
 
 
-def _need_float(x, op):
+def _need_float(x, op, correction=None):
     if not x.dtype.is_floating_point:  # torch too: "std and var only support floating point and complex dtypes"
         raise TypeError(f"{op}: std and var only support floating point tensors, got {x.dtype.name}")
+    if isinstance(correction, builtins.int) and not -2 ** 63 <= correction < 2 ** 63:
+        raise OverflowError(f"{op}: correction={correction} does not fit in int64 (torch raises too)")
 
 
 @tensor_method
@@ -40,7 +42,7 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=N
         dim, unbiased = None, dim
     if correction is None:
         correction = 1 if unbiased is None or unbiased else 0
-    _need_float(x, "var")
+    _need_float(x, "var", correction)
     axes = normalize_axes(dim, x.ndim, "var")
     return _out(R.Var.apply(_float(x), axes=axes, correction=builtins.float(correction), keepdim=keepdim), out)
 
@@ -53,7 +55,7 @@ def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=N
         dim, unbiased = None, dim
     if correction is None:
         correction = 1 if unbiased is None or unbiased else 0
-    _need_float(x, "std")
+    _need_float(x, "std", correction)
     axes = normalize_axes(dim, x.ndim, "std")
     return _out(R.Std.apply(_float(x), axes=axes, correction=builtins.float(correction), keepdim=keepdim), out)
 

@@ -16,6 +16,19 @@ def _reduce(loss, reduction):
     raise ValueError(f"{reduction} is not a valid value for reduction")
 
 
+def _broadcast_pair(input, target, op):
+    """torch's mse/l1/smooth_l1: both must be tensors; they are broadcast to one shape first, so
+    their dtypes promote as two tensors with dims (a 0-d float64 target makes a float32 input's
+    loss float64, unlike `x - y`, where the 0-d tensor is weak)."""
+    for name, v in (("input", input), ("target", target)):
+        if not isinstance(v, _tl.Tensor):
+            raise TypeError(f"{op}(): argument '{name}' must be Tensor, not {type(v).__name__}")
+    if input.dtype is not target.dtype:
+        dt = _tl.promote_types(input.dtype, target.dtype)
+        input, target = input.to(dt), target.to(dt)
+    return input, target
+
+
 def _legacy_reduction(size_average, reduce, reduction):
     # torch's deprecated size_average/reduce flags map onto `reduction`
     if size_average is None and reduce is None:
@@ -176,6 +189,7 @@ def _check_nll(input, target):
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     """ℓ = (x − y)², reduced by mean (default), sum, or none; y broadcasts to x as in torch."""
     reduction = _legacy_reduction(size_average, reduce, reduction)
+    input, target = _broadcast_pair(input, target, "mse_loss")
     diff = input - target
     return _reduce(diff * diff, reduction)
 
@@ -183,4 +197,5 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     """ℓ = |x − y|."""
     reduction = _legacy_reduction(size_average, reduce, reduction)
+    input, target = _broadcast_pair(input, target, "l1_loss")
     return _reduce((input - target).abs(), reduction)
