@@ -129,12 +129,14 @@ def _var_backward_t(x, g, axes, keepdim, correction):
 
 class Max(Function):
     """y = max_axes x;  ∂y/∂x = [x = y] / (number of maxima): ties share the gradient evenly, and
-    a NaN maximum sends it to the NaN entries (torch's evenly_distribute_backward)"""
+    a NaN maximum sends it to the NaN entries (torch's evenly_distribute_backward). amax/amin
+    (amax=True) follow torch's scale_grad_by_count instead: only entries equal to y count, so a
+    NaN maximum has no such entry and the gradient is 0/0 = NaN everywhere."""
 
-    __slots__ = ("axes", "keepdim", "is_min")
+    __slots__ = ("axes", "keepdim", "is_min", "amax")
 
-    def forward(self, x, axes, keepdim, is_min=False):
-        self.axes, self.keepdim, self.is_min = axes, keepdim, is_min
+    def forward(self, x, axes, keepdim, is_min=False, amax=False):
+        self.axes, self.keepdim, self.is_min, self.amax = axes, keepdim, is_min, amax
         y = (self.B.min if is_min else self.B.max)(x, axes, True)
         self.save(x, y)
         return y if keepdim else y.view([d for i, d in enumerate(x.shape) if i not in axes])
@@ -142,7 +144,7 @@ class Max(Function):
     def backward(self, g):
         x, y = self.saved
         B = self.B
-        hit = B.logical_or(B.eq(x, y), B.logical_and(B.isnan(x), B.isnan(y)))
+        hit = B.eq(x, y) if self.amax else B.logical_or(B.eq(x, y), B.logical_and(B.isnan(x), B.isnan(y)))
         mask = B.astype(hit, g.dtype)
         count = B.sum(mask, self.axes, True)
         if not self.keepdim:
@@ -151,7 +153,7 @@ class Max(Function):
 
     def backward_graph(self, g):
         x = self.parents[0]
-        y = Max.apply(x.detach(), axes=self.axes, keepdim=True, is_min=self.is_min)
+        y = Max.apply(x.detach(), axes=self.axes, keepdim=True, is_min=self.is_min, amax=self.amax)
         mask = (x == y).to(g.dtype)
         if not self.keepdim:
             g = g.reshape(*kept_shape(x.shape, self.axes))

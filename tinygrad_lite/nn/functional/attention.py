@@ -53,6 +53,37 @@ def _check_mask(attn_mask, q, full):
     return m.expand(*full).reshape(_prod(full[:-3]), *full[-3:])._data
 
 
+def _nonfinite_attention(q, k, v, attn_mask, full, is_causal, scale, dropout_p):
+    """Attention as torch computes it when q or k holds inf/NaN: every score is formed and the
+    mask is *added* (−inf where masked), so an inf or NaN score at a masked position still makes
+    its row NaN (inf + −inf); a row with every score −inf gives 0 (torch's fused CPU kernel). The
+    fused kernel skips masked scores, so these (rare) inputs take this unfused path."""
+    import tinygrad_lite as _tl
+
+    Z, Hq, L, E = q.shape
+    Hk, S = k.shape[1], k.shape[2]
+    if Hk != Hq:  # grouped-query / broadcast heads: each key head serves Hq/Hk query heads
+        k = k.reshape(Z, Hk, 1, S, E).expand(Z, Hk, Hq // Hk, S, E).reshape(Z, Hq, S, E)
+        v = v.reshape(Z, Hk, 1, S, v.shape[-1]).expand(Z, Hk, Hq // Hk, S, v.shape[-1]).reshape(Z, Hq, S, v.shape[-1])
+    s = (q @ k.transpose(-2, -1)) * scale
+    ninf = _tl.tensor(float("-inf"), dtype=q.dtype)
+    if is_causal:
+        keep = _tl.ones((L, S), dtype=_dt.bool_).tril()
+        s = s + _tl.where(keep, _tl.zeros((), dtype=q.dtype), ninf)
+    if attn_mask is not None:
+        m = attn_mask
+        if len(full) > 4:
+            m = m.expand(tuple(full)).reshape(_prod(full[:-3]), *full[-3:])
+        s = s + (_tl.where(m, _tl.zeros((), dtype=q.dtype), ninf) if m.dtype is _dt.bool_ else m.to(q.dtype))
+    dead = s.amax(-1, keepdim=True) == float("-inf")
+    p = _tl.where(dead, _tl.zeros((), dtype=q.dtype), s.softmax(-1))
+    if dropout_p > 0:
+        from .basic import dropout
+
+        p = dropout(p, dropout_p)
+    return p @ v
+
+
 def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None,
                                  enable_gqa=False):
     """softmax(q·kᵀ·scale + mask)·v over the last two dims, as torch:
@@ -100,8 +131,11 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     zb = batch if batch else (1,)
     q4, k4, v4 = (_to_4d(t, p, zb, h) for t, p, h in ((q, pre[0], Hq), (k, pre[1], Hk), (v, pre[2], Hk)))
     scale = 1.0 / math.sqrt(E) if scale is None else builtins.float(scale)
-    out = A.ScaledDotProductAttention.apply(q4, k4, v4, mask=mask, dropout_p=builtins.float(dropout_p),
-                                            is_causal=builtins.bool(is_causal), scale=scale)
+    if q4.numel() and k4.numel() and not (q4.isfinite().all().item() and k4.isfinite().all().item()):
+        out = _nonfinite_attention(q4, k4, v4, attn_mask, (*batch, Hq, L, S), is_causal, scale, dropout_p)
+    else:
+        out = A.ScaledDotProductAttention.apply(q4, k4, v4, mask=mask, dropout_p=builtins.float(dropout_p),
+                                                is_causal=builtins.bool(is_causal), scale=scale)
     if nd == 4:
         return out
     lead = (*batch, Hq)[len(batch) + 1 - (nd - 2):] if nd > 2 else ()
