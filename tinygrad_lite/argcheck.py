@@ -105,6 +105,13 @@ def tensor(op, name, v):
     return v
 
 
+def boolean(op, name, v):
+    """A flag (keepdim, descending, training, ...): torch takes a bool only — not None, an int or a str."""
+    if not isinstance(v, builtins.bool) and type(v).__name__ != "bool_":
+        raise TypeError(f"{op}(): argument '{name}' must be bool, not {describe(v)}")
+    return builtins.bool(v)
+
+
 def optional_tensor(op, name, v):
     return v if v is None else tensor(op, name, v)
 

@@ -441,6 +441,8 @@ class Tensor:
         return R.Sum.apply(x, axes=axes, keepdim=keepdim)
 
     def mean(self, dim=None, keepdim=False, dtype=None):
+        if not isinstance(keepdim, (builtins.bool, np.bool_)):
+            raise TypeError(f"mean(): argument 'keepdim' must be bool, not {type(keepdim).__name__}")
         x = self if dtype is None else self.to(dtype)
         if not x.dtype.is_floating_point:
             raise TypeError(

@@ -260,6 +260,9 @@ def clamp(input, min=None, max=None, *, out=None):
     if out is not None:
         return _out(clamp(input, min, max), out)
     """min(max(x, lo), hi); lo/hi numbers or tensors;  ∂/∂x = [lo ≤ x ≤ hi]"""
+    for v in (min, max):
+        if type(v) is builtins.int and not -2 ** 63 <= v < 2 ** 64:
+            raise OverflowError(f"clamp: bound {v} is too big to convert (torch takes ints in [-2**63, 2**64))")
     if min is None and max is None:
         raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
     if isinstance(min, Tensor) or isinstance(max, Tensor):  # tensor bounds: as maximum/minimum
@@ -434,6 +437,8 @@ def masked_fill(input, mask, value):
             raise RuntimeError("masked_fill only supports a 0-dimensional value tensor")
         v = value.to(input.dtype).reshape(())
     else:
+        if isinstance(value, (builtins.int, builtins.float)):
+            _dt.check_scalar(value, input.dtype, "masked_fill")
         v = Tensor(value, dtype=input.dtype, device=input.device)
     return E.Where.apply(mask, v, input)
 

@@ -124,6 +124,7 @@ def min(input, dim=None, keepdim=False, *, out=None, other=None):
 @tensor_method
 def amax(input, dim=(), keepdim=False, *, out=None):
     dim = None if dim == () else dim
+    argcheck.boolean("amax", "keepdim", keepdim)
     if input.dtype is _dt.bool_:  # torch: the amax of bools is their any(), a bool
         return _out(amax(input.to(_dt.int64), dim, keepdim).to(_dt.bool_), out)
     return _out(R.Max.apply(input, axes=normalize_axes(dim, input.ndim, "amax"), keepdim=keepdim, amax=True), out)
@@ -132,6 +133,7 @@ def amax(input, dim=(), keepdim=False, *, out=None):
 @tensor_method
 def amin(input, dim=(), keepdim=False, *, out=None):
     dim = None if dim == () else dim
+    argcheck.boolean("amin", "keepdim", keepdim)
     if input.dtype is _dt.bool_:  # torch: the amin of bools is their all(), a bool
         return _out(amin(input.to(_dt.int64), dim, keepdim).to(_dt.bool_), out)
     return _out(R.Max.apply(input, axes=normalize_axes(dim, input.ndim, "amin"), keepdim=keepdim, is_min=True, amax=True), out)

@@ -143,6 +143,8 @@ def split(tensor, split_size_or_sections, dim=0):
     n = x.shape[dim]
     if isinstance(split_size_or_sections, builtins.int):
         size = split_size_or_sections
+        if not -2 ** 63 <= size < 2 ** 63:
+            raise ValueError(f"split: split_size {size} does not fit in int64 (torch: Overflow when unpacking long long)")
         if size < 0 or (size == 0 and n != 0):
             raise RuntimeError(f"split: split_size can only be 0 if dimension size is 0, but got split_size={size} "
                                f"for a dimension of size {n}" if size >= 0 else

@@ -5,6 +5,7 @@ import math
 
 import numpy as np
 
+from tinygrad_lite import argcheck
 from tinygrad_lite import dtypes as _dt
 from tinygrad_lite.ops import attention as A
 from tinygrad_lite.tensor import Tensor
@@ -100,6 +101,7 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
             raise TypeError(f"{_OP}: {name} must be a Tensor, got {type(t).__name__}")
         if t.ndim < 2:
             raise ValueError(f"{_OP}: {name} must have at least 2 dims (…, T, E), got shape {tuple(t.shape)}")
+    argcheck.boolean(_OP, "is_causal", is_causal)
     q, k, v = query, key, value
     if not q.dtype.is_floating_point or k.dtype is not q.dtype or v.dtype is not q.dtype:
         raise TypeError(f"{_OP}: query, key and value must share one floating dtype, got {q.dtype.name}, "

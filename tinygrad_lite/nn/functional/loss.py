@@ -23,6 +23,9 @@ def _broadcast_pair(input, target, op):
     for name, v in (("input", input), ("target", target)):
         if not isinstance(v, _tl.Tensor):
             raise TypeError(f"{op}(): argument '{name}' must be Tensor, not {type(v).__name__}")
+    if input.dtype is _tl.bool or target.dtype is _tl.bool:  # torch computes input − target
+        raise RuntimeError(f"{op}: subtraction, the `-` operator, with a bool tensor is not supported "
+                           "(torch raises too)")
     if input.dtype is not target.dtype:
         dt = _tl.promote_types(input.dtype, target.dtype)
         input, target = input.to(dt), target.to(dt)
