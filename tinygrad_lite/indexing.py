@@ -138,7 +138,7 @@ def getitem(x, index):
             if builtins.bool(((t < 0) | (t >= x.shape[d])).any()):
                 raise IndexError(f"index out of range for dimension {d} with size {x.shape[d]}")
             lin = t if lin is None else lin * x.shape[d] + t
-        lin = lin.expand(*bshape) if tuple(lin.shape) != tuple(bshape) else lin
+        lin = lin.expand(tuple(bshape)) if tuple(lin.shape) != tuple(bshape) else lin
         lead = 1
         for d in range(k):
             lead *= x.shape[d]

@@ -181,8 +181,8 @@ def tensordot(a, b, dims=2, out=None):
     k = 1
     for d in da:
         k *= a.shape[d]
-    A = a.permute(*fa, *da).reshape(-1, k)
-    Bm = b.permute(*db, *fb).reshape(k, -1)
+    A = a.permute((*fa, *da)).reshape(-1, k)
+    Bm = b.permute((*db, *fb)).reshape(k, -1)
     r = matmul(A, Bm).reshape(*[a.shape[d] for d in fa], *[b.shape[d] for d in fb])
     return _out(r, out)
 
@@ -346,7 +346,7 @@ def einsum(equation, *operands):
     def full(x, t, labels):
         """Expand size-1 broadcast dims to the label's size."""
         target = [sizes[c] for c in t]
-        return x.expand(*target) if list(x.shape) != target else x
+        return x.expand(tuple(target)) if list(x.shape) != target else x
 
     x, t = ops[0]
     x = x.to(dtype)
@@ -364,14 +364,14 @@ def einsum(equation, *operands):
         right = [c for c in u if c not in t]
         nb = [sizes[c] for c in batch]
         nl, nk, nr = (math.prod(sizes[c] for c in g) for g in (left, contr, right))
-        A = x.permute(*[t.index(c) for c in batch + left + contr]).reshape(*nb, nl, nk)
-        Bm = y.permute(*[u.index(c) for c in batch + contr + right]).reshape(*nb, nk, nr)
+        A = x.permute(tuple([t.index(c) for c in batch + left + contr])).reshape(*nb, nl, nk)
+        Bm = y.permute(tuple([u.index(c) for c in batch + contr + right])).reshape(*nb, nk, nr)
         x = matmul(A, Bm).reshape(*nb, *[sizes[c] for c in left], *[sizes[c] for c in right])
         t = "".join(batch + left + right)
     x, t = sum_out(x, t, set(rhs))
     x = full(x, t, sizes)
     if t != rhs:
-        x = x.permute(*[t.index(c) for c in rhs])
+        x = x.permute(tuple([t.index(c) for c in rhs]))
     return x
 
 

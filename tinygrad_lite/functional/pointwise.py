@@ -9,6 +9,7 @@ import builtins
 from .. import dtypes as _dt
 from ..ops import elementwise as E
 from ..ops.pointwise import Unary
+from ..tensor import _check_sub
 from ._api import (
     OPS,
     Tensor,
@@ -84,6 +85,8 @@ def _check_alpha(input, other, alpha, op):
 def sub(input, other, *, alpha=1, out=None):
     """x − α·y"""
     _check_alpha(input, other, alpha, "sub")
+    if isinstance(input, Tensor):
+        _check_sub(input, other)
     if alpha != 1:
         other = other * alpha
     return _out(input - other if isinstance(input, Tensor) else _as_tensor(input, other) - other, out)

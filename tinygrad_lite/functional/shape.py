@@ -41,6 +41,8 @@ def flatten(input, start_dim=0, end_dim=-1):
 
 @tensor_method
 def permute(x, *dims):
+    if dims == ():  # torch: permute() needs its dims, even for a 0-d tensor (x.permute(()))
+        raise TypeError("permute() missing 1 required positional argument: 'dims'")
     return S.Permute.apply(x, dims=[builtins.int(d) for d in _shape_arg(dims)])
 
 
@@ -81,13 +83,15 @@ def unsqueeze(x, dim):
 
 @tensor_method
 def expand(x, *shape):
+    if shape == ():  # torch: expand() needs a size, even for a 0-d tensor (x.expand(()))
+        raise TypeError("expand() missing 1 required positional argument: 'size'")
     shape = _shape_arg(shape)
     return S.Expand.apply(x, shape=shape)
 
 
 @tensor_method
 def expand_as(x, other):
-    return expand(x, *other.shape)
+    return expand(x, tuple(other.shape))
 
 
 @tensor_method

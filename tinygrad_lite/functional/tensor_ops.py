@@ -268,8 +268,8 @@ def _native_ok(self, other):
             _castable(result, self.dtype)
     if type(other) not in (builtins.int, builtins.float):
         return False
-    if type(other) is builtins.int and abs(other) > 2 ** 53 and not self.dtype.is_floating_point:
-        return False  # not exact as the kernels' float scalar: the generic path adds an int64 tensor
+    if type(other) is builtins.int and abs(other) > 2 ** 53:
+        return False  # not exact as the kernels' float scalar (or beyond int64): the generic path checks it
     return _castable(_dt.result_type_of_scalar(self.dtype, other), self.dtype)
 
 
@@ -331,7 +331,7 @@ def copy_(self, src, non_blocking=False):
         src = src.to(self.device)
 
     def copy(x, s):
-        return s.to(x.dtype).expand(*x.shape)
+        return s.to(x.dtype).expand(tuple(x.shape))
 
     if (_grad_state.enabled and (self.requires_grad or src.requires_grad)) or \
             src._data.storage_ptr == self._data.storage_ptr:

@@ -8,7 +8,7 @@ def _expand_back_t(g, in_shape, axes, keepdim):
     """_expand_back for Tensors (the create_graph pass)."""
     if not keepdim:
         g = g.reshape(*kept_shape(in_shape, axes))
-    return g.expand(*in_shape)
+    return g.expand(tuple(in_shape))
 
 
 def _expand_back(B, g, in_shape, axes, keepdim):

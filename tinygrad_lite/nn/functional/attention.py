@@ -28,7 +28,7 @@ def _to_4d(t, pre, batch, heads):
         t = t.reshape(*pre, n, d)
     shape = (*batch, heads, n, d)
     if tuple(t.shape) != shape:
-        t = t.expand(*shape)
+        t = t.expand(tuple(shape))
     return t if len(batch) == 1 else t.reshape(_prod(batch), heads, n, d)
 
 
@@ -51,7 +51,7 @@ def _check_mask(attn_mask, q, full):
         m = m.to(q.dtype)
     if len(full) <= 4:  # the kernel broadcasts it right-aligned to (Z, Hq, L, S) itself
         return m._data
-    return m.expand(*full).reshape(_prod(full[:-3]), *full[-3:])._data
+    return m.expand(tuple(full)).reshape(_prod(full[:-3]), *full[-3:])._data
 
 
 def _nonfinite_attention(q, k, v, attn_mask, full, is_causal, scale, dropout_p):
