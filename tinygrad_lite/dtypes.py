@@ -125,6 +125,8 @@ def check_scalar(value, d, op):
     x[i] = v, tensor(data, dtype=d)): a float into an integer dtype must be finite and in range; a
     finite float into a float dtype must not overflow it; an int must fit the integer dtype (an
     unsigned one also takes -max..-1, as torch); a bool target takes anything."""
+    if isinstance(value, builtins.int) and not isinstance(value, builtins.bool) and not -2 ** 63 <= value < 2 ** 64:
+        raise OverflowError(f"{op}: Python int {value} is too big to convert (torch takes ints in [-2**63, 2**64))")
     if d is bool_ or isinstance(value, builtins.bool):
         return
     if d.is_floating_point:

@@ -3,6 +3,7 @@ permute, transpose, squeeze, unsqueeze, expand) and joins and splits (cat, stack
 x.reshape(), x.view() and x.T are Tensor methods written in tensor.py."""
 import builtins
 
+from .. import argcheck
 from .. import dtypes as _dt
 from ..ops import elementwise as E
 from ..ops import shape as S
@@ -27,6 +28,10 @@ def reshape(x, *shape):
 def flatten(input, start_dim=0, end_dim=-1):
     x = input
     n = x.ndim
+    for name, d in (("start_dim", start_dim), ("end_dim", end_dim)):
+        argcheck.dim("flatten", d, name)
+        if n == 0 and d not in (0, -1):  # torch: a 0-d tensor has dims 0 and -1 here
+            raise IndexError(f"flatten: dimension {d} out of range for a 0-d tensor (expected -1 or 0)")
     if n == 0:
         return reshape(x, 1)
     s, e = normalize_axes(start_dim, n, "flatten")[0], normalize_axes(end_dim, n, "flatten")[0]
@@ -48,6 +53,7 @@ def permute(x, *dims):
 
 @tensor_method(names=("transpose", "swapaxes"))
 def transpose(x, dim0, dim1):
+    dim0, dim1 = argcheck.dim("transpose", dim0, "dim0"), argcheck.dim("transpose", dim1, "dim1")
     n = x.ndim
     if n < 2 and dim0 in (0, -1) and dim1 in (0, -1):
         return x
@@ -96,7 +102,7 @@ def expand_as(x, other):
 
 @tensor_method
 def broadcast_to(x, shape):
-    return expand(x, *shape)
+    return expand(x, shape)
 
 
 @tensor_method

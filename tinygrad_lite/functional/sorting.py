@@ -51,6 +51,8 @@ def sort(input, dim=-1, descending=False, *, stable=False, out=None):
     """(values, indices) of input sorted along dim, always stable (equal values keep their
     order); NaN sorts as the largest. ∂L/∂x: ∂L/∂values scattered back through indices."""
     argcheck.boolean("sort", "descending", descending)
+    if stable is not None:
+        argcheck.boolean("sort", "stable", stable)
     axis = _axis(input, dim, "sort")
     vals, idx = _backend(input).sort(input._data, axis, bool(descending))
     return _out(_ValuesIndices((_values(input, vals, idx, axis), Tensor._wrap(idx, input.device))), out)

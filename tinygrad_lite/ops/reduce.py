@@ -1,7 +1,14 @@
 """Reductions over any set of axes. The gradient of a reduction is broadcast back over the
 reduced axes (the inverse of unbroadcast)."""
+from .. import _C
 from ..autograd.function import Function
 from ._util import kept_shape
+
+
+def _host(B, a):
+    """A backend array's values as numpy (copied to the host when on a device)."""
+    to_host = getattr(B, "to_host", None)
+    return (to_host(a) if to_host is not None else a).numpy()
 
 
 def _expand_back_t(g, in_shape, axes, keepdim):
@@ -95,7 +102,15 @@ class Std(Function):
 
     def forward(self, x, axes, correction, keepdim):
         self.axes, self.keepdim, self.correction = axes, keepdim, correction
-        y = self.B.sqrt(self.B.var(x, axes, correction, keepdim))
+        B = self.B
+        v = B.var(x, axes, correction, keepdim)
+        if x.dtype == _C.FLOAT32 and v.numel and (_host(B, v) < 1.1754944e-38).any():
+            # a variance below float32's normal range (subnormal data) rounds to 0 or loses its
+            # digits as float32; torch takes the square root in double first (5.8e-41, not 0)
+            v = B.var(B.astype(x, _C.FLOAT64), axes, correction, keepdim)
+            y = B.astype(B.sqrt(v), _C.FLOAT32)
+        else:
+            y = B.sqrt(v)
         self.save(x, y)
         return y
 
