@@ -27,6 +27,10 @@ def _to_array(data, dtype=None):
         arr = data._data if data.device.type == "cpu" else data.device.backend.to_host(data._data)
         arr = _C.clone(arr)
         return arr if dtype is None or dtype.code == arr.dtype else _C.astype(arr, dtype.code)
+    if isinstance(data, np.ndarray):
+        if not data.dtype.isnative:
+            raise ValueError("tensor(): given numpy array has byte order different from the native byte order "
+                             "(torch raises too; use arr.astype(arr.dtype.newbyteorder('=')))")
     src = np.asarray(data)
     if src.dtype.kind in "OUSV":
         raise TypeError(f"can't build a tensor from {type(data).__name__} with ragged or non-numeric entries")
@@ -143,8 +147,22 @@ def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devi
     if dtype is None:
         all_int = builtins.all(isinstance(v, builtins.int) and not isinstance(v, builtins.bool) for v in (start, end, step))
         dtype = _dt.int64 if all_int else _dt.get_default_dtype()
+    elif not dtype.is_floating_point and builtins.any(isinstance(v, builtins.float) for v in (start, end, step)):
+        start, end, step = _int_range(start, end, step)
     arr = CPU.backend.arange(builtins.float(start), builtins.float(end), builtins.float(step), dtype.code)
     return _out(_make(arr, device, requires_grad), out)
+
+
+def _int_range(start, end, step):
+    """torch's arange of an integer dtype: the bounds' signs are checked as given, then start, end
+    and step are truncated to integers before the length is taken (arange(2.5, dtype=int64) is [0, 1])."""
+    s, e, st = builtins.float(start), builtins.float(end), builtins.float(step)
+    if not all(map(np.isfinite, (s, e, st))):
+        return start, end, step  # the native check names the bad bound
+    if (st > 0 and e < s) or (st < 0 and e > s):
+        raise ValueError(f"arange: upper bound and lower bound inconsistent with step sign (start {start}, end {end}, "
+                         f"step {step})")
+    return builtins.int(s), builtins.int(e), builtins.int(st)
 
 
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
@@ -159,8 +177,19 @@ def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
             _dt.check_scalar(v, dt, "linspace")
     if steps < 0:
         raise RuntimeError(f"linspace(): number of steps must be non-negative, got {steps}")
-    values = [_num(start)] if isinstance(steps, int) and steps == 1 else np.linspace(_num(start), _num(end), steps)
+    values = [_num(start)] if steps == 1 else _linspace_values(_num(start), _num(end), steps, dt)
     return tensor(np.asarray(values, dtype=np.float64), dtype=dt, device=device, requires_grad=requires_grad)
+
+
+def _linspace_values(start, end, steps, dt):
+    """torch's formula, in the output's float width: step = (end − start)/(steps − 1); the first
+    half start + i·step, the second half end − (steps − 1 − i)·step (so an infinite end or start
+    gives torch's mix of inf and NaN, not numpy's)."""
+    ft = np.float64 if dt is _dt.float64 or not dt.is_floating_point else np.float32
+    s, e, i = ft(start), ft(end), np.arange(steps, dtype=ft)
+    with np.errstate(all="ignore"):
+        step = (e - s) / ft(steps - 1)
+        return np.where(np.arange(steps) < steps // 2, s + step * i, e - step * (ft(steps - 1) - i))
 
 
 def logspace(start, end, steps, base=10.0, dtype=None, device=None, requires_grad=False):

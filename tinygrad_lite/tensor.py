@@ -380,6 +380,10 @@ class Tensor:
             return Tensor._wrap(_kernel(B, name, a._data, b._data), self._device)
         if isinstance(other, (np.ndarray, list, tuple)):
             return self._compare(Tensor(other, device=self._device), name)
+        if type(other) is builtins.complex:
+            raise TypeError(f"{name}: complex numbers are not supported (there is no complex dtype)")
+        if type(other) is builtins.int:
+            int_scalar(other, self._dtype or self.dtype, name)  # torch's range and uint64 checks
         if not isinstance(other, (builtins.int, builtins.float, builtins.bool, np.number)):
             return NotImplemented
         return Tensor._wrap(_kernel(B, name + "_scalar", self._data, builtins.float(other)), self._device)
@@ -434,6 +438,8 @@ class Tensor:
 
     # ---- hot reductions / views ----------------------------------------------------------
     def sum(self, dim=None, keepdim=False, dtype=None):
+        if not isinstance(keepdim, (builtins.bool, np.bool_)):
+            raise TypeError(f"sum(): argument 'keepdim' must be bool, not {type(keepdim).__name__}")
         x = self if dtype is None else self.to(dtype)
         if not x.dtype.is_floating_point and x.dtype is not _dt.int64:  # bool, int32, ... sum to int64 (torch)
             x = x.to(_dt.int64)

@@ -22,6 +22,8 @@ def int_pow(base, exponent):
     if type(exponent) is builtins.int and exponent < 0 and exponent >= -2 ** 63:
         raise RuntimeError(f"pow: integers to negative integer powers are not allowed (exponent {exponent}; "
                            "torch raises too — use a float base)")
+    if type(exponent) is builtins.int and exponent >= 2 ** 63:
+        raise RuntimeError(f"pow: exponent {exponent} cannot be converted to int64 without overflow (torch raises too)")
     b, e = _operand(base, like), _operand(exponent, like)
     if type(base) is builtins.int and type(exponent) is not builtins.int:  # python int ** tensor: dtype of the tensor
         dt = _dt.int64 if e.dtype is _dt.bool_ else e.dtype

@@ -440,6 +440,8 @@ def masked_fill(input, mask, value):
             raise RuntimeError("masked_fill only supports a 0-dimensional value tensor")
         v = value.to(input.dtype).reshape(())
     else:
+        if isinstance(value, builtins.complex):
+            raise TypeError("masked_fill: a complex value is not supported (there is no complex dtype)")
         if isinstance(value, (builtins.int, builtins.float)):
             _dt.check_scalar(value, input.dtype, "masked_fill")
         v = Tensor(value, dtype=input.dtype, device=input.device)

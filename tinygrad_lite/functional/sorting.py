@@ -77,6 +77,8 @@ def topk(input, k, dim=-1, largest=True, sorted=True, *, out=None):
     """(values, indices) of the k largest (largest=False: smallest) elements along dim, in
     order (ties to the lower index). ∂L/∂x: ∂L/∂values scattered back through indices."""
     argcheck.boolean("topk", "largest", largest)
+    if input.dtype is _dt.bool_:
+        raise TypeError("topk: not implemented for bool tensors (torch: topk does not support bool dtypes on CPU)")
     axis = _axis(input, -1 if dim is None else dim, "topk")
     n = input.shape[axis] if input.ndim else 1
     k = builtins.int(k)

@@ -67,17 +67,19 @@ def _nonfinite_attention(q, k, v, attn_mask, full, is_causal, scale, dropout_p):
         k = k.reshape(Z, Hk, 1, S, E).expand(Z, Hk, Hq // Hk, S, E).reshape(Z, Hq, S, E)
         v = v.reshape(Z, Hk, 1, S, v.shape[-1]).expand(Z, Hk, Hq // Hk, S, v.shape[-1]).reshape(Z, Hq, S, v.shape[-1])
     s = (q @ k.transpose(-2, -1)) * scale
-    ninf = _tl.tensor(float("-inf"), dtype=q.dtype)
+    ninf, zero = _tl.tensor(float("-inf"), dtype=q.dtype), _tl.zeros((), dtype=q.dtype)
+    bias = None
     if is_causal:
-        keep = _tl.ones((L, S), dtype=_dt.bool_).tril()
-        s = s + _tl.where(keep, _tl.zeros((), dtype=q.dtype), ninf)
+        bias = _tl.where(_tl.ones((L, S), dtype=_dt.bool_).tril(), zero, ninf)
     if attn_mask is not None:
         m = attn_mask
         if len(full) > 4:
             m = m.expand(tuple(full)).reshape(_prod(full[:-3]), *full[-3:])
-        s = s + (_tl.where(m, _tl.zeros((), dtype=q.dtype), ninf) if m.dtype is _dt.bool_ else m.to(q.dtype))
-    dead = s.amax(-1, keepdim=True) == float("-inf")
-    p = _tl.where(dead, _tl.zeros((), dtype=q.dtype), s.softmax(-1))
+        m = _tl.where(m, zero, ninf) if m.dtype is _dt.bool_ else m.to(q.dtype)
+        bias = m if bias is None else bias + m
+    s = s if bias is None else s + bias
+    # a row of −inf scores (all masked, or −inf products) gives 0 (torch's fused kernel), not NaN
+    p = _tl.where(s.amax(-1, keepdim=True) == float("-inf"), zero, s.softmax(-1))
     if dropout_p > 0:
         from .basic import dropout
 
@@ -133,7 +135,8 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     zb = batch if batch else (1,)
     q4, k4, v4 = (_to_4d(t, p, zb, h) for t, p, h in ((q, pre[0], Hq), (k, pre[1], Hk), (v, pre[2], Hk)))
     scale = 1.0 / math.sqrt(E) if scale is None else builtins.float(scale)
-    if q4.numel() and k4.numel() and not (q4.isfinite().all().item() and k4.isfinite().all().item()):
+    if q4.numel() and k4.numel() and not (math.isfinite(scale) and q4.isfinite().all().item() and
+                                          k4.isfinite().all().item()):
         out = _nonfinite_attention(q4, k4, v4, attn_mask, (*batch, Hq, L, S), is_causal, scale, dropout_p)
     else:
         out = A.ScaledDotProductAttention.apply(q4, k4, v4, mask=mask, dropout_p=builtins.float(dropout_p),

@@ -87,6 +87,8 @@ def dropout(input, p=0.5, training=True, inplace=False):
         return input
     if inplace:
         return _inplace(input, dropout, p, True)
+    if p == 1.0:  # torch: input * 0, so NaN and inf become NaN
+        return input * 0.0 if input.is_floating_point() else input * 0
     return N.Dropout.apply(input, p=builtins.float(p))
 
 

@@ -91,6 +91,12 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
         raise ValueError(f"{name}: expected an input of at least 3 dims (N, C, ...), got {_shape(input.shape)}")
     if not use_input_stats:
         return batch_norm(input, running_mean, running_var, weight, bias, False, momentum, eps, _name=name)
+    spatial = 1
+    for d in input.shape[2:]:
+        spatial *= d
+    if spatial <= 1:  # torch: a single value per instance has no variance to normalise by
+        raise ValueError(f"{name}: expected more than 1 spatial element when training, got input size "
+                         f"{_shape(input.shape)}")
     y = group_norm(input, input.shape[1], weight, bias, eps, _name=name)
     if running_mean is not None:
         import tinygrad_lite as _tl
