@@ -108,3 +108,236 @@ def test_chunk_of_an_empty_dim_with_a_huge_count_is_refused():
         tl.zeros(0).chunk(2**63)
     with pytest.raises(RuntimeError):
         tl.zeros(0).chunk(2**62)
+
+
+# ---- issue 16, values: what the 10 000-case fuzz (seed 0) found computed differently from torch ----
+
+def both(fn):
+    """fn(lib) run with torch and with tinygrad_lite: (torch's result, ours)."""
+    return fn(torch), fn(tl)
+
+
+def same_exact(ours, ref):
+    """Same shape, dtype name and values (NaN equal)."""
+    assert tuple(ours.shape) == tuple(ref.shape)
+    assert str(ours.dtype).split(".")[-1] == str(ref.dtype).split(".")[-1]
+    np.testing.assert_array_equal(ours.detach().numpy(), ref.detach().numpy())
+
+
+@pytest.mark.parametrize("a,b", [(((5,), "float32"), ((), "float64")), (((5,), "int64"), ((), "float64")),
+                                 (((5,), "int32"), ((), "int64")), (((5,), "bool"), ((), "int64")),
+                                 (((5,), "uint8"), ((), "int64")), (((), "float32"), ((), "float64"))])
+def test_zero_dim_tensors_are_weak_in_promotion(a, b):
+    """torch.result_type: a 0-d tensor beside one with dims counts only if of a higher category."""
+    def mk(m, spec):
+        return m.ones(spec[0], dtype=getattr(m, spec[1]))
+    for f in (lambda m: mk(m, a) + mk(m, b), lambda m: m.minimum(mk(m, a), mk(m, b)),
+              lambda m: m.where(m.ones(5, dtype=m.bool), mk(m, b), mk(m, a))):
+        ref, ours = both(f)
+        same_exact(ours, ref)
+
+
+@pytest.mark.parametrize("f", [
+    lambda m: m.tensor([3, -3, 0, 2]) ** 39,
+    lambda m: m.tensor([True, False]) ** (2 ** 62),
+    lambda m: m.tensor([True, False]) ** m.tensor([3, 0]),
+    lambda m: m.tensor([True, False]) ** True,
+    lambda m: m.pow(m.tensor([[3], [2]]), m.tensor([True, False])),
+    lambda m: m.tensor([0, 1, -1, 2]) ** m.tensor([-1, -1, -3, -2]),
+    lambda m: 2 ** m.tensor([3, 62]),
+    lambda m: m.tensor([3], dtype=m.int32) ** m.tensor(2),
+    lambda m: m.tensor([3]) ** 2.0,
+])
+def test_integer_pow_is_exact_as_torch(f):
+    ref, ours = both(f)
+    same_exact(ours, ref)
+
+
+@pytest.mark.parametrize("f", [
+    lambda m: m.tensor([0, 1, -1]) + 2 ** 63,
+    lambda m: m.tensor([0, 1, -1]) - 2 ** 63,
+    lambda m: m.tensor([0, 1, -1]) * 2 ** 63,
+    lambda m: m.tensor([7]) // 2 ** 63,
+    lambda m: m.tensor([5]) + (2 ** 60 + 1),
+    lambda m: m.ones(2) + 2 ** 63,
+])
+def test_python_ints_beyond_int64_as_torch(f):
+    ref, ours = both(f)
+    same_exact(ours, ref)
+
+
+def test_int64_inplace_add_of_2_pow_63_wraps():
+    def f(m):
+        x = m.tensor([[0, 1], [2, 3]])
+        x[0] += 2 ** 63
+        x[1] += 2 ** 60 + 1
+        return x
+    ref, ours = both(f)
+    same_exact(ours, ref)
+
+
+def test_rtruediv_is_reciprocal_times_other():
+    """torch: other / x is x.reciprocal() * other (1/x rounded in x's dtype first)."""
+    a = np.array([-0.3, 1e-39, 2.0, 7.1], np.float32)
+    b = np.array([1.3, -5.0, 3.0, 1e38])
+    for bb in (b, b.astype(np.float32)):
+        ref = torch.tensor(a).__rtruediv__(torch.tensor(bb))
+        ours = tl.tensor(a).__rtruediv__(tl.tensor(bb))
+        same_exact(ours, ref)
+
+
+@pytest.mark.parametrize("dim", [0, 1])
+def test_log_softmax_float64_near_1e8(dim):
+    x = np.random.default_rng(1).normal(1e8, 1.0, size=(3, 4))
+    np.testing.assert_allclose(F.log_softmax(tl.tensor(x), dim).numpy(), TF.log_softmax(torch.tensor(x), dim).numpy(),
+                               rtol=0, atol=1e-12)
+
+
+def test_topk_ties_pick_torchs_indices():
+    rng = np.random.default_rng(0)
+    for _ in range(300):
+        n = int(rng.integers(1, 150))
+        k = int(rng.integers(0, n + 1))
+        x = rng.integers(-2, 3, size=n).astype(np.float64)
+        x[rng.random(n) < 0.1] = np.nan
+        largest = bool(rng.integers(0, 2))
+        ref = torch.topk(torch.tensor(x), k, largest=largest)
+        ours = tl.topk(tl.tensor(x), k, largest=largest)
+        np.testing.assert_array_equal(ours[1].numpy(), ref[1].numpy())
+    x = rng.integers(0, 3, size=(4, 7, 5))
+    for d in range(3):
+        np.testing.assert_array_equal(tl.topk(tl.tensor(x), 2, dim=d)[1].numpy(),
+                                      torch.topk(torch.tensor(x), 2, dim=d)[1].numpy())
+
+
+@pytest.mark.parametrize("op,kw", [("amax", {}), ("amax", {"dim": 1}), ("amin", {}), ("amin", {"dim": 1}), ("max", {})])
+def test_nan_maximum_gradient(op, kw):
+    """amax/amin: only entries equal to the result share the gradient, so a NaN result gives NaN
+    everywhere (0/0); max() sends it to the NaN entries."""
+    x = np.array([[1.0, np.nan, 3.0], [2.0, 2.0, 1.0]])
+    a, b = torch.tensor(x, requires_grad=True), tl.tensor(x, requires_grad=True)
+    getattr(a, op)(**kw).sum().backward()
+    getattr(b, op)(**kw).sum().backward()
+    np.testing.assert_array_equal(b.grad.numpy(), a.grad.numpy())
+
+
+def test_float32_std_of_subnormals_and_its_gradient():
+    x = np.array([[1e-40, np.nan, 1e30], [0.0, 1e-40, 1e-40]], np.float32)
+    a, b = torch.tensor(x, requires_grad=True), tl.tensor(x, requires_grad=True)
+    ya, yb = a.std(dim=1), b.std(dim=1)
+    np.testing.assert_allclose(yb.detach().numpy(), ya.detach().numpy(), rtol=1e-6, equal_nan=True)
+    ya.sum().backward()
+    yb.sum().backward()
+    np.testing.assert_array_equal(b.grad.numpy(), a.grad.numpy())
+
+
+@pytest.mark.parametrize("case", range(8))
+def test_attention_with_inf_or_nan_scores(case):
+    """torch adds the mask to every score, so a masked inf/NaN score still makes its row NaN."""
+    rng = np.random.default_rng(case)
+    pool = np.array([np.nan, np.inf, -np.inf, 0.0, 1e30, 3.0, -2.5])
+    L, S = (int(v) for v in rng.integers(1, 5, 2))
+    q = rng.normal(size=(2, 2, L, 3))
+    k = rng.choice(pool, size=(2, 2, S, 3)) if case % 2 else rng.normal(size=(2, 2, S, 3))
+    if case % 3 == 0:
+        q = rng.choice(pool, size=q.shape)
+    v = rng.normal(size=(2, 2, S, 2))
+    kw = {"is_causal": True} if case % 4 < 2 else {}
+    mask = rng.random((L, S)) > 0.5 if case % 4 == 3 else None
+    ref = TF.scaled_dot_product_attention(torch.tensor(q), torch.tensor(k), torch.tensor(v),
+                                          attn_mask=None if mask is None else torch.tensor(mask), **kw)
+    ours = F.scaled_dot_product_attention(tl.tensor(q), tl.tensor(k), tl.tensor(v),
+                                          attn_mask=None if mask is None else tl.tensor(mask), **kw)
+    np.testing.assert_allclose(ours.numpy(), ref.numpy(), rtol=1e-6, atol=1e-9, equal_nan=True)
+
+
+@pytest.mark.parametrize("f", [
+    lambda m: m.matmul(m.zeros(2, 0, 3, dtype=m.float64), m.zeros(2, 3, 2, dtype=m.int64)),
+    lambda m: m.nn.functional.mse_loss(m.ones(4, 5), m.tensor(2.0, dtype=m.float64)),
+    lambda m: m.nn.functional.l1_loss(m.ones(4, 5), m.tensor(2, dtype=m.int64)),
+    lambda m: m.nn.functional.mse_loss(m.ones(3), m.tensor([True, False, True])),
+    lambda m: m.nn.functional.huber_loss(m.ones(3), m.tensor(2.0, dtype=m.float64)),
+])
+def test_dtype_of_results_as_torch(f):
+    ref, ours = both(f)
+    assert str(ours.dtype).split(".")[-1] == str(ref.dtype).split(".")[-1]
+    np.testing.assert_allclose(ours.numpy(), ref.numpy())
+
+
+def _setitem(m, x, index, value):
+    x[index] = value
+    return x
+
+
+# What torch rejects, and so must we (accepted-bad before): each raises in both libraries.
+REJECTED = {
+    "std of int": lambda m: m.tensor([1, 2, 3]).std(),
+    "var of bool": lambda m: m.tensor([True, False]).var(dim=0),
+    "var correction beyond int64": lambda m: m.ones(3).var(correction=2 ** 70),
+    "sub with a bool tensor": lambda m: m.ones(3) - m.tensor([True, False, True]),
+    "sub of False": lambda m: m.tensor([1, 2]) - False,
+    "sub_ with a bool tensor": lambda m: m.ones(2).sub_(m.tensor([True, False])),
+    "sub with alpha and a bool": lambda m: m.sub(m.ones(2), m.tensor(True), alpha=-1),
+    "neg of bool": lambda m: -m.tensor([True]),
+    "l1_loss with a bool target": lambda m: m.nn.functional.l1_loss(m.ones(3), m.tensor([True, False, True])),
+    "l1_loss with a number": lambda m: m.nn.functional.l1_loss(m.ones(3), 0.5),
+    "minimum with a number": lambda m: m.minimum(m.ones(3), 1),
+    "maximum with a number": lambda m: m.ones(3).maximum(0.0),
+    "softmax of int64": lambda m: m.nn.functional.softmax(m.tensor([1, 2]), dim=0),
+    "log_softmax of int64": lambda m: m.nn.functional.log_softmax(m.tensor([[1, 2]]), dim=-1),
+    "int ** negative int": lambda m: m.tensor([2, 3]) ** -1,
+    "bool ** bool tensor": lambda m: m.tensor([True]) ** m.tensor([True]),
+    "int tensor op 2**70": lambda m: m.ones(2) / 2 ** 70,
+    "bool op 2**63": lambda m: m.tensor([True]) * 2 ** 63,
+    "add_ of 2**70": lambda m: m.ones(2, dtype=m.float64).add_(2 ** 70),
+    "clamp_ beyond int64": lambda m: m.ones(2).clamp_(2 ** 70, 2.5),
+    "float alpha with ints": lambda m: m.tensor([True]).add(m.tensor([1]), alpha=0.5),
+    "tensor of 2**63": lambda m: m.tensor([2 ** 63]),
+    "tensor of NaN as int64": lambda m: m.tensor([float("nan"), 1], dtype=m.int64),
+    "tensor of 300 as uint8": lambda m: m.tensor(300, dtype=m.uint8),
+    "fill_ NaN into int64": lambda m: m.zeros(2, dtype=m.int64).fill_(float("nan")),
+    "fill_ 300 into uint8": lambda m: m.zeros(2, dtype=m.uint8).fill_(300),
+    "full 1e300 as float32": lambda m: m.full((2,), 1e300),
+    "full 2**63 as int64": lambda m: m.full((2,), 2 ** 63),
+    "full_like beyond int64": lambda m: m.full_like(m.ones(1), 2 ** 70),
+    "linspace 1e300 as float32": lambda m: m.linspace(1e300, 1, 1),
+    "masked_fill 1e300 into float32": lambda m: m.ones(2).masked_fill(m.tensor([True, False]), 1e300),
+    "index put of another dtype": lambda m: _setitem(m, m.zeros(3), [0, 1], m.tensor(1, dtype=m.int64)),
+    "index put with a 0-d bool index": lambda m: _setitem(m, m.zeros(3), m.tensor(True), m.tensor(1, dtype=m.int64)),
+    "setitem of 2**63": lambda m: _setitem(m, m.zeros(3), None, 2 ** 63),
+    "setitem of NaN into int64": lambda m: _setitem(m, m.zeros(3, dtype=m.int64), 0, float("nan")),
+    "mask of another shape": lambda m: m.zeros(2, 1, 3)[m.tensor([True])],
+    "matmul of two dtypes": lambda m: m.zeros(2, 3) @ m.zeros(3, 2, dtype=m.float64),
+    "bmm of two dtypes": lambda m: m.bmm(m.zeros(2, 3, 4), m.zeros(2, 4, 5, dtype=m.float64)),
+    "zeros()": lambda m: m.zeros(),
+    "rand()": lambda m: m.rand(),
+    "ones with a bool size": lambda m: m.ones([True, 2]),
+    "permute()": lambda m: m.ones(()).permute(),
+    "expand()": lambda m: m.ones(()).expand(),
+    "split beyond int64": lambda m: m.ones(2, 3).split(2 ** 63, dim=1),
+    "argsort descending=None": lambda m: m.ones(2).argsort(descending=None),
+    "topk largest='a'": lambda m: m.ones(2).topk(1, largest="a"),
+    "amax keepdim=1": lambda m: m.ones(2).amax(dim=0, keepdim=1),
+    "mean keepdim=None": lambda m: m.ones(2).mean(dim=None, keepdim=None),
+    "dropout training=complex": lambda m: m.nn.functional.dropout(m.ones(2), p=0.0, training=1j),
+    "batch_norm training=-1": lambda m: m.nn.functional.batch_norm(m.ones(2, 2), m.zeros(2), m.ones(2), training=-1),
+    "attention is_causal=str": lambda m: m.nn.functional.scaled_dot_product_attention(
+        m.ones(1, 2, 3), m.ones(1, 2, 3), m.ones(1, 2, 3), is_causal="yes"),
+    "kthvalue of bool": lambda m: m.tensor([True]).kthvalue(1),
+    "nll_loss reduction='bogus' on an empty input": lambda m: m.nn.functional.nll_loss(
+        m.zeros(0, 2), m.zeros(0, dtype=m.int64), reduction="bogus"),
+    "cross_entropy ignore_index with float targets": lambda m: m.nn.functional.cross_entropy(
+        m.ones(1, 2), m.ones(1, 2), ignore_index=1),
+    "flatten of a 0-d tensor at dim 3": lambda m: m.flatten(m.tensor(1.0), 3, -1),
+    "swapaxes with None": lambda m: m.swapaxes(m.ones(1, 4), 1, None),
+    "broadcast_to a set": lambda m: m.broadcast_to(m.tensor(1.0), {1, 2}),
+}
+
+
+@pytest.mark.parametrize("name", sorted(REJECTED))
+def test_rejected_as_torch(name):
+    f = REJECTED[name]
+    with pytest.raises(Exception):
+        f(torch)
+    with pytest.raises(Exception):
+        f(tl)

@@ -79,6 +79,23 @@ def promote_types(a, b):
     return a if a is b else _PROMOTE[a, b]
 
 
+def _category(d):
+    return 2 if d.is_floating_point else 0 if d is bool_ else 1
+
+
+def result_type(a, a_is_0d, b, b_is_0d):
+    """torch.result_type of an a and a b tensor: a 0-d tensor beside a tensor with dims is 'weak' —
+    its dtype counts only when it is of a higher category (bool < integer < floating), so a 0-d
+    float64 with a float32 tensor gives float32 and a 0-d float64 with an int64 tensor float64."""
+    if a is b:
+        return a
+    if a_is_0d != b_is_0d:
+        weak, strong = (a, b) if a_is_0d else (b, a)
+        if _category(weak) <= _category(strong):
+            return strong
+    return _PROMOTE[a, b]
+
+
 _FROM_NP = {np.dtype(d.np): d for d in BY_CODE if d.np is not None}
 
 
@@ -101,6 +118,29 @@ def result_type_of_scalar(t_dtype, value):
     if isinstance(value, builtins.float):
         return t_dtype if t_dtype.is_floating_point else get_default_dtype()
     raise TypeError(f"unsupported operand type: {type(value).__name__}")
+
+
+def check_scalar(value, d, op):
+    """torch's check when a Python number is written into a tensor of dtype d (fill_, full,
+    x[i] = v, tensor(data, dtype=d)): a float into an integer dtype must be finite and in range; a
+    finite float into a float dtype must not overflow it; an int must fit the integer dtype (an
+    unsigned one also takes -max..-1, as torch); a bool target takes anything."""
+    if isinstance(value, builtins.int) and not isinstance(value, builtins.bool) and not -2 ** 63 <= value < 2 ** 64:
+        raise OverflowError(f"{op}: Python int {value} is too big to convert (torch takes ints in [-2**63, 2**64))")
+    if d is bool_ or isinstance(value, builtins.bool):
+        return
+    if d.is_floating_point:
+        if isinstance(value, builtins.float) and value == value and abs(value) != float("inf") and d is not float64:
+            if abs(value) > finfo(d).max:
+                raise RuntimeError(f"{op}: value {value} cannot be converted to type {d.name} without overflow")
+        return
+    lo, hi = (-(2 ** 63), 2 ** 63 - 1) if d.np is None else (builtins.int(np.iinfo(d.np).min), builtins.int(np.iinfo(d.np).max))
+    if not d.is_signed:
+        lo = -hi
+    ok = lo <= value <= hi if isinstance(value, builtins.int) else (
+        value == value and abs(value) != float("inf") and lo <= value <= hi)
+    if not ok:
+        raise RuntimeError(f"{op}: value {value} cannot be converted to type {d.name} without overflow")
 
 
 class finfo:

@@ -72,13 +72,23 @@ def _bool_scalar_index(x, index):
     return S.BasicIndex.apply(y, index=(slice(None),) * pos + (slice(0, 0),))
 
 
+def _first_ellipsis_only(index):
+    """torch accepts several Ellipses: the first stands for the dims no other index takes, the
+    later ones for none (x[..., 0, ...] is x[..., 0]), so they can be dropped."""
+    k = next((k for k, i in enumerate(index) if i is Ellipsis), None)
+    if k is None or not builtins.any(i is Ellipsis for i in index[k + 1 :]):
+        return index
+    return index[: k + 1] + tuple(i for i in index[k + 1 :] if i is not Ellipsis)
+
+
 def getitem(x, index):
-    index = index if isinstance(index, tuple) else (index,)
+    index = _first_ellipsis_only(index if isinstance(index, tuple) else (index,))
     if builtins.sum(1 for i in index if _scalar_bool(i)) == 1 and not builtins.any(
             _is_advanced(i) for i in index if not _scalar_bool(i)):
         return _bool_scalar_index(x, index)
     if not builtins.any(_is_advanced(i) for i in index):
         return S.BasicIndex.apply(x, index=_basic_only(index))
+    _check_masks(x, index)
     adv = [k for k, i in enumerate(index) if _is_advanced(i)]
     prefix = index[: adv[0]]
     if any(i is Ellipsis for i in prefix):
@@ -128,7 +138,7 @@ def getitem(x, index):
             if builtins.bool(((t < 0) | (t >= x.shape[d])).any()):
                 raise IndexError(f"index out of range for dimension {d} with size {x.shape[d]}")
             lin = t if lin is None else lin * x.shape[d] + t
-        lin = lin.expand(*bshape) if tuple(lin.shape) != tuple(bshape) else lin
+        lin = lin.expand(tuple(bshape)) if tuple(lin.shape) != tuple(bshape) else lin
         lead = 1
         for d in range(k):
             lead *= x.shape[d]
@@ -155,7 +165,8 @@ def setitem(x, index, value):
 
     if x.requires_grad and x.is_leaf and is_grad_enabled():
         raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
-    index_t = index if isinstance(index, tuple) else (index,)
+    index_t = _first_ellipsis_only(index if isinstance(index, tuple) else (index,))
+    _check_put(x, index_t, value)
     if builtins.sum(1 for i in index_t if _scalar_bool(i)) == 1 and not builtins.any(
             _is_advanced(i) for i in index_t if not _scalar_bool(i)):
         # a bool scalar is a new dim of size 1 (True: the rest of the index, written through a
@@ -183,6 +194,32 @@ def setitem(x, index, value):
     np_index = tuple(np.asarray(i) if isinstance(i, Tensor) else i for i in index_t)
     x._data.numpy()[np_index if len(np_index) > 1 else np_index[0]] = np.asarray(Tensor._wrap(v))
     versions.note_write(x._data)
+
+
+def _check_put(x, index, value):
+    """What torch refuses in x[index] = value: slice bounds beyond int64; a Python int beyond int64
+    or a number that overflows x's dtype; and with index tensors (index_put, where a 0-d bool
+    tensor counts too), a value tensor of another dtype — except a 0-d value under one bool mask
+    (torch's masked_fill path)."""
+    for i in index:
+        if isinstance(i, slice) and builtins.any(
+                isinstance(v, builtins.int) and not -2 ** 63 <= v < 2 ** 63 for v in (i.start, i.stop, i.step)):
+            raise RuntimeError(f"setitem: slice {i} has a bound that does not fit in int64")
+    if isinstance(value, builtins.int) and not isinstance(value, builtins.bool) and not -2 ** 63 <= value < 2 ** 63:
+        raise ValueError(f"setitem: value {value} does not fit in int64 (torch: Overflow when unpacking long long)")
+    if isinstance(value, (builtins.int, builtins.float)):
+        _dt.check_scalar(value, x.dtype, "setitem")
+    if not isinstance(value, Tensor) or value.dtype is x.dtype:
+        return
+    tensors = [i for i in index if isinstance(i, (Tensor, list, range, np.ndarray)) and not (
+        isinstance(i, Tensor) and i.ndim == 0 and i.dtype is not _dt.bool_)]
+    if not tensors:
+        return
+    if len(index) == 1 and isinstance(index[0], Tensor) and index[0].dtype is _dt.bool_ and index[0].ndim > 0 \
+            and value.ndim == 0:
+        return
+    raise RuntimeError(f"setitem: index put requires the source and destination dtypes to match, got "
+                       f"{x.dtype.name} for the destination and {value.dtype.name} for the source (torch raises too)")
 
 
 def _check_masks(x, index):

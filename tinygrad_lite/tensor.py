@@ -287,11 +287,14 @@ class Tensor:
     __radd__ = __add__
 
     def __sub__(self, other):
-        if type(other) in (builtins.int, builtins.float):  # x − s = x + (−s)
+        _check_sub(self, other)
+        if type(other) in (builtins.int, builtins.float) and (
+                (self._dtype or self.dtype).is_floating_point or type(other) is builtins.float):  # x − s = x + (−s)
             return _binary(self, -other, _sub, _OPS["add_scalar"])
         return _binary(self, other, _sub, None)
 
     def __rsub__(self, other):
+        _check_sub(self, other)
         return _binary(self, other, None, _OPS["rsub_scalar"], reflected=_sub)
 
     def __mul__(self, other):
@@ -303,14 +306,25 @@ class Tensor:
         return _binary(_float(self, other), other, _div, _OPS["div_scalar"])
 
     def __rtruediv__(self, other):
+        if isinstance(other, Tensor):  # torch: other / x is x.reciprocal() * other (1/x rounded first)
+            return _binary(P.Unary.apply(_float(self), _OPS["reciprocal"]), other, _mul, _OPS["mul_scalar"])
         return _binary(_float(self, other), other, None, _OPS["rdiv_scalar"], reflected=_div)
 
     def __pow__(self, other):
-        if type(other) in (builtins.int, builtins.float) and other == 2:  # x² exactly, also for int tensors
-            return P.Unary.apply(self, _OPS["square"])
+        if type(other) in (builtins.int, builtins.float) and other == 2 and (
+                type(other) is builtins.int and self.dtype is not _dt.bool_ or self.dtype.is_floating_point):
+            return P.Unary.apply(self, _OPS["square"])  # x² exactly, also for int tensors
+        if _integer_pow(self, other):
+            from .functional.int_pow import int_pow
+
+            return int_pow(self, other)
         return _binary(_float(self, other), other, _pow, _OPS["pow_scalar"])
 
     def __rpow__(self, other):
+        if _integer_pow(other, self):
+            from .functional.int_pow import int_pow
+
+            return int_pow(other, self)
         return _binary(_float(self, other), other, None, _OPS["rpow_scalar"], reflected=_pow)
 
     def __mod__(self, other):
@@ -328,6 +342,9 @@ class Tensor:
         return _binary(self, other, None, None, reflected=_floor_divide)
 
     def __neg__(self):
+        if self.dtype is _dt.bool_:
+            raise RuntimeError("neg: negation, the `-` operator, on a bool tensor is not supported; use `~` or "
+                            "logical_not() to invert a mask (torch raises too)")
         return P.Unary.apply(self, _OPS["neg"])
 
     def __pos__(self):
@@ -363,6 +380,10 @@ class Tensor:
             return Tensor._wrap(_kernel(B, name, a._data, b._data), self._device)
         if isinstance(other, (np.ndarray, list, tuple)):
             return self._compare(Tensor(other, device=self._device), name)
+        if type(other) is builtins.complex:
+            raise TypeError(f"{name}: complex numbers are not supported (there is no complex dtype)")
+        if type(other) is builtins.int:
+            int_scalar(other, self._dtype or self.dtype, name)  # torch's range and uint64 checks
         if not isinstance(other, (builtins.int, builtins.float, builtins.bool, np.number)):
             return NotImplemented
         return Tensor._wrap(_kernel(B, name + "_scalar", self._data, builtins.float(other)), self._device)
@@ -417,6 +438,8 @@ class Tensor:
 
     # ---- hot reductions / views ----------------------------------------------------------
     def sum(self, dim=None, keepdim=False, dtype=None):
+        if not isinstance(keepdim, (builtins.bool, np.bool_)):
+            raise TypeError(f"sum(): argument 'keepdim' must be bool, not {type(keepdim).__name__}")
         x = self if dtype is None else self.to(dtype)
         if not x.dtype.is_floating_point and x.dtype is not _dt.int64:  # bool, int32, ... sum to int64 (torch)
             x = x.to(_dt.int64)
@@ -424,6 +447,8 @@ class Tensor:
         return R.Sum.apply(x, axes=axes, keepdim=keepdim)
 
     def mean(self, dim=None, keepdim=False, dtype=None):
+        if not isinstance(keepdim, (builtins.bool, np.bool_)):
+            raise TypeError(f"mean(): argument 'keepdim' must be bool, not {type(keepdim).__name__}")
         x = self if dtype is None else self.to(dtype)
         if not x.dtype.is_floating_point:
             raise TypeError(
@@ -544,11 +569,44 @@ def _as_tensor(x, like):
     return Tensor(x, device=like._device)
 
 
+def _is_int(x):
+    """x is an integer/bool tensor or a Python int/bool."""
+    if isinstance(x, Tensor):
+        return not (x._dtype or x.dtype).is_floating_point
+    return type(x) in (builtins.int, builtins.bool)
+
+
+def _integer_pow(base, exponent):
+    """torch computes int ** int exactly in integers (bool ** int too); a float anywhere → float pow."""
+    return _is_int(base) and _is_int(exponent) and (isinstance(base, Tensor) or isinstance(exponent, Tensor))
+
+
+def _check_sub(a, b):
+    if (a._dtype or a.dtype) is _dt.bool_ or type(b) is builtins.bool or (
+            isinstance(b, Tensor) and b.dtype is _dt.bool_):
+        raise RuntimeError("sub: subtraction, the `-` operator, with a bool tensor is not supported; use `^` or "
+                        "logical_xor() to invert a mask (torch raises too)")
+
+
+def int_scalar(value, dtype, op):
+    """A Python int operand as torch reads it: beyond [-2**63, 2**64) an OverflowError; in
+    [2**63, 2**64) a uint64 — with an integer tensor it wraps to int64 (2**63 → -2**63), with a
+    bool tensor torch refuses the promotion, with a float tensor it is just a big number."""
+    if value < -2 ** 63 or value >= 2 ** 64:
+        raise OverflowError(f"{op}: Python int {value} is too big to convert (torch takes ints in [-2**63, 2**64))")
+    if value >= 2 ** 63 and not dtype.is_floating_point:
+        if dtype is _dt.bool_:
+            raise RuntimeError(f"{op}: a Python int >= 2**63 is a uint64 scalar, and bool with uint64 has no "
+                               "promotion (torch raises too)")
+        return value - 2 ** 64
+    return value
+
+
 def _promote(a, b):
     da, db = a._dtype or a.dtype, b._dtype or b.dtype
     if da is db:
         return a, b
-    target = _dt.promote_types(da, db)
+    target = _dt.result_type(da, a.ndim == 0, db, b.ndim == 0)
     return a.to(target), b.to(target)
 
 
@@ -562,6 +620,13 @@ def _binary(a, b, fn, scalar_op, reflected=None):
         if (a._dtype or a.dtype) is not (b._dtype or b.dtype):
             a, b = _promote(a, b)
         return P.Binary.apply(a, b, fn) if type(fn) is P.PointwiseOp else fn.apply(a, b)
+    if type(b) is builtins.complex:
+        raise TypeError(f"{getattr(fn or reflected, '__name__', 'binary op')}: complex numbers are not supported "
+                        "(there is no complex dtype)")
+    if type(b) is builtins.int:
+        b = int_scalar(b, a._dtype or a.dtype, "binary op")
+        if abs(b) > 2 ** 53 and not (a._dtype or a.dtype).is_floating_point:
+            scalar_op = None  # not exact as a float parameter: an int64 0-d tensor, below
     if isinstance(b, (builtins.int, builtins.float, builtins.bool)) and scalar_op is not None:
         da = a._dtype or a.dtype
         dt = _dt.result_type_of_scalar(da, b)
@@ -584,8 +649,8 @@ def _axes(dim, ndim, op):
     return normalize_axes(dim, ndim, op)
 
 
-def _shape_arg(shape):
-    """Accept f(2, 3), f((2, 3)), f([2, 3]) and f(Size)."""
-    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-        shape = shape[0]
-    return [builtins.int(s) for s in shape]
+def _shape_arg(shape, op="shape"):
+    """Accept f(2, 3), f((2, 3)), f([2, 3]) and f(Size): a list of ints in int64 (argcheck.sizes)."""
+    from .argcheck import sizes
+
+    return sizes(op, shape)

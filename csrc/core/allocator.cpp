@@ -53,6 +53,8 @@ size_t usable_memory() {
   return mem;
 }
 
+constexpr size_t kHugeAdviseMax = size_t(256) << 20;  // blocks above: 4 KiB pages (sys_alloc)
+
 // Fresh memory from the system. Blocks of 2 MiB or more: an anonymous mapping aligned to 2 MiB
 // (map 2 MiB more, unmap the ends), so freeing returns the pages at once and THP can back them.
 // Smaller blocks: aligned_alloc. Null when the system refuses.
@@ -65,7 +67,10 @@ void* sys_alloc(size_t n) {
   size_t tail = (a + n + kHugePage) - (aligned + n);
   if (tail) munmap((void*)(aligned + n), tail);
 #ifdef MADV_HUGEPAGE
-  madvise((void*)aligned, n, MADV_HUGEPAGE);
+  // Not for the very largest blocks: with THP's usual defrag=madvise, each 2 MiB fault of a
+  // madvised mapping may compact memory synchronously, and on a busy machine a 2 GiB fill then
+  // took 18-22 s (torch's ones(2**31, bool): 0.4 s with 4 KiB pages, 8 s with its THP switch on).
+  if (n <= kHugeAdviseMax) madvise((void*)aligned, n, MADV_HUGEPAGE);
 #endif
   return (void*)aligned;
 }

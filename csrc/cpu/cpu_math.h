@@ -254,8 +254,18 @@ struct CpuMath {
     }
   }
   template <class T> static TL_INLINE T floor_divide(T a, T b) {
-    if constexpr (std::is_integral<T>::value) return pw::int_floor_divide(a, b);
-    else return std::floor(a / b);
+    if constexpr (std::is_integral<T>::value) {
+      return pw::int_floor_divide(a, b);
+    } else {  // torch's div_floor_floating: from fmod, so -1 // inf is -1 (floor(a/b) would give -0)
+      if (b == T(0)) return a / b;
+      const T mod = std::fmod(a, b);
+      T div = (a - mod) / b;
+      if (mod != T(0) && ((b < T(0)) != (mod < T(0)))) div -= T(1);
+      if (div == T(0)) return std::copysign(T(0), a / b);
+      T fl = std::floor(div);
+      if (div - fl > T(0.5)) fl += T(1);
+      return fl;
+    }
   }
 };
 

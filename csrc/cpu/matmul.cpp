@@ -12,14 +12,38 @@ namespace tl {
 
 namespace {
 
-void check_float_pair(const Array& a, const Array& b, const char* op) {
+void check_float_pair(const Array& a, const Array& b, const char* op, bool allow_int64 = false) {
   check_cpu(a, op);
   check_cpu(b, op);
   TL_CHECK(a.dtype == b.dtype, TypeError,
            op << ": expected both operands to have the same dtype, got " << dtype_name(a.dtype)
               << " and " << dtype_name(b.dtype));
-  TL_CHECK(is_floating(a.dtype), TypeError,
-           op << ": expected a floating dtype (float32 or float64), got " << dtype_name(a.dtype));
+  TL_CHECK(is_floating(a.dtype) || (allow_int64 && a.dtype == DType::Int64), TypeError,
+           op << ": expected a floating dtype (float32 or float64)" << (allow_int64 ? " or int64" : "")
+              << ", got " << dtype_name(a.dtype));
+}
+
+// The int64 product, exact with two's-complement wrap-around as torch's CPU gives: no GEMM
+// (no SIMD multiply-add for int64), one output row per task, sums in uint64 (wrapping is
+// defined there, not in int64).
+void int64_batched_matmul(int64_t nb, int64_t M, int64_t N, int64_t K, const int64_t* A,
+                          const std::vector<int64_t>& aoff, int64_t rsa, int64_t csa, const int64_t* B,
+                          const std::vector<int64_t>& boff, int64_t rsb, int64_t csb, int64_t* C) {
+  parallel_for(nb * M, nb * M * N * std::max<int64_t>(K, 1), [&](int64_t lo, int64_t hi) {
+    std::vector<uint64_t> row((size_t)N);
+    for (int64_t r = lo; r < hi; ++r) {
+      const int64_t t = r / M, i = r % M;
+      const int64_t* a = A + aoff[(size_t)t] + i * rsa;
+      const int64_t* b = B + boff[(size_t)t];
+      std::fill(row.begin(), row.end(), uint64_t(0));
+      for (int64_t k = 0; k < K; ++k) {
+        const uint64_t av = (uint64_t)a[k * csa];
+        const int64_t* bk = b + k * rsb;
+        for (int64_t j = 0; j < N; ++j) row[(size_t)j] += av * (uint64_t)bk[j * csb];
+      }
+      for (int64_t j = 0; j < N; ++j) C[r * N + j] = (int64_t)row[(size_t)j];
+    }
+  });
 }
 
 // Can dims [0, n) of (shape, strides) be walked as one dimension? Returns its stride (any
@@ -89,7 +113,7 @@ void batched_gemm(int64_t nb, int64_t M, int64_t N, int64_t K, const T* A,
 
 Array matmul(const Array& a, const Array& b) {
   const char* op = "matmul";
-  check_float_pair(a, b, op);
+  check_float_pair(a, b, op, /*allow_int64=*/true);
   TL_CHECK(a.ndim() >= 1 && b.ndim() >= 1, ValueError,
            "matmul: both arguments need to be at least 1-D, got shapes " << shape_str(a.shape)
                                                                            << " and " << shape_str(b.shape));
@@ -135,6 +159,11 @@ Array matmul(const Array& a, const Array& b) {
   Array out = Array::empty(out_shape, a.dtype);
   const int64_t nb = shape_numel(bshape);
   if (nb == 0 || M == 0 || N == 0) return out;
+  if (a.dtype == DType::Int64) {
+    int64_batched_matmul(nb, M, N, K, a.data<int64_t>(), batch_offsets(bshape, ea), rsa, csa,
+                         b.data<int64_t>(), batch_offsets(bshape, eb), rsb, csb, out.data<int64_t>());
+    return out;
+  }
 
   TL_DISPATCH_FLOATING(a.dtype, op, [&] {
     const scalar_t* A = a.data<scalar_t>();

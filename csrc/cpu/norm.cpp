@@ -98,7 +98,7 @@ template <typename T> void run_gsums(const T* g, const T* x, int64_t n, double m
   TL_SIMD_DISPATCH(Run<T>::gsums, g, x, n, m, sg, sgx);
 }
 template <typename T> void run_affine(const T* x, T* y, int64_t n, double m, T a, T c) {
-  const T hi = (T)m, lo = (T)(m - (double)hi);
+  const T hi = (T)m, lo = std::isfinite((double)hi) ? (T)(m - (double)hi) : T(0);  // inf − inf would be NaN
   TL_SIMD_DISPATCH(Run<T>::affine, x, y, n, hi, lo, a, c);
 }
 template <typename T> void run_dx(const T* g, const T* x, T* gx, int64_t n, T k1, T k2, T m, T k3) {

@@ -19,7 +19,9 @@ namespace {
 
 // x: (R, C) rows contiguous, rows [r0, r1).
 // LOG = false: y[r,c] = exp(x[r,c] − m[r]) / Σ_c' exp(x[r,c'] − m[r]),  m[r] = max_c x[r,c]
-// LOG = true:  y[r,c] = x[r,c] − m[r] − log Σ_c' exp(x[r,c'] − m[r])
+// LOG = true:  y[r,c] = (x[r,c] − m[r]) − log Σ_c' exp(x[r,c'] − m[r]), subtracted in that order
+//               (as torch: x − m is exact, while m + log Σ rounds to m's ulp — ~1e-8 for values
+//               near 1e8 in float64)
 // Memory: x is read once from memory (the later passes hit L1); y written once (streamed
 // when nt: exps go to a per-thread scratch row first).
 template <class O, bool LOG>
@@ -49,8 +51,9 @@ inline void softmax_rows(const typename O::T* x, typename O::T* y, int64_t r0, i
     T m = row_max<O, false>(xr, C, nullptr);
     if (LOG) {
       T s = row_sumexp<O, false>(xr, C, m, nullptr, r + 1 < r1 ? xr + C : nullptr);
-      const V sh = O::set1(m + std::log(s));
-      write_row<O>(yr, C, nt, [&](int64_t i, int64_t n) { return O::sub(load_part<O>(xr + i, n, 0), sh); });
+      const V mv = O::set1(m), ls = O::set1(std::log(s));
+      write_row<O>(yr, C, nt,
+                   [&](int64_t i, int64_t n) { return O::sub(O::sub(load_part<O>(xr + i, n, 0), mv), ls); });
     } else {
       T* er = nt ? scratch.data() : yr;
       T s = row_sumexp<O, true>(xr, C, m, er, r + 1 < r1 ? xr + C : nullptr);
@@ -84,13 +87,12 @@ inline void softmax_inner(const typename O::T* x, typename O::T* y, int64_t o0, 
         if (!LOG) O::storen(ys + c * inner + j, e, n);
       }
       if (LOG) {
-        T sl[W], ml[W];
+        T sl[W];
         O::storen(sl, s, W);
-        O::storen(ml, m, W);
-        for (int k = 0; k < W; ++k) sl[k] = ml[k] + std::log(sl[k]);
-        V sh = O::loadn(sl, W, 0);
+        for (int k = 0; k < W; ++k) sl[k] = std::log(sl[k]);
+        V ls = O::loadn(sl, W, 0);
         for (int64_t c = 0; c < C; ++c)
-          O::storen(ys + c * inner + j, O::sub(load_part<O>(xs + c * inner + j, n, 0), sh), n);
+          O::storen(ys + c * inner + j, O::sub(O::sub(load_part<O>(xs + c * inner + j, n, 0), m), ls), n);
       } else {
         T sl[W];
         O::storen(sl, s, W);

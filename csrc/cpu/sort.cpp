@@ -85,47 +85,32 @@ std::pair<Array, Array> sort(const Array& x_in, int64_t axis, bool descending) {
   return {vals, idx};
 }
 
-// Line (o, i): the first k of the line's order (largest first when `largest`), ties to the lower
-// index. A heap of the k best (value, index) pairs seen so far, scanned once over the line:
-// O(n log k), and for the usual k ≪ n nearly every element costs one comparison with the heap's
-// worst. NaN ranks as the largest value (a NaN-free line skips those checks).
-template <typename T, bool kNan>
-static void topk_line(const T* x, int64_t n, int64_t stride, int64_t k, bool largest, std::vector<std::pair<T, int64_t>>& h,
+// Line (o, i): the first k of the line's order (largest first when `largest`), NaN ranking as
+// the largest value. Torch's own algorithm (aten TopKImpl.h), so that among equal values the same
+// indices are chosen: the line's (value, index) pairs, then std::partial_sort of the first k when
+// k·64 ≤ n, else std::nth_element at k−1 and std::sort of the k−1 before it. Ties carry no index
+// order of their own there; following torch step by step is what makes its choice ours.
+template <typename T>
+static void topk_line(const T* x, int64_t n, int64_t stride, int64_t k, bool largest, std::vector<std::pair<T, int64_t>>& q,
                       T* vo, int64_t* io, int64_t ostride) {
-  // a before b in the requested order (a better)
-  auto better = [largest](const std::pair<T, int64_t>& a, const std::pair<T, int64_t>& b) {
-    const T va = a.first, vb = b.first;
-    if (kNan) {
-      const bool na = is_nan(va), nb = is_nan(vb);
-      if (na || nb) {
-        if (na && nb) return a.second < b.second;
-        return largest ? na : nb;
-      }
+  using P = std::pair<T, int64_t>;
+  q.resize(n);
+  for (int64_t j = 0; j < n; ++j) q[j] = {x[j * stride], j};
+  auto run = [&](auto before) {
+    if (k * 64 <= n) {
+      std::partial_sort(q.begin(), q.begin() + k, q.end(), before);
+    } else {
+      std::nth_element(q.begin(), q.begin() + k - 1, q.end(), before);
+      std::sort(q.begin(), q.begin() + k - 1, before);
     }
-    if (va != vb) return largest ? va > vb : va < vb;
-    return a.second < b.second;
   };
-  h.clear();
-  const int64_t first = std::min(k, n);
-  for (int64_t j = 0; j < first; ++j) h.emplace_back(x[j * stride], j);
-  std::make_heap(h.begin(), h.end(), better);  // the heap's front is the worst kept
-  if (k == 0) return;
-  T worst = h.front().first;
-  for (int64_t j = first; j < n; ++j) {
-    const T v = x[j * stride];
-    // a later element beats the worst kept only by value (a tie goes to the lower index)
-    const bool in = kNan ? better({v, j}, h.front()) : (largest ? v > worst : v < worst);
-    if (in) {
-      std::pop_heap(h.begin(), h.end(), better);
-      h.back() = {v, j};
-      std::push_heap(h.begin(), h.end(), better);
-      worst = h.front().first;
-    }
-  }
-  std::sort_heap(h.begin(), h.end(), better);  // best first
+  if (largest)
+    run([](const P& a, const P& b) { return (is_nan(a.first) && !is_nan(b.first)) || a.first > b.first; });
+  else
+    run([](const P& a, const P& b) { return (!is_nan(a.first) && is_nan(b.first)) || a.first < b.first; });
   for (int64_t j = 0; j < k; ++j) {
-    vo[j * ostride] = h[j].first;
-    io[j * ostride] = h[j].second;
+    vo[j * ostride] = q[j].first;
+    io[j * ostride] = q[j].second;
   }
 }
 
@@ -149,18 +134,11 @@ std::pair<Array, Array> topk(const Array& x_in, int64_t k, int64_t axis, bool la
     const T* xp = x.data<T>();
     T* vp = vals.data<T>();
     parallel_for(lines, lines * n * 2, [&](int64_t b, int64_t e) {
-      std::vector<std::pair<T, int64_t>> h;
-      h.reserve(k);
+      std::vector<std::pair<T, int64_t>> q;
       for (int64_t l = b; l < e; ++l) {
         const int64_t o = l / inner, i = l % inner;
-        const T* line = xp + o * n * inner + i;
-        bool nan = false;
-        if constexpr (std::is_floating_point<T>::value)
-          for (int64_t j = 0; j < n; ++j) nan |= line[j * inner] != line[j * inner];
-        if (nan)
-          topk_line<T, true>(line, n, inner, k, largest, h, vp + o * k * inner + i, ip + o * k * inner + i, inner);
-        else
-          topk_line<T, false>(line, n, inner, k, largest, h, vp + o * k * inner + i, ip + o * k * inner + i, inner);
+        topk_line<T>(xp + o * n * inner + i, n, inner, k, largest, q, vp + o * k * inner + i, ip + o * k * inner + i,
+                     inner);
       }
     });
   });

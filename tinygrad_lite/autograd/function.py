@@ -21,6 +21,7 @@ A node remembers, besides its parent tensors, the node each parent had when it w
 still lead to the old one. `epoch` is the in-place write counter (autograd/versions.py) at
 the node's creation, so the engine can tell whether a saved array was overwritten since.
 """
+from ..argcheck import native_call_error
 from ..backend import narrow
 from . import versions
 from .grad_mode import _state
@@ -57,8 +58,10 @@ class Function:
                     out = ctx.forward(t0._data, tensors[1]._data, **params)
                 else:
                     out = ctx.forward(*[t._data for t in tensors], **params)
-        except TypeError:
+        except TypeError as e:
             if not narrow.involves(tensors):
+                if "incompatible function arguments" in str(e):  # pybind11's signature dump: say what the op got
+                    raise native_call_error(cls.__name__, e, tensors, params) from None
                 raise
             # a storage dtype (float16, int32, ...): forward and backward compute widened
             ctx.B = narrow.backend(ctx.B)

@@ -78,7 +78,7 @@ def take_along_dim(input, indices, dim=None, *, out=None):
     common = list(np.broadcast_shapes(tuple(a_shape), tuple(i_shape)))
     xs, ids = list(common), list(common)
     xs[axis], ids[axis] = input.shape[axis], indices.shape[axis]
-    return gather(input.expand(*xs), axis, indices.expand(*ids).contiguous(), out=out)
+    return gather(input.expand(tuple(xs)), axis, indices.expand(tuple(ids)).contiguous(), out=out)
 
 
 @tensor_method
@@ -158,7 +158,7 @@ def _along(index, input, dim, n_src):
     shape[dim] = -1
     full = list(input.shape)
     full[dim] = n_src
-    return index.reshape(*shape).expand(*full).contiguous()
+    return index.reshape(*shape).expand(tuple(full)).contiguous()
 
 
 @tensor_method(inplace=True)
@@ -214,7 +214,7 @@ def index_put(input, indices, values, accumulate=False):
     pos = Tensor._wrap(B.arange(0.0, builtins.float(x.numel()), 1.0, _dt.int64.code), x.device)
     pos = getitem(pos.reshape(*x.shape), indices if isinstance(indices, tuple) else (indices,))
     v = values if isinstance(values, Tensor) else Tensor(values, dtype=x.dtype, device=x.device)
-    v = v.to(x.dtype).expand(*pos.shape).reshape(-1)
+    v = v.to(x.dtype).expand(tuple(pos.shape)).reshape(-1)
     flat = x.reshape(-1)
     if accumulate:
         r = flat + I.IndexAdd.apply(v, shape=flat.shape, axis=0, idx=pos.reshape(-1)._data)

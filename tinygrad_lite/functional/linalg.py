@@ -8,6 +8,7 @@ import math
 import string
 from collections import Counter
 
+from .. import argcheck
 from .. import dtypes as _dt
 from ..ops import matmul as M
 from ..ops import reduce as R
@@ -27,11 +28,14 @@ def _out(result, out):
 def matmul(input, other, *, out=None):
     """torch.matmul: 1-D operands become a row (left) or a column (right) and are squeezed after;
     batch dims broadcast. ∂L/∂A = ∂L/∂C·Bᵀ, ∂L/∂B = Aᵀ·∂L/∂C."""
-    a, b = input, other
+    a, b = argcheck.tensor("matmul", "input", input), argcheck.tensor("matmul", "other", other)
     if a.ndim == 0 or b.ndim == 0:
         raise RuntimeError(f"matmul: both arguments need at least 1 dimension, got {a.ndim}D and {b.ndim}D")
     if a.dtype is not b.dtype:
-        a, b = _promote(a, b)
+        if not (a.ndim >= 3 and b.ndim >= 3 and (a.numel() == 0 or b.numel() == 0)):
+            raise RuntimeError(f"matmul: expected both operands to have the same dtype, got {a.dtype.name} "
+                               f"{tuple(a.shape)} and {b.dtype.name} {tuple(b.shape)} (torch does not promote here)")
+        a = a.to(b.dtype)  # torch's batched product of an empty operand comes out in other's dtype
     if a.ndim >= 2 and b.ndim >= 2:
         return _out(M.Matmul.apply(a, b), out)
     try:
@@ -55,6 +59,7 @@ def _matmul_1d(a, b):
 
 @tensor_method
 def mm(input, mat2, *, out=None):
+    argcheck.tensor("mm", "input", input), argcheck.tensor("mm", "mat2", mat2)
     if input.ndim != 2 or mat2.ndim != 2:
         raise RuntimeError(f"mm: expected 2-D tensors, got {input.ndim}D and {mat2.ndim}D")
     return matmul(input, mat2, out=out)
@@ -62,6 +67,7 @@ def mm(input, mat2, *, out=None):
 
 @tensor_method
 def bmm(input, mat2, *, out=None):
+    argcheck.tensor("bmm", "input", input), argcheck.tensor("bmm", "mat2", mat2)
     if input.ndim != 3 or mat2.ndim != 3:
         raise RuntimeError(f"bmm: expected 3-D tensors, got {input.ndim}D and {mat2.ndim}D")
     if input.shape[0] != mat2.shape[0]:
@@ -72,6 +78,7 @@ def bmm(input, mat2, *, out=None):
 @tensor_method
 def mv(input, vec, *, out=None):
     """A·v for a matrix A (n, m) and a vector v (m,)"""
+    argcheck.tensor("mv", "input", input), argcheck.tensor("mv", "vec", vec)
     if input.ndim != 2 or vec.ndim != 1:
         raise RuntimeError(f"vector + matrix @ vector expected, got {input.ndim}, {vec.ndim}")
     return matmul(input, vec, out=out)
@@ -81,6 +88,7 @@ def mv(input, vec, *, out=None):
 def dot(input, tensor=None, *, out=None, other=None):
     """Σᵢ aᵢbᵢ of two 1-D tensors"""
     b = tensor if tensor is not None else other
+    argcheck.tensor("dot", "input", input), argcheck.tensor("dot", "tensor", b)
     if input.ndim != 1 or b.ndim != 1:
         raise RuntimeError(f"1D tensors expected, but got {input.ndim}D and {b.ndim}D tensors")
     if input.shape[0] != b.shape[0]:
@@ -173,8 +181,8 @@ def tensordot(a, b, dims=2, out=None):
     k = 1
     for d in da:
         k *= a.shape[d]
-    A = a.permute(*fa, *da).reshape(-1, k)
-    Bm = b.permute(*db, *fb).reshape(k, -1)
+    A = a.permute((*fa, *da)).reshape(-1, k)
+    Bm = b.permute((*db, *fb)).reshape(k, -1)
     r = matmul(A, Bm).reshape(*[a.shape[d] for d in fa], *[b.shape[d] for d in fb])
     return _out(r, out)
 
@@ -230,7 +238,26 @@ def multi_dot(tensors, *, out=None):
 
 
 def linear(input, weight, bias=None):
-    """y = x·Wᵀ + b in one fused native kernel."""
+    """y = x·Wᵀ + b in one fused native kernel. torch also takes a 1-d weight (y = x·w), a bias
+    that broadcasts to the output (a 0-d one, say) and int64 operands: those are a matmul and an add."""
+    argcheck.tensor("linear", "input", input), argcheck.tensor("linear", "weight", weight)
+    argcheck.optional_tensor("linear", "bias", bias)
+    if input.ndim == 0 or weight.ndim == 0:
+        raise RuntimeError(f"linear: both arguments need to be at least 1-D, got shapes {tuple(input.shape)} and "
+                           f"{tuple(weight.shape)}")
+    if weight.ndim != 2 or not input.is_floating_point() or bias is not None and bias.ndim != 1:
+        if weight.ndim > 2:
+            raise RuntimeError(f"linear: weight must be 1-D or 2-D, got shape {tuple(weight.shape)}")
+        if input.dtype is not weight.dtype or bias is not None and bias.dtype is not input.dtype:
+            raise TypeError(f"linear: expected input, weight and bias of one dtype, got {input.dtype.name}, "
+                            f"{weight.dtype.name}" + ("" if bias is None else f" and {bias.dtype.name}"))
+        y = matmul(input, weight.t() if weight.ndim == 2 else weight)
+        if bias is None:
+            return y
+        if bias.ndim > y.ndim or builtins.any(b not in (1, n) for b, n in zip(reversed(bias.shape), reversed(y.shape))):
+            raise RuntimeError(f"linear: bias of shape {tuple(bias.shape)} does not broadcast to the output shape "
+                               f"{tuple(y.shape)}")
+        return y + bias
     return M.Linear.apply(input, weight, bias) if bias is not None else M.Linear.apply(input, weight)
 
 
@@ -319,7 +346,7 @@ def einsum(equation, *operands):
     def full(x, t, labels):
         """Expand size-1 broadcast dims to the label's size."""
         target = [sizes[c] for c in t]
-        return x.expand(*target) if list(x.shape) != target else x
+        return x.expand(tuple(target)) if list(x.shape) != target else x
 
     x, t = ops[0]
     x = x.to(dtype)
@@ -337,14 +364,14 @@ def einsum(equation, *operands):
         right = [c for c in u if c not in t]
         nb = [sizes[c] for c in batch]
         nl, nk, nr = (math.prod(sizes[c] for c in g) for g in (left, contr, right))
-        A = x.permute(*[t.index(c) for c in batch + left + contr]).reshape(*nb, nl, nk)
-        Bm = y.permute(*[u.index(c) for c in batch + contr + right]).reshape(*nb, nk, nr)
+        A = x.permute(tuple([t.index(c) for c in batch + left + contr])).reshape(*nb, nl, nk)
+        Bm = y.permute(tuple([u.index(c) for c in batch + contr + right])).reshape(*nb, nk, nr)
         x = matmul(A, Bm).reshape(*nb, *[sizes[c] for c in left], *[sizes[c] for c in right])
         t = "".join(batch + left + right)
     x, t = sum_out(x, t, set(rhs))
     x = full(x, t, sizes)
     if t != rhs:
-        x = x.permute(*[t.index(c) for c in rhs])
+        x = x.permute(tuple([t.index(c) for c in rhs]))
     return x
 
 

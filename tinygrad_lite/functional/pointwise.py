@@ -9,6 +9,7 @@ import builtins
 from .. import dtypes as _dt
 from ..ops import elementwise as E
 from ..ops.pointwise import Unary
+from ..tensor import _check_sub
 from ._api import (
     OPS,
     Tensor,
@@ -67,14 +68,25 @@ def reciprocal(input):
 @tensor_method
 def add(input, other, *, alpha=1, out=None):
     """x + α·y"""
+    _check_alpha(input, other, alpha, "add")
     if alpha != 1:
         other = other * alpha
     return _out(input + other, out)
 
 
+def _check_alpha(input, other, alpha, op):
+    if isinstance(alpha, builtins.float) and not builtins.any(
+            (v.dtype.is_floating_point if isinstance(v, Tensor) else isinstance(v, builtins.float)) for v in (input, other)):
+        raise RuntimeError(f"{op}: for integral input tensors, argument alpha must not be a floating point number "
+                           f"(got {alpha}; torch raises too)")
+
+
 @tensor_method(names=("sub", "subtract"))
 def sub(input, other, *, alpha=1, out=None):
     """x − α·y"""
+    _check_alpha(input, other, alpha, "sub")
+    if isinstance(input, Tensor):
+        _check_sub(input, other)
     if alpha != 1:
         other = other * alpha
     return _out(input - other if isinstance(input, Tensor) else _as_tensor(input, other) - other, out)
@@ -145,15 +157,24 @@ def remainder(input, other):
     return binary(input, other, "remainder")
 
 
+def _need_tensors(input, other, op):
+    """torch.maximum/minimum take two tensors; a number raises there too (clamp takes numbers)."""
+    for name, v in (("input", input), ("other", other)):
+        if not isinstance(v, Tensor):
+            raise TypeError(f"{op}(): argument '{name}' must be Tensor, not {type(v).__name__} (use clamp for a number)")
+
+
 @tensor_method
 def maximum(input, other):
     """max(x, y) elementwise, NaN propagates; a tie splits the gradient"""
+    _need_tensors(input, other, "maximum")
     return binary(input, other, "maximum")
 
 
 @tensor_method
 def minimum(input, other):
     """min(x, y) elementwise, NaN propagates"""
+    _need_tensors(input, other, "minimum")
     return binary(input, other, "minimum")
 
 
@@ -242,6 +263,9 @@ def clamp(input, min=None, max=None, *, out=None):
     if out is not None:
         return _out(clamp(input, min, max), out)
     """min(max(x, lo), hi); lo/hi numbers or tensors;  ∂/∂x = [lo ≤ x ≤ hi]"""
+    for v in (min, max):
+        if type(v) is builtins.int and not -2 ** 63 <= v < 2 ** 64:
+            raise OverflowError(f"clamp: bound {v} is too big to convert (torch takes ints in [-2**63, 2**64))")
     if min is None and max is None:
         raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
     if isinstance(min, Tensor) or isinstance(max, Tensor):  # tensor bounds: as maximum/minimum
@@ -416,6 +440,10 @@ def masked_fill(input, mask, value):
             raise RuntimeError("masked_fill only supports a 0-dimensional value tensor")
         v = value.to(input.dtype).reshape(())
     else:
+        if isinstance(value, builtins.complex):
+            raise TypeError("masked_fill: a complex value is not supported (there is no complex dtype)")
+        if isinstance(value, (builtins.int, builtins.float)):
+            _dt.check_scalar(value, input.dtype, "masked_fill")
         v = Tensor(value, dtype=input.dtype, device=input.device)
     return E.Where.apply(mask, v, input)
 

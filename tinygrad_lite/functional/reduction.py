@@ -2,6 +2,7 @@
 argmax, argmin. x.sum() and x.mean() are Tensor methods written in tensor.py (the hot path)."""
 import builtins
 
+from .. import argcheck
 from .. import dtypes as _dt
 from ..backend import narrow
 from ..ops import reduce as R
@@ -27,6 +28,13 @@ def _out(r, out):
     return out
 
 
+def _need_float(x, op, correction=None):
+    if not x.dtype.is_floating_point:  # torch too: "std and var only support floating point and complex dtypes"
+        raise TypeError(f"{op}: std and var only support floating point tensors, got {x.dtype.name}")
+    if isinstance(correction, builtins.int) and not -2 ** 63 <= correction < 2 ** 63:
+        raise OverflowError(f"{op}: correction={correction} does not fit in int64 (torch raises too)")
+
+
 @tensor_method
 def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=None):
     x = input
@@ -34,6 +42,7 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=N
         dim, unbiased = None, dim
     if correction is None:
         correction = 1 if unbiased is None or unbiased else 0
+    _need_float(x, "var", correction)
     axes = normalize_axes(dim, x.ndim, "var")
     return _out(R.Var.apply(_float(x), axes=axes, correction=builtins.float(correction), keepdim=keepdim), out)
 
@@ -46,6 +55,7 @@ def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=N
         dim, unbiased = None, dim
     if correction is None:
         correction = 1 if unbiased is None or unbiased else 0
+    _need_float(x, "std", correction)
     axes = normalize_axes(dim, x.ndim, "std")
     return _out(R.Std.apply(_float(x), axes=axes, correction=builtins.float(correction), keepdim=keepdim), out)
 
@@ -69,7 +79,12 @@ class _ValuesIndices(tuple):
 
 def _minmax(x, dim, keepdim, is_min):
     name = "min" if is_min else "max"
-    if x.numel() == 0:
+    if x.dtype is _dt.bool_:  # torch: max/min of bools are bools (any/all); computed on 0/1
+        r = _minmax(x.to(_dt.int64), dim, keepdim, is_min)
+        return r.to(_dt.bool_) if dim is None else _ValuesIndices((r[0].to(_dt.bool_), r[1]))
+    if dim is not None:
+        dim = argcheck.dim(name, dim)
+    if x.numel() == 0 and (dim is None or x.ndim == 0 or -x.ndim <= dim < x.ndim and x.shape[dim] == 0):
         raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0")
     if dim is None:
         return R.Max.apply(x, axes=list(range(x.ndim)), keepdim=False, is_min=is_min)
@@ -109,13 +124,19 @@ def min(input, dim=None, keepdim=False, *, out=None, other=None):
 @tensor_method
 def amax(input, dim=(), keepdim=False, *, out=None):
     dim = None if dim == () else dim
-    return _out(R.Max.apply(input, axes=normalize_axes(dim, input.ndim, "amax"), keepdim=keepdim), out)
+    argcheck.boolean("amax", "keepdim", keepdim)
+    if input.dtype is _dt.bool_:  # torch: the amax of bools is their any(), a bool
+        return _out(amax(input.to(_dt.int64), dim, keepdim).to(_dt.bool_), out)
+    return _out(R.Max.apply(input, axes=normalize_axes(dim, input.ndim, "amax"), keepdim=keepdim, amax=True), out)
 
 
 @tensor_method
 def amin(input, dim=(), keepdim=False, *, out=None):
     dim = None if dim == () else dim
-    return _out(R.Max.apply(input, axes=normalize_axes(dim, input.ndim, "amin"), keepdim=keepdim, is_min=True), out)
+    argcheck.boolean("amin", "keepdim", keepdim)
+    if input.dtype is _dt.bool_:  # torch: the amin of bools is their all(), a bool
+        return _out(amin(input.to(_dt.int64), dim, keepdim).to(_dt.bool_), out)
+    return _out(R.Max.apply(input, axes=normalize_axes(dim, input.ndim, "amin"), keepdim=keepdim, is_min=True, amax=True), out)
 
 
 @tensor_method
@@ -192,7 +213,7 @@ def _arg(x, dim, keepdim, name):
         flat = reshape(x, -1).detach()
         r = Tensor._wrap(getattr(B, name)(flat._data, 0, False), x.device)
         return reshape(r, [1] * x.ndim) if keepdim else r  # torch: every dim kept, of size 1
-    return Tensor._wrap(getattr(B, name)(x._data, dim, keepdim), x.device)
+    return Tensor._wrap(getattr(B, name)(x._data, argcheck.dim(name, dim), keepdim), x.device)
 
 
 @tensor_method

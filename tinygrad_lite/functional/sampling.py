@@ -47,7 +47,7 @@ def _rand_on(like, generator):
     from ..creation import rand
 
     dt = like.dtype if like.dtype.is_floating_point else _dt.get_default_dtype()
-    return rand(*like.shape, generator=generator, dtype=dt).to(like.device)
+    return rand(tuple(like.shape), generator=generator, dtype=dt).to(like.device)
 
 
 def _uniform(self, generator):
@@ -92,7 +92,7 @@ def log_normal_(self, mean=1.0, std=2.0, *, generator=None):
     """Every element ← e^(mean + std·N(0, 1))"""
     from ..creation import randn
 
-    z = randn(*self.shape, generator=generator, dtype=self.dtype).to(self.device)
+    z = randn(tuple(self.shape), generator=generator, dtype=self.dtype).to(self.device)
     return _fill(self, (z * std + mean).exp(), "log_normal_")
 
 

@@ -3,6 +3,7 @@ permute, transpose, squeeze, unsqueeze, expand) and joins and splits (cat, stack
 x.reshape(), x.view() and x.T are Tensor methods written in tensor.py."""
 import builtins
 
+from .. import argcheck
 from .. import dtypes as _dt
 from ..ops import elementwise as E
 from ..ops import shape as S
@@ -27,6 +28,10 @@ def reshape(x, *shape):
 def flatten(input, start_dim=0, end_dim=-1):
     x = input
     n = x.ndim
+    for name, d in (("start_dim", start_dim), ("end_dim", end_dim)):
+        argcheck.dim("flatten", d, name)
+        if n == 0 and d not in (0, -1):  # torch: a 0-d tensor has dims 0 and -1 here
+            raise IndexError(f"flatten: dimension {d} out of range for a 0-d tensor (expected -1 or 0)")
     if n == 0:
         return reshape(x, 1)
     s, e = normalize_axes(start_dim, n, "flatten")[0], normalize_axes(end_dim, n, "flatten")[0]
@@ -41,11 +46,14 @@ def flatten(input, start_dim=0, end_dim=-1):
 
 @tensor_method
 def permute(x, *dims):
+    if dims == ():  # torch: permute() needs its dims, even for a 0-d tensor (x.permute(()))
+        raise TypeError("permute() missing 1 required positional argument: 'dims'")
     return S.Permute.apply(x, dims=[builtins.int(d) for d in _shape_arg(dims)])
 
 
 @tensor_method(names=("transpose", "swapaxes"))
 def transpose(x, dim0, dim1):
+    dim0, dim1 = argcheck.dim("transpose", dim0, "dim0"), argcheck.dim("transpose", dim1, "dim1")
     n = x.ndim
     if n < 2 and dim0 in (0, -1) and dim1 in (0, -1):
         return x
@@ -81,18 +89,20 @@ def unsqueeze(x, dim):
 
 @tensor_method
 def expand(x, *shape):
+    if shape == ():  # torch: expand() needs a size, even for a 0-d tensor (x.expand(()))
+        raise TypeError("expand() missing 1 required positional argument: 'size'")
     shape = _shape_arg(shape)
     return S.Expand.apply(x, shape=shape)
 
 
 @tensor_method
 def expand_as(x, other):
-    return expand(x, *other.shape)
+    return expand(x, tuple(other.shape))
 
 
 @tensor_method
 def broadcast_to(x, shape):
-    return expand(x, *shape)
+    return expand(x, shape)
 
 
 @tensor_method
@@ -143,6 +153,8 @@ def split(tensor, split_size_or_sections, dim=0):
     n = x.shape[dim]
     if isinstance(split_size_or_sections, builtins.int):
         size = split_size_or_sections
+        if not -2 ** 63 <= size < 2 ** 63:
+            raise ValueError(f"split: split_size {size} does not fit in int64 (torch: Overflow when unpacking long long)")
         if size < 0 or (size == 0 and n != 0):
             raise RuntimeError(f"split: split_size can only be 0 if dimension size is 0, but got split_size={size} "
                                f"for a dimension of size {n}" if size >= 0 else

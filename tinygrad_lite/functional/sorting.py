@@ -7,6 +7,7 @@ gradient is wanted the values are then gathered from the input through those ind
 """
 import builtins
 
+from .. import argcheck
 from .. import dtypes as _dt
 from ..autograd.grad_mode import _state as _grad_state
 from ..backend import narrow
@@ -49,6 +50,9 @@ def _backend(x):
 def sort(input, dim=-1, descending=False, *, stable=False, out=None):
     """(values, indices) of input sorted along dim, always stable (equal values keep their
     order); NaN sorts as the largest. ∂L/∂x: ∂L/∂values scattered back through indices."""
+    argcheck.boolean("sort", "descending", descending)
+    if stable is not None:
+        argcheck.boolean("sort", "stable", stable)
     axis = _axis(input, dim, "sort")
     vals, idx = _backend(input).sort(input._data, axis, bool(descending))
     return _out(_ValuesIndices((_values(input, vals, idx, axis), Tensor._wrap(idx, input.device))), out)
@@ -57,6 +61,7 @@ def sort(input, dim=-1, descending=False, *, stable=False, out=None):
 @tensor_method
 def argsort(input, dim=-1, descending=False, stable=False):
     """The int64 indices that sort input along dim (stable)"""
+    argcheck.boolean("argsort", "descending", descending)
     axis = _axis(input, dim, "argsort")
     return Tensor._wrap(_backend(input).sort(input._data, axis, bool(descending))[1], input.device)
 
@@ -71,6 +76,9 @@ def msort(input):
 def topk(input, k, dim=-1, largest=True, sorted=True, *, out=None):
     """(values, indices) of the k largest (largest=False: smallest) elements along dim, in
     order (ties to the lower index). ∂L/∂x: ∂L/∂values scattered back through indices."""
+    argcheck.boolean("topk", "largest", largest)
+    if input.dtype is _dt.bool_:
+        raise TypeError("topk: not implemented for bool tensors (torch: topk does not support bool dtypes on CPU)")
     axis = _axis(input, -1 if dim is None else dim, "topk")
     n = input.shape[axis] if input.ndim else 1
     k = builtins.int(k)
@@ -83,6 +91,8 @@ def topk(input, k, dim=-1, largest=True, sorted=True, *, out=None):
 @tensor_method
 def kthvalue(input, k, dim=-1, keepdim=False, *, out=None):
     """(values, indices) of the k-th smallest element along dim (k from 1)"""
+    if input.dtype is _dt.bool_:
+        raise TypeError("kthvalue: not implemented for bool tensors (torch raises too)")
     axis = _axis(input, dim, "kthvalue")
     n = input.shape[axis] if input.ndim else 1
     if not 1 <= k <= n:

@@ -10,6 +10,7 @@ from .. import dtypes as _dt
 from ..autograd import versions
 from ..autograd.grad_mode import _state as _grad_state
 from ..backend import narrow
+from ..tensor import _check_sub
 from ._api import Tensor, _as_tensor, _castable, _check_writable, inplace, tensor_method
 from .pointwise import add, mul, sub
 
@@ -222,6 +223,8 @@ def zero_(self):
 def fill_(self, value):
     """Every element ← value"""
     _plain_write(self, "fill_")
+    if isinstance(value, (builtins.int, builtins.float)):
+        _dt.check_scalar(value, self.dtype, "fill_")
     self._device.backend.fill_(self._data, builtins.float(value))
     return _wrote(self)
 
@@ -265,6 +268,8 @@ def _native_ok(self, other):
             _castable(result, self.dtype)
     if type(other) not in (builtins.int, builtins.float):
         return False
+    if type(other) is builtins.int and abs(other) > 2 ** 53:
+        return False  # not exact as the kernels' float scalar (or beyond int64): the generic path checks it
     return _castable(_dt.result_type_of_scalar(self.dtype, other), self.dtype)
 
 
@@ -293,6 +298,7 @@ def add_(self, other, *, alpha=1):
 @tensor_method
 def sub_(self, other, *, alpha=1):
     """self ← self − α·other"""
+    _check_sub(self, other)
     if isinstance(other, (builtins.int, builtins.float)) and not isinstance(other, builtins.bool):
         return add_(self, -other, alpha=alpha)
     if _native_ok(self, other):
@@ -325,7 +331,7 @@ def copy_(self, src, non_blocking=False):
         src = src.to(self.device)
 
     def copy(x, s):
-        return s.to(x.dtype).expand(*x.shape)
+        return s.to(x.dtype).expand(tuple(x.shape))
 
     if (_grad_state.enabled and (self.requires_grad or src.requires_grad)) or \
             src._data.storage_ptr == self._data.storage_ptr:

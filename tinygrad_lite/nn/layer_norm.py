@@ -30,9 +30,9 @@ class LayerNorm(Module):
         self.eps = eps
         self.elementwise_affine = elementwise_affine
         if elementwise_affine:
-            self.weight = Parameter(_tl.empty(*self.normalized_shape, **_kw(device, dtype)))
+            self.weight = Parameter(_tl.empty(tuple(self.normalized_shape), **_kw(device, dtype)))
             if bias:
-                self.bias = Parameter(_tl.empty(*self.normalized_shape, **_kw(device, dtype)))
+                self.bias = Parameter(_tl.empty(tuple(self.normalized_shape), **_kw(device, dtype)))
             else:
                 self.register_parameter("bias", None)
         else:
@@ -64,7 +64,7 @@ class RMSNorm(Module):
         self.eps = eps
         self.elementwise_affine = elementwise_affine
         if elementwise_affine:
-            self.weight = Parameter(_tl.empty(*self.normalized_shape, **_kw(device, dtype)))
+            self.weight = Parameter(_tl.empty(tuple(self.normalized_shape), **_kw(device, dtype)))
         else:
             self.register_parameter("weight", None)
         self.reset_parameters()

@@ -25,6 +25,10 @@ def normalize_axes(dim, ndim, op):
         return list(range(ndim))
     if isinstance(dim, int):
         dim = (dim,)
+    else:
+        from ..argcheck import dims
+
+        dim = dims(op, dim)  # a clear TypeError for a str, float, None, nested list ... dim
     n = max(ndim, 1)
     out = []
     for d in dim:

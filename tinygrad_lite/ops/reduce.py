@@ -1,14 +1,21 @@
 """Reductions over any set of axes. The gradient of a reduction is broadcast back over the
 reduced axes (the inverse of unbroadcast)."""
+from .. import _C
 from ..autograd.function import Function
 from ._util import kept_shape
+
+
+def _host(B, a):
+    """A backend array's values as numpy (copied to the host when on a device)."""
+    to_host = getattr(B, "to_host", None)
+    return (to_host(a) if to_host is not None else a).numpy()
 
 
 def _expand_back_t(g, in_shape, axes, keepdim):
     """_expand_back for Tensors (the create_graph pass)."""
     if not keepdim:
         g = g.reshape(*kept_shape(in_shape, axes))
-    return g.expand(*in_shape)
+    return g.expand(tuple(in_shape))
 
 
 def _expand_back(B, g, in_shape, axes, keepdim):
@@ -95,7 +102,15 @@ class Std(Function):
 
     def forward(self, x, axes, correction, keepdim):
         self.axes, self.keepdim, self.correction = axes, keepdim, correction
-        y = self.B.sqrt(self.B.var(x, axes, correction, keepdim))
+        B = self.B
+        v = B.var(x, axes, correction, keepdim)
+        if x.dtype == _C.FLOAT32 and v.numel and (_host(B, v) < 1.1754944e-38).any():
+            # a variance below float32's normal range (subnormal data) rounds to 0 or loses its
+            # digits as float32; torch takes the square root in double first (5.8e-41, not 0)
+            v = B.var(B.astype(x, _C.FLOAT64), axes, correction, keepdim)
+            y = B.astype(B.sqrt(v), _C.FLOAT32)
+        else:
+            y = B.sqrt(v)
         self.save(x, y)
         return y
 
@@ -129,12 +144,14 @@ def _var_backward_t(x, g, axes, keepdim, correction):
 
 class Max(Function):
     """y = max_axes x;  ∂y/∂x = [x = y] / (number of maxima): ties share the gradient evenly, and
-    a NaN maximum sends it to the NaN entries (torch's evenly_distribute_backward)"""
+    a NaN maximum sends it to the NaN entries (torch's evenly_distribute_backward). amax/amin
+    (amax=True) follow torch's scale_grad_by_count instead: only entries equal to y count, so a
+    NaN maximum has no such entry and the gradient is 0/0 = NaN everywhere."""
 
-    __slots__ = ("axes", "keepdim", "is_min")
+    __slots__ = ("axes", "keepdim", "is_min", "amax")
 
-    def forward(self, x, axes, keepdim, is_min=False):
-        self.axes, self.keepdim, self.is_min = axes, keepdim, is_min
+    def forward(self, x, axes, keepdim, is_min=False, amax=False):
+        self.axes, self.keepdim, self.is_min, self.amax = axes, keepdim, is_min, amax
         y = (self.B.min if is_min else self.B.max)(x, axes, True)
         self.save(x, y)
         return y if keepdim else y.view([d for i, d in enumerate(x.shape) if i not in axes])
@@ -142,7 +159,7 @@ class Max(Function):
     def backward(self, g):
         x, y = self.saved
         B = self.B
-        hit = B.logical_or(B.eq(x, y), B.logical_and(B.isnan(x), B.isnan(y)))
+        hit = B.eq(x, y) if self.amax else B.logical_or(B.eq(x, y), B.logical_and(B.isnan(x), B.isnan(y)))
         mask = B.astype(hit, g.dtype)
         count = B.sum(mask, self.axes, True)
         if not self.keepdim:
@@ -151,7 +168,7 @@ class Max(Function):
 
     def backward_graph(self, g):
         x = self.parents[0]
-        y = Max.apply(x.detach(), axes=self.axes, keepdim=True, is_min=self.is_min)
+        y = Max.apply(x.detach(), axes=self.axes, keepdim=True, is_min=self.is_min, amax=self.amax)
         mask = (x == y).to(g.dtype)
         if not self.keepdim:
             g = g.reshape(*kept_shape(x.shape, self.axes))

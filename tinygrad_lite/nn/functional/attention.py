@@ -5,6 +5,7 @@ import math
 
 import numpy as np
 
+from tinygrad_lite import argcheck
 from tinygrad_lite import dtypes as _dt
 from tinygrad_lite.ops import attention as A
 from tinygrad_lite.tensor import Tensor
@@ -27,7 +28,7 @@ def _to_4d(t, pre, batch, heads):
         t = t.reshape(*pre, n, d)
     shape = (*batch, heads, n, d)
     if tuple(t.shape) != shape:
-        t = t.expand(*shape)
+        t = t.expand(tuple(shape))
     return t if len(batch) == 1 else t.reshape(_prod(batch), heads, n, d)
 
 
@@ -50,7 +51,40 @@ def _check_mask(attn_mask, q, full):
         m = m.to(q.dtype)
     if len(full) <= 4:  # the kernel broadcasts it right-aligned to (Z, Hq, L, S) itself
         return m._data
-    return m.expand(*full).reshape(_prod(full[:-3]), *full[-3:])._data
+    return m.expand(tuple(full)).reshape(_prod(full[:-3]), *full[-3:])._data
+
+
+def _nonfinite_attention(q, k, v, attn_mask, full, is_causal, scale, dropout_p):
+    """Attention as torch computes it when q or k holds inf/NaN: every score is formed and the
+    mask is *added* (−inf where masked), so an inf or NaN score at a masked position still makes
+    its row NaN (inf + −inf); a row with every score −inf gives 0 (torch's fused CPU kernel). The
+    fused kernel skips masked scores, so these (rare) inputs take this unfused path."""
+    import tinygrad_lite as _tl
+
+    Z, Hq, L, E = q.shape
+    Hk, S = k.shape[1], k.shape[2]
+    if Hk != Hq:  # grouped-query / broadcast heads: each key head serves Hq/Hk query heads
+        k = k.reshape(Z, Hk, 1, S, E).expand(Z, Hk, Hq // Hk, S, E).reshape(Z, Hq, S, E)
+        v = v.reshape(Z, Hk, 1, S, v.shape[-1]).expand(Z, Hk, Hq // Hk, S, v.shape[-1]).reshape(Z, Hq, S, v.shape[-1])
+    s = (q @ k.transpose(-2, -1)) * scale
+    ninf, zero = _tl.tensor(float("-inf"), dtype=q.dtype), _tl.zeros((), dtype=q.dtype)
+    bias = None
+    if is_causal:
+        bias = _tl.where(_tl.ones((L, S), dtype=_dt.bool_).tril(), zero, ninf)
+    if attn_mask is not None:
+        m = attn_mask
+        if len(full) > 4:
+            m = m.expand(tuple(full)).reshape(_prod(full[:-3]), *full[-3:])
+        m = _tl.where(m, zero, ninf) if m.dtype is _dt.bool_ else m.to(q.dtype)
+        bias = m if bias is None else bias + m
+    s = s if bias is None else s + bias
+    # a row of −inf scores (all masked, or −inf products) gives 0 (torch's fused kernel), not NaN
+    p = _tl.where(s.amax(-1, keepdim=True) == float("-inf"), zero, s.softmax(-1))
+    if dropout_p > 0:
+        from .basic import dropout
+
+        p = dropout(p, dropout_p)
+    return p @ v
 
 
 def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None,
@@ -69,6 +103,7 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
             raise TypeError(f"{_OP}: {name} must be a Tensor, got {type(t).__name__}")
         if t.ndim < 2:
             raise ValueError(f"{_OP}: {name} must have at least 2 dims (…, T, E), got shape {tuple(t.shape)}")
+    argcheck.boolean(_OP, "is_causal", is_causal)
     q, k, v = query, key, value
     if not q.dtype.is_floating_point or k.dtype is not q.dtype or v.dtype is not q.dtype:
         raise TypeError(f"{_OP}: query, key and value must share one floating dtype, got {q.dtype.name}, "
@@ -100,8 +135,12 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     zb = batch if batch else (1,)
     q4, k4, v4 = (_to_4d(t, p, zb, h) for t, p, h in ((q, pre[0], Hq), (k, pre[1], Hk), (v, pre[2], Hk)))
     scale = 1.0 / math.sqrt(E) if scale is None else builtins.float(scale)
-    out = A.ScaledDotProductAttention.apply(q4, k4, v4, mask=mask, dropout_p=builtins.float(dropout_p),
-                                            is_causal=builtins.bool(is_causal), scale=scale)
+    if q4.numel() and k4.numel() and not (math.isfinite(scale) and q4.isfinite().all().item() and
+                                          k4.isfinite().all().item()):
+        out = _nonfinite_attention(q4, k4, v4, attn_mask, (*batch, Hq, L, S), is_causal, scale, dropout_p)
+    else:
+        out = A.ScaledDotProductAttention.apply(q4, k4, v4, mask=mask, dropout_p=builtins.float(dropout_p),
+                                                is_causal=builtins.bool(is_causal), scale=scale)
     if nd == 4:
         return out
     lead = (*batch, Hq)[len(batch) + 1 - (nd - 2):] if nd > 2 else ()

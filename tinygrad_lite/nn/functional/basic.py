@@ -3,6 +3,7 @@ embedding, dropout."""
 import builtins
 
 import tinygrad_lite as _tl
+from tinygrad_lite import argcheck
 from tinygrad_lite import functional as _f
 from tinygrad_lite.functional._api import inplace as _inplace
 from tinygrad_lite.ops import attention as _A
@@ -79,12 +80,15 @@ def _embedding_renorm_(weight, input, max_norm, norm_type):
 def dropout(input, p=0.5, training=True, inplace=False):
     """Zero each element with probability p and scale survivors by 1/(1−p) (training only):
     y = x·m/(1−p), m ~ Bernoulli(1−p);  ∂y/∂x = m/(1−p)."""
+    argcheck.boolean("dropout", "training", training)
     if p < 0.0 or p > 1.0:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
     if not training or p == 0.0:
         return input
     if inplace:
         return _inplace(input, dropout, p, True)
+    if p == 1.0:  # torch: input * 0, so NaN and inf become NaN
+        return input * 0.0 if input.is_floating_point() else input * 0
     return N.Dropout.apply(input, p=builtins.float(p))
 
 

@@ -18,7 +18,7 @@ def _channel_dropout(input, p, training, inplace, nd, name):
     batched = input.dim() == nd + 2
     lead = list(input.shape[:2] if batched else input.shape[:1])
     shape = lead + [1] * nd
-    keep = (_tl.rand(*shape, dtype=input.dtype) >= p).to(input.dtype)
+    keep = (_tl.rand(tuple(shape), dtype=input.dtype) >= p).to(input.dtype)
     mask = keep * (1.0 / (1.0 - p)) if p < 1.0 else keep
     if inplace:
         return input.mul_(mask)

@@ -8,14 +8,16 @@ and the shapes involved.
 """
 import builtins
 
+from tinygrad_lite import argcheck
+from tinygrad_lite.argcheck import INT64_MAX, INT64_MIN
 from tinygrad_lite.ops import conv as C
 
 
 def _tuple(v, n, what, name):
-    """An int or a sequence of n ints → a tuple of n ints."""
-    if isinstance(v, builtins.int):
+    """An int or a sequence of n ints → a tuple of n ints (each in int64: the core's type)."""
+    if isinstance(v, builtins.int) and INT64_MIN <= v <= INT64_MAX:
         return (v,) * n
-    t = tuple(v)
+    t = argcheck.ints(name, what, v, n)
     if len(t) == 1 and n > 1:
         t = t * n
     if len(t) != n or not builtins.all(isinstance(i, builtins.int) for i in t):
@@ -88,7 +90,14 @@ def _as_2d(t, nd):
     return t.unsqueeze(2) if nd == 1 else t
 
 
+def _tensors(name, input, weight, bias):
+    argcheck.tensor(name, "input", input)
+    argcheck.tensor(name, "weight", weight)
+    argcheck.optional_tensor(name, "bias", bias)
+
+
 def _convnd(nd, input, weight, bias, stride, padding, dilation, groups, name):
+    _tensors(name, input, weight, bias)
     k = tuple(weight.shape[2:]) if weight.dim() == nd + 2 else (1,) * nd
     stride = _tuple(stride, nd, "stride", name)
     dilation = _tuple(dilation, nd, "dilation", name)
@@ -138,6 +147,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
 
 def _conv_transposend(nd, input, weight, bias, stride, padding, output_padding, groups, dilation, name,
                       output_size=None):
+    _tensors(name, input, weight, bias)
     stride = _tuple(stride, nd, "stride", name)
     padding = _tuple(padding, nd, "padding", name)
     output_padding = _tuple(output_padding, nd, "output_padding", name)

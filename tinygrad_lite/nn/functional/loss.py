@@ -16,6 +16,22 @@ def _reduce(loss, reduction):
     raise ValueError(f"{reduction} is not a valid value for reduction")
 
 
+def _broadcast_pair(input, target, op):
+    """torch's mse/l1/smooth_l1: both must be tensors; they are broadcast to one shape first, so
+    their dtypes promote as two tensors with dims (a 0-d float64 target makes a float32 input's
+    loss float64, unlike `x - y`, where the 0-d tensor is weak)."""
+    for name, v in (("input", input), ("target", target)):
+        if not isinstance(v, _tl.Tensor):
+            raise TypeError(f"{op}(): argument '{name}' must be Tensor, not {type(v).__name__}")
+    if op == "l1_loss" and (input.dtype is _tl.bool or target.dtype is _tl.bool):  # torch: input − target there
+        raise RuntimeError(f"{op}: subtraction, the `-` operator, with a bool tensor is not supported "
+                           "(torch raises too)")
+    if input.dtype is not target.dtype:
+        dt = _tl.promote_types(input.dtype, target.dtype)
+        input, target = input.to(dt), target.to(dt)
+    return input, target
+
+
 def _legacy_reduction(size_average, reduce, reduction):
     # torch's deprecated size_average/reduce flags map onto `reduction`
     if size_average is None and reduce is None:
@@ -40,9 +56,13 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     reduction = _legacy_reduction(size_average, reduce, reduction)
     if reduction not in ("mean", "sum", "none"):
         raise ValueError(f"{reduction} is not a valid value for reduction")
+    if isinstance(input, _tl.Tensor) and not input.is_floating_point():
+        raise TypeError(f"cross_entropy: input must be floating point (its log_softmax), got {input.dtype.name}")
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
     if target.is_floating_point():
+        if ignore_index != -100:
+            raise RuntimeError("cross_entropy: ignore_index is not supported for floating point target (torch too)")
         return _cross_entropy_probs(input, target, weight, reduction, label_smoothing)
     if weight is not None:
         return _cross_entropy_weighted(input, target, weight, ignore_index, reduction, label_smoothing)
@@ -54,7 +74,7 @@ def _class_dim_last(t):
     if t.dim() <= 2:
         return t
     perm = [0] + list(range(2, t.dim())) + [1]
-    return t.permute(*perm).reshape(-1, t.shape[1])
+    return t.permute(tuple(perm)).reshape(-1, t.shape[1])
 
 
 def _cross_entropy_probs(input, target, weight, reduction, label_smoothing):
@@ -118,7 +138,7 @@ def _cross_entropy_fused(input, target, ignore_index, reduction, label_smoothing
         c = input.shape[1]
         spatial = list(target.shape)
         perm = [0] + list(range(2, input.ndim)) + [1]
-        flat_in = input.permute(*perm).reshape(-1, c)
+        flat_in = input.permute(tuple(perm)).reshape(-1, c)
         out = _cross_entropy_fused(flat_in, target.reshape(-1), ignore_index, reduction, label_smoothing)
         return out.reshape(*spatial) if reduction == "none" else out
     if target.ndim != 1 or target.shape[0] != input.shape[0]:
@@ -137,6 +157,8 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     """ℓ_n = −w_{y_n}·input_{n,y_n} for log-probabilities `input` (N, C) / (C,) / (N, C, d...)
     and int64 class indices `target` (N,) / () / (N, d...)."""
     reduction = _legacy_reduction(size_average, reduce, reduction)
+    if reduction not in ("mean", "sum", "none"):  # checked first, as torch (an empty input too)
+        raise ValueError(f"{reduction} is not a valid value for reduction")
     _check_nll(input, target)
     x = _class_dim_last(input)
     if x.dim() == 1:
@@ -176,6 +198,7 @@ def _check_nll(input, target):
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     """ℓ = (x − y)², reduced by mean (default), sum, or none; y broadcasts to x as in torch."""
     reduction = _legacy_reduction(size_average, reduce, reduction)
+    input, target = _broadcast_pair(input, target, "mse_loss")
     diff = input - target
     return _reduce(diff * diff, reduction)
 
@@ -183,4 +206,5 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     """ℓ = |x − y|."""
     reduction = _legacy_reduction(size_average, reduce, reduction)
+    input, target = _broadcast_pair(input, target, "l1_loss")
     return _reduce((input - target).abs(), reduction)

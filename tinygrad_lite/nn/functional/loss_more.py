@@ -9,7 +9,7 @@ import math
 import tinygrad_lite as _tl
 from tinygrad_lite.functional.distance import cosine_similarity, pairwise_distance
 
-from .loss import _legacy_reduction, _reduce
+from .loss import _broadcast_pair, _legacy_reduction, _reduce
 
 
 def _same_size(input, target, op):
@@ -54,6 +54,7 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
     reduction = _legacy_reduction(size_average, reduce, reduction)
     if beta < 0:
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
+    input, target = _broadcast_pair(input, target, "smooth_l1_loss")
     d = (input - target).abs()
     if beta == 0:
         return _reduce(d, reduction)

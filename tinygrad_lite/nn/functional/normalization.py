@@ -2,6 +2,7 @@
 kernels: csrc/cpu/norm.cpp (fused forward and backward, statistics in double)."""
 import builtins
 
+from tinygrad_lite import argcheck
 from tinygrad_lite.ops import norm as N
 
 from .conv import _shape
@@ -25,6 +26,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     r_μ ← (1 − m)·r_μ + m·μ, r_σ² ← (1 − m)·r_σ² + m·σ²·M/(M − 1) (M values per channel). Otherwise the
     running statistics are used."""
     name = _name
+    argcheck.boolean(name, "training", training)
     if input.dim() < 2:
         raise ValueError(f"{name}: expected an input of at least 2 dims (N, C, ...), got {_shape(input.shape)}")
     if not input.is_floating_point():
@@ -89,6 +91,12 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
         raise ValueError(f"{name}: expected an input of at least 3 dims (N, C, ...), got {_shape(input.shape)}")
     if not use_input_stats:
         return batch_norm(input, running_mean, running_var, weight, bias, False, momentum, eps, _name=name)
+    spatial = 1
+    for d in input.shape[2:]:
+        spatial *= d
+    if spatial <= 1:  # torch: a single value per instance has no variance to normalise by
+        raise ValueError(f"{name}: expected more than 1 spatial element when training, got input size "
+                         f"{_shape(input.shape)}")
     y = group_norm(input, input.shape[1], weight, bias, eps, _name=name)
     if running_mean is not None:
         import tinygrad_lite as _tl

@@ -103,7 +103,7 @@ def pad_packed_sequence(sequence, batch_first=False, padding_value=0.0, total_le
         start += n
     padded = _tl.full((T * Bn, *data.shape[1:]), padding_value, dtype=data.dtype, device=data.device)
     idx = _tl.tensor(dest, device=data.device)
-    index = idx.reshape(-1, *([1] * (data.dim() - 1))).expand(*data.shape)
+    index = idx.reshape(-1, *([1] * (data.dim() - 1))).expand(tuple(data.shape))
     padded = padded.scatter(0, index, data).reshape(T, Bn, *data.shape[1:])
     out_lengths = [0] * Bn
     for b in range(Bn):
