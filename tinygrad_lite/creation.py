@@ -29,7 +29,9 @@ def _to_array(data, dtype=None):
         return arr if dtype is None or dtype.code == arr.dtype else _C.astype(arr, dtype.code)
     src = np.asarray(data)
     if src.dtype.kind == "O":
-        raise TypeError(f"can't build a tensor from {type(data).__name__} with ragged or non-numeric entries")
+        what = "None" if data is None else type(data).__name__
+        raise TypeError(f"can't build a tensor from {what}: expected numbers or (nested) sequences of numbers of "
+                        "equal length")
     dt = dtype
     if dt is None:  # numpy keeps its float width; Python floats get the default dtype, as torch
         from_numpy = isinstance(data, (np.ndarray, np.generic))

@@ -339,6 +339,9 @@ class Tensor:
     # x op= y is in place (as torch), except on a non-leaf that records a graph: there it
     # rebinds x to a new node, since in-place ops are not recorded here.
     def _inplace_or_new(self, other, method, op):
+        if not isinstance(other, (Tensor, builtins.int, builtins.float, builtins.bool, np.ndarray, np.generic, list,
+                                  tuple)):
+            return NotImplemented  # torch's x.__iadd__('a'): Python then raises its TypeError
         if self.requires_grad and self._ctx is not None and _grad_state.enabled:
             return op(self, other)
         return getattr(self, method)(other)
@@ -362,7 +365,11 @@ class Tensor:
             a, b = _promote(self, other)
             return Tensor._wrap(_kernel(B, name, a._data, b._data), self._device)
         if isinstance(other, (np.ndarray, list, tuple)):
-            return self._compare(Tensor(other, device=self._device), name)
+            try:
+                other = Tensor(other, device=self._device)
+            except (TypeError, ValueError):  # not numeric data: torch's operator declines
+                return NotImplemented
+            return self._compare(other, name)
         if not isinstance(other, (builtins.int, builtins.float, builtins.bool, np.number)):
             return NotImplemented
         return Tensor._wrap(_kernel(B, name + "_scalar", self._data, builtins.float(other)), self._device)
@@ -387,7 +394,11 @@ class Tensor:
 
     # bitwise on integers and bools (logical on bools), as torch: not differentiable
     def _bitwise(self, other, name):
-        a, b = _promote(self, _as_tensor(other, self))
+        try:
+            other = _as_tensor(other, self)
+        except (TypeError, ValueError):  # not numeric data: torch's operator declines
+            return NotImplemented
+        a, b = _promote(self, other)
         if a.dtype.is_floating_point:
             raise TypeError(f"{name}: bitwise operations need integer or bool tensors, got {a.dtype.name}")
         return Tensor._wrap(_kernel(self._device.backend, name, a._data, b._data), self._device)
@@ -455,6 +466,10 @@ class Tensor:
 
     @property
     def mT(self):
+        if self._data.ndim == 0:  # torch: the identity on a 0-d tensor (deprecated there, still accepted)
+            return self
+        if self._data.ndim == 1:
+            raise RuntimeError("tensor.mT is only supported on matrices or batches of matrices. Got 1-D tensor.")
         return self.transpose(-2, -1)
 
     def __getitem__(self, index):
@@ -572,7 +587,10 @@ def _binary(a, b, fn, scalar_op, reflected=None):
         if isinstance(b, (builtins.int, builtins.float, builtins.bool)):
             bt = Tensor(b, dtype=_dt.result_type_of_scalar(a._dtype or a.dtype, b), device=a._device)
         else:
-            bt = Tensor(b, device=a._device)
+            try:
+                bt = Tensor(b, device=a._device)
+            except (TypeError, ValueError):  # not numeric data ([1, 'x'], ragged): torch's operator declines
+                return NotImplemented
         x, y = _promote(bt, a) if reflected is not None else _promote(a, bt)
         return _apply2(reflected or fn, x, y)
     return NotImplemented

@@ -66,6 +66,9 @@ class Function:
             # a storage dtype (float16, int32, ...): forward and backward compute widened
             ctx.B = narrow.backend(ctx.B)
             out = ctx.forward(*[t._data for t in tensors], **params)
+        except MemoryError as e:  # the core's std::bad_alloc says nothing of what was asked for
+            raise native_call_error(cls.__name__, e, tensors, params, MemoryError, "cannot allocate the output") \
+                from None
         T = t0._tensor_cls
         r = T.__new__(T)
         r._data, r._dtype, r._device, r.grad = out, None, dev, None

@@ -6,6 +6,7 @@ csrc/math/pointwise.h); the derivative is the row's, so no Function is written h
 """
 import builtins
 
+from .. import argcheck
 from .. import dtypes as _dt
 from ..ops import elementwise as E
 from ..ops.pointwise import Unary
@@ -67,6 +68,7 @@ def reciprocal(input):
 @tensor_method
 def add(input, other, *, alpha=1, out=None):
     """x + α·y"""
+    argcheck.operand("add", "other", other)
     if alpha != 1:
         other = other * alpha
     return _out(input + other, out)
@@ -75,6 +77,7 @@ def add(input, other, *, alpha=1, out=None):
 @tensor_method(names=("sub", "subtract"))
 def sub(input, other, *, alpha=1, out=None):
     """x − α·y"""
+    argcheck.operand("sub", "other", other)
     if alpha != 1:
         other = other * alpha
     return _out(input - other if isinstance(input, Tensor) else _as_tensor(input, other) - other, out)
@@ -86,6 +89,7 @@ subtract = sub
 @tensor_method(names=("mul", "multiply"))
 def mul(input, other, *, out=None):
     """x·y;  ∂/∂x = y, ∂/∂y = x"""
+    argcheck.operand("mul", "other", other)
     return _out(input * other if isinstance(input, Tensor) else other * input, out)
 
 
@@ -95,6 +99,7 @@ multiply = mul
 @tensor_method(names=("div", "divide", "true_divide"), inplace=True)
 def div(input, other, *, rounding_mode=None, out=None):
     """x / y; rounding_mode 'trunc' rounds toward zero, 'floor' down (torch.div)"""
+    argcheck.operand("div", "other", other)
     if rounding_mode is None:
         q = input / other if isinstance(input, Tensor) else float_input(_as_tensor(other, other)).__rtruediv__(input)
     elif rounding_mode == "floor":
@@ -400,7 +405,7 @@ def _tensor_where(self, condition, y):
 
 @tensor_method(inplace=True)
 def masked_fill(input, mask, value):
-    """x with the positions where mask is True set to value (mask broadcasts to x)"""
+    """x with the positions where mask is True set to value (mask and x broadcast together)"""
     if not isinstance(mask, Tensor) or mask.dtype is not _dt.bool_:
         raise TypeError("masked_fill: expected a bool mask tensor")
     if tuple(mask.shape) != tuple(input.shape):
@@ -408,9 +413,9 @@ def masked_fill(input, mask, value):
             shape = _broadcast(tuple(mask.shape), tuple(input.shape))
         except ValueError:
             shape = None
-        if shape != tuple(input.shape):
-            raise RuntimeError(f"masked_fill: mask of shape {tuple(mask.shape)} does not broadcast to the input's "
-                               f"shape {tuple(input.shape)}")
+        if shape is None:  # torch: out of place, the input broadcasts to the mask too (masked_fill_ can't grow)
+            raise RuntimeError(f"masked_fill: mask of shape {tuple(mask.shape)} and input of shape "
+                               f"{tuple(input.shape)} do not broadcast")
     if isinstance(value, Tensor):
         if value.numel() != 1:
             raise RuntimeError("masked_fill only supports a 0-dimensional value tensor")

@@ -3,6 +3,7 @@ permute, transpose, squeeze, unsqueeze, expand) and joins and splits (cat, stack
 x.reshape(), x.view() and x.T are Tensor methods written in tensor.py."""
 import builtins
 
+from .. import argcheck
 from .. import dtypes as _dt
 from ..ops import elementwise as E
 from ..ops import shape as S
@@ -71,6 +72,7 @@ def squeeze(x, dim=None):
 
 @tensor_method
 def unsqueeze(x, dim):
+    dim = argcheck.dim("unsqueeze", dim)
     n = x.ndim + 1
     if not -n <= dim < n:
         raise IndexError(f"unsqueeze: dimension {dim} out of range (expected to be in range of [{-n}, {n - 1}])")
@@ -114,6 +116,13 @@ def cat(tensors, dim=0, *, out=None):
         dtype = _dt.promote_types(dtype, t.dtype)
     tensors = [t.to(dtype) for t in tensors]
     tensors = [t for t in tensors if not (t.ndim == 1 and t.shape[0] == 0)] or tensors[:1]  # torch skips empty 1-D
+    dim = argcheck.dim("cat", dim)
+    for k, t in enumerate(tensors):
+        if t.ndim == 0:
+            raise RuntimeError(f"cat(): zero-dimensional tensor (at position {k}) cannot be concatenated")
+        if t.ndim != tensors[0].ndim:
+            raise RuntimeError(f"cat(): tensors must have the same number of dimensions: got {tensors[0].ndim} "
+                               f"(shape {tuple(tensors[0].shape)}) and {t.ndim} (shape {tuple(t.shape)})")
     axis = normalize_axes(dim, tensors[0].ndim, "cat")[0]
     return _out(S.Cat.apply(*tensors, axis=axis) if len(tensors) > 1 else tensors[0].clone(), out)
 
@@ -125,6 +134,7 @@ def stack(tensors, dim=0, *, out=None):
     tensors = list(tensors)
     if not tensors:
         raise ValueError("stack(): expected a non-empty list of Tensors")
+    dim = argcheck.dim("stack", dim)
     shape0 = tuple(tensors[0].shape)
     for t in tensors[1:]:
         if tuple(t.shape) != shape0:
@@ -137,6 +147,8 @@ def split(tensor, split_size_or_sections, dim=0):
     """Views of consecutive pieces along dim: of size split_size (the last may be smaller), or
     of the listed sizes (which must add up to the dim's size)"""
     x = tensor
+    if x.ndim == 0:
+        raise RuntimeError("split expects at least a 1-dimensional tensor")
     nd = builtins.max(x.ndim, 1)
     if not isinstance(dim, builtins.int) or not -nd <= dim < nd:
         raise IndexError(f"split: dimension out of range (expected to be in range of [{-nd}, {nd - 1}], but got {dim})")
@@ -147,12 +159,16 @@ def split(tensor, split_size_or_sections, dim=0):
             raise RuntimeError(f"split: split_size can only be 0 if dimension size is 0, but got split_size={size} "
                                f"for a dimension of size {n}" if size >= 0 else
                                f"split expects split_size be non-negative, but got split_size={size}")
+        size = argcheck.int64("split", "split_size", size)
         sizes = ([builtins.min(size, n - i) for i in range(0, n, size)] if size else []) or [0]  # empty dim: one piece
-    else:
-        sizes = [builtins.int(v) for v in split_size_or_sections]
+    elif isinstance(split_size_or_sections, (builtins.list, builtins.tuple)):
+        sizes = [argcheck.int64("split", "split_size_or_sections", v) for v in split_size_or_sections]
         if builtins.any(v < 0 for v in sizes) or builtins.sum(sizes) != n:
             raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's size at "
                                f"dimension {dim}), but got split_sizes={sizes}")
+    else:
+        raise TypeError(f"split(): argument 'split_size_or_sections' must be int or a list of ints, not "
+                        f"{argcheck.describe(split_size_or_sections)}")
     out, start = [], 0
     axis = normalize_axes(dim, x.ndim, "split")[0]
     lead = (slice(None),) * axis
@@ -169,6 +185,12 @@ def chunk(input, chunks, dim=0):
         raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
     if chunks >= 2**63:
         raise ValueError(f"chunk: chunks={chunks} does not fit in int64")
+    dim = argcheck.dim("chunk", dim)
+    if input.ndim == 0:
+        raise RuntimeError("chunk expects at least a 1-dimensional tensor")
+    nd = input.ndim
+    if not -nd <= dim < nd:
+        raise IndexError(f"chunk: dimension {dim} out of range (expected to be in range of [{-nd}, {nd - 1}])")
     n = input.shape[dim]
     if n == 0:
         # torch returns `chunks` empty views; a count no memory could hold is refused up front

@@ -7,6 +7,7 @@ gradient is wanted the values are then gathered from the input through those ind
 """
 import builtins
 
+from .. import argcheck
 from .. import dtypes as _dt
 from ..autograd.grad_mode import _state as _grad_state
 from ..backend import narrow
@@ -83,6 +84,7 @@ def topk(input, k, dim=-1, largest=True, sorted=True, *, out=None):
 @tensor_method
 def kthvalue(input, k, dim=-1, keepdim=False, *, out=None):
     """(values, indices) of the k-th smallest element along dim (k from 1)"""
+    k = argcheck.int64("kthvalue", "k", k)
     axis = _axis(input, dim, "kthvalue")
     n = input.shape[axis] if input.ndim else 1
     if not 1 <= k <= n:

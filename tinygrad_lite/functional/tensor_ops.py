@@ -6,6 +6,7 @@ import builtins
 
 import numpy as np
 
+from .. import argcheck
 from .. import dtypes as _dt
 from ..autograd import versions
 from ..autograd.grad_mode import _state as _grad_state
@@ -221,6 +222,7 @@ def zero_(self):
 @tensor_method
 def fill_(self, value):
     """Every element ← value"""
+    argcheck.number("fill_", "value", value)
     _plain_write(self, "fill_")
     self._device.backend.fill_(self._data, builtins.float(value))
     return _wrote(self)
