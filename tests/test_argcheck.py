@@ -68,6 +68,14 @@ CASES = [
     ("mul", lambda: _x(2, 3).mul_(None), ["mul", "other", "None"]),
     ("fill_", lambda: _x(2, 3).fill_(None), ["fill_", "value", "None"]),
     ("log_softmax", lambda: F.log_softmax(_x(2, 3), dim=BIG), ["LogSoftmax", "(2, 3)", str(BIG), "int64"]),
+    ("batch_norm", lambda: F.batch_norm(_x(2, 3), [[1, 2], [3]], _x(3)), ["batch_norm", "running_mean", "list"]),
+    ("layer_norm", lambda: F.layer_norm(_x(2, 4), [4], object()), ["LayerNorm", "Tensor", "object"]),
+    ("layer_norm", lambda: F.layer_norm(_x(2, 4), None), ["layer_norm", "normalized_shape", "None"]),
+    ("transpose", lambda: tl.tensor(1.0).transpose(-1, "a"), ["transpose", "dim1", "str"]),
+    ("swapaxes", lambda: tl.tensor(1.0).swapaxes(0, 5), ["transpose", "dimension 5", "range"]),
+    ("pad", lambda: F.pad(_x(5), [1, 1], mode=[1, 2]), ["pad", "mode"]),
+    ("pow", lambda: tl.pow(_x(2), None), ["pow", "exponent", "None"]),
+    ("broadcast_to", lambda: tl.broadcast_to(_x(5), None), ["broadcast_to", "size", "None"]),
 ]
 
 

@@ -128,7 +128,7 @@ def test_adaptive_pool_to_size_zero(size):
 
 @pytest.mark.parametrize("method,other", [("__radd__", [1, "x"]), ("__rtruediv__", [[1, 2], [3]]), ("__matmul__", object()),
                                           ("__and__", "a"), ("__and__", None), ("__iadd__", "a"), ("__itruediv__", None),
-                                          ("__imul__", "a"), ("__ge__", [1, "x"])])
+                                          ("__imul__", "a"), ("__ge__", [1, "x"]), ("__iadd__", [[1, 2], [3]])])
 def test_operators_decline_non_numeric_operands(method, other):
     """torch's dunder methods return NotImplemented (Python then raises its own TypeError)."""
     x, t = both(np.ones((2, 3)))
@@ -142,3 +142,10 @@ def test_index_tensor_into_an_empty_tensor_reads_nothing():
     same(x[tl.tensor([3, 4])], t[torch.tensor([3, 4])])
     with pytest.raises(IndexError):
         x[:, tl.tensor([3, 4])]
+
+
+def test_kthvalue_of_a_0d_tensor():
+    x, t = both(np.float32(2.5))
+    (v, i), (tv, ti) = tl.kthvalue(x, 1), torch.kthvalue(t, 1)
+    same(v, tv)
+    same(i, ti)

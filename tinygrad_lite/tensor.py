@@ -342,6 +342,11 @@ class Tensor:
         if not isinstance(other, (Tensor, builtins.int, builtins.float, builtins.bool, np.ndarray, np.generic, list,
                                   tuple)):
             return NotImplemented  # torch's x.__iadd__('a'): Python then raises its TypeError
+        if isinstance(other, (list, tuple)):
+            try:
+                other = Tensor(other, device=self._device)
+            except (TypeError, ValueError):  # ragged or non-numeric: torch's operator declines too
+                return NotImplemented
         if self.requires_grad and self._ctx is not None and _grad_state.enabled:
             return op(self, other)
         return getattr(self, method)(other)

@@ -129,6 +129,7 @@ def floor_divide(input, other):
 @tensor_method(inplace=True)
 def pow(input, exponent):
     """xʸ;  ∂/∂x = y·xʸ⁻¹, ∂/∂y = xʸ·ln x"""
+    argcheck.operand("pow", "exponent", exponent)
     if isinstance(input, Tensor):
         return input ** exponent
     return _as_tensor(exponent, exponent).__rpow__(input)

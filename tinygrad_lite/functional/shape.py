@@ -47,8 +47,12 @@ def permute(x, *dims):
 
 @tensor_method(names=("transpose", "swapaxes"))
 def transpose(x, dim0, dim1):
+    dim0, dim1 = argcheck.dim("transpose", dim0, "dim0"), argcheck.dim("transpose", dim1, "dim1")
     n = x.ndim
-    if n < 2 and dim0 in (0, -1) and dim1 in (0, -1):
+    if n < 2:  # a 0-d or 1-d tensor has one valid dim, 0 (or -1): the transpose is x itself
+        for d in (dim0, dim1):
+            if d not in (0, -1):
+                raise IndexError(f"transpose: dimension {d} out of range (expected to be in range of [-1, 0])")
         return x
     d0, d1 = normalize_axes(dim0, n, "transpose")[0], normalize_axes(dim1, n, "transpose")[0]
     dims = list(range(n))
@@ -94,7 +98,7 @@ def expand_as(x, other):
 
 @tensor_method
 def broadcast_to(x, shape):
-    return expand(x, *shape)
+    return expand(x, *_shape_arg(shape, "broadcast_to"))
 
 
 @tensor_method

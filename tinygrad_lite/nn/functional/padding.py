@@ -22,7 +22,7 @@ def pad(input, pad, mode="constant", value=None):
     if len(pads) // 2 > input.dim():
         raise ValueError(f"{name}: padding length {len(pads)} is too large for an input of shape "
                          f"{_shape(input.shape)} (at most {2 * input.dim()})")
-    if mode not in R.PAD_MODES:
+    if not isinstance(mode, str) or mode not in R.PAD_MODES:
         raise NotImplementedError(f"{name}: unsupported padding mode {mode!r} (constant, reflect, replicate, circular)")
     if mode != "constant":
         if value not in (None, 0, 0.0):
