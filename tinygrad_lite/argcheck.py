@@ -4,7 +4,7 @@ signature dump from the native core (which takes int64 and Arrays only).
 
 Each checker returns the argument converted (an int, a list of ints, a dtype) or raises:
 TypeError for a wrong Python type, RuntimeError for an int outside int64 (torch: "Overflow
-when unpacking long long"). `describe` is the one way messages show an argument.
+when unpacking long long"; TypeError for a size, as torch). `describe` is the one way messages show an argument.
 """
 import builtins
 import operator
@@ -42,13 +42,14 @@ def _is_int(v):
     return True
 
 
-def int64(op, name, v):
-    """An int argument that the native core takes as int64."""
+def int64(op, name, v, overflow=RuntimeError):
+    """An int argument that the native core takes as int64 (out of range: `overflow`, RuntimeError
+    as torch's hyper-parameters; a size's is a TypeError, as torch's size unpacking)."""
     if not _is_int(v):
         raise TypeError(f"{op}(): argument '{name}' must be int, not {describe(v)}")
     v = operator.index(v)
     if not INT64_MIN <= v <= INT64_MAX:
-        raise RuntimeError(f"{op}(): argument '{name}' = {v} does not fit in int64 (overflow)")
+        raise overflow(f"{op}(): argument '{name}' = {v} does not fit in int64 (overflow)")
     return v
 
 
@@ -79,7 +80,7 @@ def sizes(op, v, name="size"):
     for k, s in enumerate(v):
         if not _is_int(s):
             raise TypeError(f"{op}(): argument '{name}' must be tuple of ints, but found {describe(s)} at pos {k}")
-        out.append(int64(op, name, s))
+        out.append(int64(op, name, s, TypeError))
     return out
 
 

@@ -30,8 +30,8 @@ def _to_array(data, dtype=None):
     src = np.asarray(data)
     if src.dtype.kind == "O":
         what = "None" if data is None else type(data).__name__
-        raise TypeError(f"can't build a tensor from {what}: expected numbers or (nested) sequences of numbers of "
-                        "equal length")
+        raise TypeError(f"can't build a tensor from {what} with ragged or non-numeric entries: expected numbers or "
+                        "(nested) sequences of numbers of equal length")
     dt = dtype
     if dt is None:  # numpy keeps its float width; Python floats get the default dtype, as torch
         from_numpy = isinstance(data, (np.ndarray, np.generic))
