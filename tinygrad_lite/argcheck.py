@@ -78,6 +78,9 @@ def sizes(op, v, name="size"):
             raise TypeError(f"{op}(): argument '{name}' must be tuple of ints, not {describe(v)}")
     out = []
     for k, s in enumerate(v):
+        if type(s) is builtins.int and INT64_MIN <= s <= INT64_MAX:  # the common case, first (reshape, view)
+            out.append(s)
+            continue
         if not _is_int(s):
             raise TypeError(f"{op}(): argument '{name}' must be tuple of ints, but found {describe(s)} at pos {k}")
         out.append(int64(op, name, s, TypeError))

@@ -11,6 +11,7 @@ import numpy as np
 
 from . import _C
 from . import dtypes as _dt
+from .argcheck import sizes as _sizes
 from .autograd import engine
 from .backend import narrow
 from .autograd.grad_mode import _state as _grad_state
@@ -609,6 +610,4 @@ def _axes(dim, ndim, op):
 
 def _shape_arg(shape, op="shape"):
     """Accept f(2, 3), f((2, 3)), f([2, 3]) and f(Size): a list of ints in int64 (argcheck.sizes)."""
-    from .argcheck import sizes
-
-    return sizes(op, shape)
+    return _sizes(op, shape)
