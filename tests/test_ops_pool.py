@@ -130,7 +130,10 @@ def test_pool_bad_input():
     with pytest.raises(RuntimeError, match="too small"):
         F.avg_pool2d(tl.zeros(1, 1, 1, 1), 4, padding=1)
     with pytest.raises(ValueError, match="output_size"):
-        F.adaptive_avg_pool2d(tl.zeros(1, 1, 4, 4), 0)
+        F.adaptive_avg_pool2d(tl.zeros(1, 1, 4, 4), -1)
+    # torch: an output size of 0 is an empty result, not an error
+    assert tuple(F.adaptive_avg_pool2d(tl.zeros(1, 1, 4, 4), 0).shape) == (1, 1, 0, 0)
+    assert tuple(F.adaptive_max_pool2d(tl.zeros(1, 1, 4, 4), (0, 2)).shape) == (1, 1, 0, 2)
     with pytest.raises(IndexError, match="out of range"):
         F.max_unpool2d(tl.zeros(1, 1, 2, 2), tl.tensor(np.full((1, 1, 2, 2), 99, np.int64)), 2)
     with pytest.raises(RuntimeError, match="int64 indices"):

@@ -4,7 +4,7 @@ signature dump from the native core (which takes int64 and Arrays only).
 
 Each checker returns the argument converted (an int, a list of ints, a dtype) or raises:
 TypeError for a wrong Python type, RuntimeError for an int outside int64 (torch: "Overflow
-when unpacking long long"). `describe` is the one way messages show an argument.
+when unpacking long long"; TypeError for a size, as torch). `describe` is the one way messages show an argument.
 """
 import builtins
 import operator
@@ -17,6 +17,10 @@ def describe(v):
     shape, dtype = getattr(v, "shape", None), getattr(v, "dtype", None)
     if shape is not None and dtype is not None and hasattr(v, "_data"):
         return f"Tensor({getattr(dtype, 'name', dtype)}, shape {tuple(shape)})"
+    if v is None:
+        return "None"
+    if isinstance(v, (list, tuple)) and len(v) <= 8 and builtins.all(isinstance(e, (builtins.int, builtins.float)) for e in v):
+        return repr(v)
     if isinstance(v, (builtins.int, builtins.float, builtins.bool)):
         return f"{type(v).__name__} {v!r}"
     return type(v).__name__
@@ -38,13 +42,14 @@ def _is_int(v):
     return True
 
 
-def int64(op, name, v):
-    """An int argument that the native core takes as int64."""
+def int64(op, name, v, overflow=RuntimeError):
+    """An int argument that the native core takes as int64 (out of range: `overflow`, RuntimeError
+    as torch's hyper-parameters; a size's is a TypeError, as torch's size unpacking)."""
     if not _is_int(v):
         raise TypeError(f"{op}(): argument '{name}' must be int, not {describe(v)}")
     v = operator.index(v)
     if not INT64_MIN <= v <= INT64_MAX:
-        raise RuntimeError(f"{op}(): argument '{name}' = {v} does not fit in int64 (overflow)")
+        raise overflow(f"{op}(): argument '{name}' = {v} does not fit in int64 (overflow)")
     return v
 
 
@@ -73,10 +78,12 @@ def sizes(op, v, name="size"):
             raise TypeError(f"{op}(): argument '{name}' must be tuple of ints, not {describe(v)}")
     out = []
     for k, s in enumerate(v):
+        if type(s) is builtins.int and INT64_MIN <= s <= INT64_MAX:  # the common case, first (reshape, view)
+            out.append(s)
+            continue
         if not _is_int(s) or isinstance(s, builtins.bool):  # torch: a bool is no size
-            raise TypeError(f"{op}(): argument '{name}' must be tuple of ints, but found element of type "
-                            f"{type(s).__name__} at pos {k}")
-        out.append(int64(op, name, s))
+            raise TypeError(f"{op}(): argument '{name}' must be tuple of ints, but found {describe(s)} at pos {k}")
+        out.append(int64(op, name, s, TypeError))
     return out
 
 
@@ -93,6 +100,14 @@ def number(op, name, v):
     """A number argument (fill values, scalars): bool, int, float, a numpy scalar, a 1-element tensor."""
     if v is None or isinstance(v, (str, bytes, complex)) or not (hasattr(v, "__float__") or hasattr(v, "__index__")):
         raise TypeError(f"{op}(): argument '{name}' must be a number, not {describe(v)}")
+    return v
+
+
+def operand(op, name, v):
+    """An operand of arithmetic: a tensor, a number, or array-like data (a list, a numpy array)."""
+    if v is None or isinstance(v, (str, bytes, dict, set)) or not (
+            hasattr(v, "__float__") or hasattr(v, "__index__") or hasattr(v, "__len__") or hasattr(v, "_data")):
+        raise TypeError(f"{op}(): argument '{name}' must be Tensor or a number, not {describe(v)}")
     return v
 
 
@@ -126,12 +141,13 @@ def dtype(op, v, name="dtype"):
     raise TypeError(f"{op}(): argument '{name}' must be a tinygrad_lite dtype, not {describe(v)}{hint}")
 
 
-def native_call_error(op, err, args=(), params=None):
-    """A TypeError the pybind11 layer raised ("incompatible function arguments" and its
-    signature dump) restated: the op, then each argument by dtype/shape or type and value."""
+def native_call_error(op, err, args=(), params=None, kind=TypeError, what="invalid argument types or values"):
+    """An error of the native layer that names nothing — pybind11's "incompatible function
+    arguments" signature dump, std::bad_alloc — restated: the op, then each argument by
+    dtype/shape or type and value."""
     shown = [describe(a) for a in args]
     for k, v in (params or {}).items():
         shown.append(f"{k}={v!r}" if isinstance(v, (builtins.int, builtins.float, builtins.bool)) else f"{k}={describe(v)}")
     big = [v for v in (params or {}).values() if isinstance(v, builtins.int) and not INT64_MIN <= v <= INT64_MAX]
     why = f"; {big[0]} does not fit in int64 (overflow)" if big else ""
-    return TypeError(f"{op}: invalid argument types or values ({', '.join(shown)}){why}")
+    return kind(f"{op}: {what} ({', '.join(shown)}){why}")

@@ -33,7 +33,9 @@ def _to_array(data, dtype=None):
                              "(torch raises too; use arr.astype(arr.dtype.newbyteorder('=')))")
     src = np.asarray(data)
     if src.dtype.kind in "OUSV":
-        raise TypeError(f"can't build a tensor from {type(data).__name__} with ragged or non-numeric entries")
+        what = "None" if data is None else type(data).__name__
+        raise TypeError(f"can't build a tensor from {what} with ragged or non-numeric entries: expected numbers or "
+                        "(nested) sequences of numbers of equal length")
     if not isinstance(data, (np.ndarray, np.generic)):
         _check_python_values(src, dtype)
     dt = dtype

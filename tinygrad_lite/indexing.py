@@ -13,6 +13,7 @@ import numpy as np
 from . import dtypes as _dt
 from .ops import index as I
 from .ops import shape as S
+from .ops._util import reshape_array
 from .tensor import Tensor
 
 
@@ -117,11 +118,12 @@ def getitem(x, index):
         p, idx = adv[0], tensors[0]
         if p >= x.ndim:
             raise IndexError(f"too many indices for tensor of dimension {x.ndim}")
-        idx = _wrap_negative(idx, x.shape[p])
-        flat = idx.reshape(-1)
-        y = I.IndexSelect.apply(x, axis=p, idx=flat._data)
         shape = list(x.shape[:p]) + list(idx.shape) + list(x.shape[p + 1 :])
-        y = y.reshape(shape)
+        if x.numel() == 0 and x.shape[p] != 0:  # torch reads nothing, so checks no index: an empty result
+            y = x.reshape(-1)[:0].reshape(shape)
+        else:
+            idx = _wrap_negative(idx, x.shape[p])
+            y = I.IndexSelect.apply(x, axis=p, idx=idx.reshape(-1)._data).reshape(shape)
         tail = index[p + 1 :]
         if tail:
             y = getitem(y, (slice(None),) * (p + idx.ndim) + tail)
@@ -187,7 +189,11 @@ def setitem(x, index, value):
     else:
         v = B.full([], builtins.float(value), x._data.dtype) if np.isscalar(value) else Tensor(value, dtype=x.dtype)._data
     if not advanced:
-        B.copy_(S.basic_view(x._data, _basic_only(index_t)), v)
+        dst = S.basic_view(x._data, _basic_only(index_t))
+        lead = v.ndim - dst.ndim
+        if lead > 0 and builtins.all(n == 1 for n in v.shape[:lead]):  # torch drops a value's leading 1s
+            v = reshape_array(B, v, list(v.shape[lead:]))
+        B.copy_(dst, v)
         return
     from .autograd import versions
 

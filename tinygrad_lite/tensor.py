@@ -11,6 +11,7 @@ import numpy as np
 
 from . import _C
 from . import dtypes as _dt
+from .argcheck import sizes as _sizes
 from .autograd import engine
 from .backend import narrow
 from .autograd.grad_mode import _state as _grad_state
@@ -356,6 +357,14 @@ class Tensor:
     # x op= y is in place (as torch), except on a non-leaf that records a graph: there it
     # rebinds x to a new node, since in-place ops are not recorded here.
     def _inplace_or_new(self, other, method, op):
+        if not isinstance(other, (Tensor, builtins.int, builtins.float, builtins.bool, np.ndarray, np.generic, list,
+                                  tuple)):
+            return NotImplemented  # torch's x.__iadd__('a'): Python then raises its TypeError
+        if isinstance(other, (list, tuple)):
+            try:
+                other = Tensor(other, device=self._device)
+            except (TypeError, ValueError):  # ragged or non-numeric: torch's operator declines too
+                return NotImplemented
         if self.requires_grad and self._ctx is not None and _grad_state.enabled:
             return op(self, other)
         return getattr(self, method)(other)
@@ -379,7 +388,11 @@ class Tensor:
             a, b = _promote(self, other)
             return Tensor._wrap(_kernel(B, name, a._data, b._data), self._device)
         if isinstance(other, (np.ndarray, list, tuple)):
-            return self._compare(Tensor(other, device=self._device), name)
+            try:
+                other = Tensor(other, device=self._device)
+            except (TypeError, ValueError):  # not numeric data: torch's operator declines
+                return NotImplemented
+            return self._compare(other, name)
         if type(other) is builtins.complex:
             raise TypeError(f"{name}: complex numbers are not supported (there is no complex dtype)")
         if type(other) is builtins.int:
@@ -408,7 +421,11 @@ class Tensor:
 
     # bitwise on integers and bools (logical on bools), as torch: not differentiable
     def _bitwise(self, other, name):
-        a, b = _promote(self, _as_tensor(other, self))
+        try:
+            other = _as_tensor(other, self)
+        except (TypeError, ValueError):  # not numeric data: torch's operator declines
+            return NotImplemented
+        a, b = _promote(self, other)
         if a.dtype.is_floating_point:
             raise TypeError(f"{name}: bitwise operations need integer or bool tensors, got {a.dtype.name}")
         return Tensor._wrap(_kernel(self._device.backend, name, a._data, b._data), self._device)
@@ -480,6 +497,10 @@ class Tensor:
 
     @property
     def mT(self):
+        if self._data.ndim == 0:  # torch: the identity on a 0-d tensor (deprecated there, still accepted)
+            return self
+        if self._data.ndim == 1:
+            raise RuntimeError("tensor.mT is only supported on matrices or batches of matrices. Got 1-D tensor.")
         return self.transpose(-2, -1)
 
     def __getitem__(self, index):
@@ -637,7 +658,10 @@ def _binary(a, b, fn, scalar_op, reflected=None):
         if isinstance(b, (builtins.int, builtins.float, builtins.bool)):
             bt = Tensor(b, dtype=_dt.result_type_of_scalar(a._dtype or a.dtype, b), device=a._device)
         else:
-            bt = Tensor(b, device=a._device)
+            try:
+                bt = Tensor(b, device=a._device)
+            except (TypeError, ValueError):  # not numeric data ([1, 'x'], ragged): torch's operator declines
+                return NotImplemented
         x, y = _promote(bt, a) if reflected is not None else _promote(a, bt)
         return _apply2(reflected or fn, x, y)
     return NotImplemented
@@ -651,6 +675,4 @@ def _axes(dim, ndim, op):
 
 def _shape_arg(shape, op="shape"):
     """Accept f(2, 3), f((2, 3)), f([2, 3]) and f(Size): a list of ints in int64 (argcheck.sizes)."""
-    from .argcheck import sizes
-
-    return sizes(op, shape)
+    return _sizes(op, shape)

@@ -163,7 +163,10 @@ def test_errors():
     with pytest.raises(TypeError):
         C.matmul(f(arr((3, 4), np.float32)), f(arr((4, 6), np.float64)))
     with pytest.raises(TypeError):
-        C.matmul(f(np.ones((3, 4), np.int64)), f(np.ones((4, 6), np.int64)))
+        C.matmul(f(np.ones((3, 4), np.bool_)), f(np.ones((4, 6), np.bool_)))
+    # int64 is a product torch computes (exactly, wrapping): it was a TypeError here before
+    a, b = np.arange(12, dtype=np.int64).reshape(3, 4) - 5, np.arange(24, dtype=np.int64).reshape(4, 6) * 3
+    np.testing.assert_array_equal(C.matmul(f(a), f(b)).numpy(), a @ b)
     with pytest.raises(ValueError, match=r"matmul: shapes \(2, 3, 4\) and \(5, 4, 6\)"):
         C.matmul(f(arr((2, 3, 4), np.float32)), f(arr((5, 4, 6), np.float32)))
     with pytest.raises(ValueError):

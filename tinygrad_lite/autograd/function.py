@@ -21,7 +21,9 @@ A node remembers, besides its parent tensors, the node each parent had when it w
 still lead to the old one. `epoch` is the in-place write counter (autograd/versions.py) at
 the node's creation, so the engine can tell whether a saved array was overwritten since.
 """
-from ..argcheck import native_call_error
+import builtins
+
+from ..argcheck import describe, native_call_error
 from ..backend import narrow
 from . import versions
 from .grad_mode import _state
@@ -66,6 +68,14 @@ class Function:
             # a storage dtype (float16, int32, ...): forward and backward compute widened
             ctx.B = narrow.backend(ctx.B)
             out = ctx.forward(*[t._data for t in tensors], **params)
+        except AttributeError:  # a non-tensor among the inputs (a list, None, ...): say which
+            if builtins.all(hasattr(t, "_data") for t in tensors):
+                raise
+            got = ", ".join(describe(t) for t in tensors)
+            raise TypeError(f"{cls.__name__}: expected Tensor arguments, got ({got})") from None
+        except MemoryError as e:  # the core's std::bad_alloc says nothing of what was asked for
+            raise native_call_error(cls.__name__, e, tensors, params, MemoryError, "cannot allocate the output") \
+                from None
         T = t0._tensor_cls
         r = T.__new__(T)
         r._data, r._dtype, r._device, r.grad = out, None, dev, None

@@ -45,8 +45,13 @@ def index_select(input, dim, index, *, out=None):
 @tensor_method
 def gather(input, dim, index, *, sparse_grad=False, out=None):
     """y[i][j] = x[i][index[i][j]] (dim 1 of a 2-D input, torch.gather);  ∂L/∂x = scatter_add of ∂L/∂y"""
-    index = _idx(index, "gather")
-    r = I.Gather.apply(input, axis=_axis(input, dim, "gather"), idx=index._data)
+    axis = _axis(input, dim, "gather")
+    if isinstance(index, Tensor) and index.numel() == 0:
+        # torch checks only dim for an empty index (not its dtype, ndim or sizes): an empty result
+        r = input.reshape(-1)[:0].reshape(tuple(index.shape))
+    else:
+        index = _idx(index, "gather")
+        r = I.Gather.apply(input, axis=axis, idx=index._data)
     if out is not None:
         out._data = r._data
         return out

@@ -464,11 +464,21 @@ def _matmul_operator(self, other):
             return M.Matmul.apply(self, other)
         except ValueError:
             pass
-    return matmul(self, _as_tensor(other, self))
+    other = _operand(other, self)
+    return other if other is NotImplemented else matmul(self, other)
 
 
 def _rmatmul_operator(self, other):
-    return matmul(_as_tensor(other, self), self)
+    other = _operand(other, self)
+    return other if other is NotImplemented else matmul(other, self)
+
+
+def _operand(other, like):
+    """The other operand of @ as a tensor, or NotImplemented (torch's operator declines non-numeric data)."""
+    try:
+        return _as_tensor(other, like)
+    except (TypeError, ValueError):
+        return NotImplemented
 
 
 tensor_method(_matmul_operator, names=("__matmul__",))

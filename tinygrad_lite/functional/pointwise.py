@@ -6,6 +6,7 @@ csrc/math/pointwise.h); the derivative is the row's, so no Function is written h
 """
 import builtins
 
+from .. import argcheck
 from .. import dtypes as _dt
 from ..ops import elementwise as E
 from ..ops.pointwise import Unary
@@ -68,6 +69,7 @@ def reciprocal(input):
 @tensor_method
 def add(input, other, *, alpha=1, out=None):
     """x + α·y"""
+    argcheck.operand("add", "other", other)
     _check_alpha(input, other, alpha, "add")
     if alpha != 1:
         other = other * alpha
@@ -84,6 +86,7 @@ def _check_alpha(input, other, alpha, op):
 @tensor_method(names=("sub", "subtract"))
 def sub(input, other, *, alpha=1, out=None):
     """x − α·y"""
+    argcheck.operand("sub", "other", other)
     _check_alpha(input, other, alpha, "sub")
     if isinstance(input, Tensor):
         _check_sub(input, other)
@@ -98,6 +101,7 @@ subtract = sub
 @tensor_method(names=("mul", "multiply"))
 def mul(input, other, *, out=None):
     """x·y;  ∂/∂x = y, ∂/∂y = x"""
+    argcheck.operand("mul", "other", other)
     return _out(input * other if isinstance(input, Tensor) else other * input, out)
 
 
@@ -107,6 +111,7 @@ multiply = mul
 @tensor_method(names=("div", "divide", "true_divide"), inplace=True)
 def div(input, other, *, rounding_mode=None, out=None):
     """x / y; rounding_mode 'trunc' rounds toward zero, 'floor' down (torch.div)"""
+    argcheck.operand("div", "other", other)
     if rounding_mode is None:
         q = input / other if isinstance(input, Tensor) else float_input(_as_tensor(other, other)).__rtruediv__(input)
     elif rounding_mode == "floor":
@@ -136,6 +141,7 @@ def floor_divide(input, other):
 @tensor_method(inplace=True)
 def pow(input, exponent):
     """xʸ;  ∂/∂x = y·xʸ⁻¹, ∂/∂y = xʸ·ln x"""
+    argcheck.operand("pow", "exponent", exponent)
     if isinstance(input, Tensor):
         return input ** exponent
     return _as_tensor(exponent, exponent).__rpow__(input)
@@ -424,7 +430,7 @@ def _tensor_where(self, condition, y):
 
 @tensor_method(inplace=True)
 def masked_fill(input, mask, value):
-    """x with the positions where mask is True set to value (mask broadcasts to x)"""
+    """x with the positions where mask is True set to value (mask and x broadcast together)"""
     if not isinstance(mask, Tensor) or mask.dtype is not _dt.bool_:
         raise TypeError("masked_fill: expected a bool mask tensor")
     if tuple(mask.shape) != tuple(input.shape):
@@ -432,9 +438,9 @@ def masked_fill(input, mask, value):
             shape = _broadcast(tuple(mask.shape), tuple(input.shape))
         except ValueError:
             shape = None
-        if shape != tuple(input.shape):
-            raise RuntimeError(f"masked_fill: mask of shape {tuple(mask.shape)} does not broadcast to the input's "
-                               f"shape {tuple(input.shape)}")
+        if shape is None:  # torch: out of place, the input broadcasts to the mask too (masked_fill_ can't grow)
+            raise RuntimeError(f"masked_fill: mask of shape {tuple(mask.shape)} and input of shape "
+                               f"{tuple(input.shape)} do not broadcast")
     if isinstance(value, Tensor):
         if value.numel() != 1:
             raise RuntimeError("masked_fill only supports a 0-dimensional value tensor")

@@ -2,6 +2,7 @@
 ops/scan.py), logcumsumexp, cummax, cummin, diff."""
 import builtins
 
+from .. import argcheck
 from .. import dtypes as _dt
 from ..ops import scan as S
 from ._api import Tensor, tensor_method
@@ -9,6 +10,7 @@ from .reduction import _ValuesIndices
 
 
 def _prepare(input, dim, dtype, op):
+    dim = argcheck.dim(op, dim)
     x = input if dtype is None else input.to(dtype)
     if x.dtype is _dt.bool_ or (not x.dtype.is_floating_point and x.dtype is not _dt.int64):
         x = x.to(_dt.int64)  # torch: integer and bool inputs accumulate in int64

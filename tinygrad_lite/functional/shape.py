@@ -55,7 +55,10 @@ def permute(x, *dims):
 def transpose(x, dim0, dim1):
     dim0, dim1 = argcheck.dim("transpose", dim0, "dim0"), argcheck.dim("transpose", dim1, "dim1")
     n = x.ndim
-    if n < 2 and dim0 in (0, -1) and dim1 in (0, -1):
+    if n < 2:  # a 0-d or 1-d tensor has one valid dim, 0 (or -1): the transpose is x itself
+        for d in (dim0, dim1):
+            if d not in (0, -1):
+                raise IndexError(f"transpose: dimension {d} out of range (expected to be in range of [-1, 0])")
         return x
     d0, d1 = normalize_axes(dim0, n, "transpose")[0], normalize_axes(dim1, n, "transpose")[0]
     dims = list(range(n))
@@ -79,6 +82,7 @@ def squeeze(x, dim=None):
 
 @tensor_method
 def unsqueeze(x, dim):
+    dim = argcheck.dim("unsqueeze", dim)
     n = x.ndim + 1
     if not -n <= dim < n:
         raise IndexError(f"unsqueeze: dimension {dim} out of range (expected to be in range of [{-n}, {n - 1}])")
@@ -102,7 +106,7 @@ def expand_as(x, other):
 
 @tensor_method
 def broadcast_to(x, shape):
-    return expand(x, shape)
+    return expand(x, tuple(_shape_arg(shape, "broadcast_to")))  # () stays a 0-d target
 
 
 @tensor_method
@@ -124,6 +128,13 @@ def cat(tensors, dim=0, *, out=None):
         dtype = _dt.promote_types(dtype, t.dtype)
     tensors = [t.to(dtype) for t in tensors]
     tensors = [t for t in tensors if not (t.ndim == 1 and t.shape[0] == 0)] or tensors[:1]  # torch skips empty 1-D
+    dim = argcheck.dim("cat", dim)
+    for k, t in enumerate(tensors):
+        if t.ndim == 0:
+            raise RuntimeError(f"cat(): zero-dimensional tensor (at position {k}) cannot be concatenated")
+        if t.ndim != tensors[0].ndim:
+            raise RuntimeError(f"cat(): tensors must have the same number of dimensions: got {tensors[0].ndim} "
+                               f"(shape {tuple(tensors[0].shape)}) and {t.ndim} (shape {tuple(t.shape)})")
     axis = normalize_axes(dim, tensors[0].ndim, "cat")[0]
     return _out(S.Cat.apply(*tensors, axis=axis) if len(tensors) > 1 else tensors[0].clone(), out)
 
@@ -135,6 +146,7 @@ def stack(tensors, dim=0, *, out=None):
     tensors = list(tensors)
     if not tensors:
         raise ValueError("stack(): expected a non-empty list of Tensors")
+    dim = argcheck.dim("stack", dim)
     shape0 = tuple(tensors[0].shape)
     for t in tensors[1:]:
         if tuple(t.shape) != shape0:
@@ -147,6 +159,8 @@ def split(tensor, split_size_or_sections, dim=0):
     """Views of consecutive pieces along dim: of size split_size (the last may be smaller), or
     of the listed sizes (which must add up to the dim's size)"""
     x = tensor
+    if x.ndim == 0:
+        raise RuntimeError("split expects at least a 1-dimensional tensor")
     nd = builtins.max(x.ndim, 1)
     if not isinstance(dim, builtins.int) or not -nd <= dim < nd:
         raise IndexError(f"split: dimension out of range (expected to be in range of [{-nd}, {nd - 1}], but got {dim})")
@@ -159,12 +173,16 @@ def split(tensor, split_size_or_sections, dim=0):
             raise RuntimeError(f"split: split_size can only be 0 if dimension size is 0, but got split_size={size} "
                                f"for a dimension of size {n}" if size >= 0 else
                                f"split expects split_size be non-negative, but got split_size={size}")
+        size = argcheck.int64("split", "split_size", size)
         sizes = ([builtins.min(size, n - i) for i in range(0, n, size)] if size else []) or [0]  # empty dim: one piece
-    else:
-        sizes = [builtins.int(v) for v in split_size_or_sections]
+    elif isinstance(split_size_or_sections, (builtins.list, builtins.tuple)):
+        sizes = [argcheck.int64("split", "split_size_or_sections", v) for v in split_size_or_sections]
         if builtins.any(v < 0 for v in sizes) or builtins.sum(sizes) != n:
             raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's size at "
                                f"dimension {dim}), but got split_sizes={sizes}")
+    else:
+        raise TypeError(f"split(): argument 'split_size_or_sections' must be int or a list of ints, not "
+                        f"{argcheck.describe(split_size_or_sections)}")
     out, start = [], 0
     axis = normalize_axes(dim, x.ndim, "split")[0]
     lead = (slice(None),) * axis
@@ -181,6 +199,12 @@ def chunk(input, chunks, dim=0):
         raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
     if chunks >= 2**63:
         raise ValueError(f"chunk: chunks={chunks} does not fit in int64")
+    dim = argcheck.dim("chunk", dim)
+    if input.ndim == 0:
+        raise RuntimeError("chunk expects at least a 1-dimensional tensor")
+    nd = input.ndim
+    if not -nd <= dim < nd:
+        raise IndexError(f"chunk: dimension {dim} out of range (expected to be in range of [{-nd}, {nd - 1}])")
     n = input.shape[dim]
     if n == 0:
         # torch returns `chunks` empty views; a count no memory could hold is refused up front

@@ -93,6 +93,13 @@ def kthvalue(input, k, dim=-1, keepdim=False, *, out=None):
     """(values, indices) of the k-th smallest element along dim (k from 1)"""
     if input.dtype is _dt.bool_:
         raise TypeError("kthvalue: not implemented for bool tensors (torch raises too)")
+    k = argcheck.int64("kthvalue", "k", k)
+    if input.ndim == 0:  # torch: a 0-d input is its own (and only) value, at index 0
+        axis = _axis(input, dim, "kthvalue")
+        if k != 1:
+            raise RuntimeError(f"kthvalue: selected number k out of range for a 0-d tensor (k={k})")
+        r = kthvalue(input.reshape(1), 1, 0)
+        return _out(_ValuesIndices((r[0].reshape(()), r[1].reshape(()))), out)
     axis = _axis(input, dim, "kthvalue")
     n = input.shape[axis] if input.ndim else 1
     if not 1 <= k <= n:

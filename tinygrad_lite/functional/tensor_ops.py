@@ -6,6 +6,7 @@ import builtins
 
 import numpy as np
 
+from .. import argcheck
 from .. import dtypes as _dt
 from ..autograd import versions
 from ..autograd.grad_mode import _state as _grad_state
@@ -222,6 +223,7 @@ def zero_(self):
 @tensor_method
 def fill_(self, value):
     """Every element ← value"""
+    argcheck.number("fill_", "value", value)
     _plain_write(self, "fill_")
     if isinstance(value, (builtins.int, builtins.float)):
         _dt.check_scalar(value, self.dtype, "fill_")

@@ -1,5 +1,6 @@
 """Small helpers shared by the op files: the broadcasting rule for gradients, axes."""
 from .. import _C
+from ..argcheck import dims
 
 
 def unbroadcast(B, g, shape):
@@ -26,8 +27,6 @@ def normalize_axes(dim, ndim, op):
     if isinstance(dim, int):
         dim = (dim,)
     else:
-        from ..argcheck import dims
-
         dim = dims(op, dim)  # a clear TypeError for a str, float, None, nested list ... dim
     n = max(ndim, 1)
     out = []

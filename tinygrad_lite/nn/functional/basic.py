@@ -37,6 +37,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
     out[..., :] = weight[input[...], :]. The backward is one native scatter-add of rows into a
     dense gradient; the row padding_idx gets none (scaled by 1/count with scale_grad_by_freq).
     max_norm: the rows looked up are first renormalised in place to norm ≤ max_norm."""
+    argcheck.tensor("embedding", "input", input), argcheck.tensor("embedding", "weight", weight)
     if input.dtype is _tl.int32:  # torch takes int32 indices too (not int16/int8/uint8)
         input = input.to(_tl.int64)
     if input.dtype is not _tl.int64:
@@ -81,6 +82,7 @@ def dropout(input, p=0.5, training=True, inplace=False):
     """Zero each element with probability p and scale survivors by 1/(1−p) (training only):
     y = x·m/(1−p), m ~ Bernoulli(1−p);  ∂y/∂x = m/(1−p)."""
     argcheck.boolean("dropout", "training", training)
+    argcheck.number("dropout", "p", p)
     if p < 0.0 or p > 1.0:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
     if not training or p == 0.0:

@@ -1,6 +1,7 @@
 """torch.nn.functional.layer_norm and rms_norm: one fused native kernel forward and backward."""
 import builtins
 
+from tinygrad_lite import argcheck
 from tinygrad_lite import dtypes as _dt
 from tinygrad_lite.ops import layer_norm as N
 
@@ -12,7 +13,7 @@ def _shape(normalized_shape, op):
         return [builtins.int(d) for d in normalized_shape]
     except TypeError:
         raise TypeError(f"{op}: normalized_shape must be an int or a sequence of ints, got "
-                        f"{type(normalized_shape).__name__}") from None
+                        f"{argcheck.describe(normalized_shape)}") from None
 
 
 def _check_input(input, op):

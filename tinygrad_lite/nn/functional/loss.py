@@ -3,7 +3,13 @@ the per-element loss ℓ; 'mean' averages, 'sum' adds, 'none' keeps the shape.""
 import builtins
 
 import tinygrad_lite as _tl
+from tinygrad_lite import argcheck
 from tinygrad_lite.ops import nn as N
+
+
+def _tensors(name, input, target):
+    argcheck.tensor(name, "input", input)
+    argcheck.tensor(name, "target", target)
 
 
 def _reduce(loss, reduction):
@@ -53,6 +59,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     'mean' divides by the number of non-ignored rows, 'sum' adds, 'none' keeps (N, ...).
     Class-index targets without weights run as one fused native kernel (forward and backward).
     """
+    _tensors("cross_entropy", input, target)
     reduction = _legacy_reduction(size_average, reduce, reduction)
     if reduction not in ("mean", "sum", "none"):
         raise ValueError(f"{reduction} is not a valid value for reduction")
@@ -156,6 +163,7 @@ def _cross_entropy_fused(input, target, ignore_index, reduction, label_smoothing
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
     """ℓ_n = −w_{y_n}·input_{n,y_n} for log-probabilities `input` (N, C) / (C,) / (N, C, d...)
     and int64 class indices `target` (N,) / () / (N, d...)."""
+    _tensors("nll_loss", input, target)
     reduction = _legacy_reduction(size_average, reduce, reduction)
     if reduction not in ("mean", "sum", "none"):  # checked first, as torch (an empty input too)
         raise ValueError(f"{reduction} is not a valid value for reduction")
@@ -197,6 +205,7 @@ def _check_nll(input, target):
 
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     """ℓ = (x − y)², reduced by mean (default), sum, or none; y broadcasts to x as in torch."""
+    _tensors("mse_loss", input, target)
     reduction = _legacy_reduction(size_average, reduce, reduction)
     input, target = _broadcast_pair(input, target, "mse_loss")
     diff = input - target
@@ -205,6 +214,7 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):
 
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     """ℓ = |x − y|."""
+    _tensors("l1_loss", input, target)
     reduction = _legacy_reduction(size_average, reduce, reduction)
     input, target = _broadcast_pair(input, target, "l1_loss")
     return _reduce((input - target).abs(), reduction)

@@ -26,7 +26,10 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     r_μ ← (1 − m)·r_μ + m·μ, r_σ² ← (1 − m)·r_σ² + m·σ²·M/(M − 1) (M values per channel). Otherwise the
     running statistics are used."""
     name = _name
+    argcheck.tensor(name, "input", input)
     argcheck.boolean(name, "training", training)
+    for what, t in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight), ("bias", bias)):
+        argcheck.optional_tensor(name, what, t)
     if input.dim() < 2:
         raise ValueError(f"{name}: expected an input of at least 2 dims (N, C, ...), got {_shape(input.shape)}")
     if not input.is_floating_point():
@@ -68,6 +71,9 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-05, *, _name="g
     """Per sample n and group of C/G channels: y = (x − μ_ng)/√(σ²_ng + ε)·w_c + b_c, statistics over the
     group's channels and all spatial positions."""
     name = _name
+    argcheck.tensor(name, "input", input)
+    for what, t in (("weight", weight), ("bias", bias)):
+        argcheck.optional_tensor(name, what, t)
     if input.dim() < 2:
         raise ValueError(f"{name}: expected an input of at least 2 dims (N, C, ...), got {_shape(input.shape)}")
     if not input.is_floating_point():

@@ -2,6 +2,7 @@
 csrc/cpu/resample.cpp; formulas in tinygrad_lite/ops/resample.py)."""
 import builtins
 
+from tinygrad_lite import argcheck
 from tinygrad_lite.ops import resample as R
 
 from .conv import _shape
@@ -13,13 +14,15 @@ def pad(input, pad, mode="constant", value=None):
     constant → value outside [0, n) (negative pads crop); reflect → −i or 2(n − 1) − i;
     replicate → clamp to [0, n − 1]; circular → i mod n. The gradient is summed back accordingly."""
     name = "pad"
-    pads = [builtins.int(p) for p in pad]
+    if not isinstance(pad, (builtins.list, builtins.tuple)):
+        raise TypeError(f"{name}(): argument 'pad' must be tuple of ints, not {argcheck.describe(pad)}")
+    pads = [argcheck.int64(name, "pad", p) for p in pad]
     if len(pads) % 2 or not pads:
         raise ValueError(f"{name}: padding length must be divisible by 2 and non-zero, got {len(pads)}")
     if len(pads) // 2 > input.dim():
         raise ValueError(f"{name}: padding length {len(pads)} is too large for an input of shape "
                          f"{_shape(input.shape)} (at most {2 * input.dim()})")
-    if mode not in R.PAD_MODES:
+    if not isinstance(mode, str) or mode not in R.PAD_MODES:
         raise NotImplementedError(f"{name}: unsupported padding mode {mode!r} (constant, reflect, replicate, circular)")
     if mode != "constant":
         if value not in (None, 0, 0.0):

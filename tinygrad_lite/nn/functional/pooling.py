@@ -7,6 +7,7 @@ when a module passes `name`) and the shapes.
 """
 import builtins
 
+import tinygrad_lite as tl
 from tinygrad_lite.ops import pool as P
 
 from .conv import _shape, _tuple  # noqa: F401  (_tuple: also used by nn/pooling.py)
@@ -149,9 +150,14 @@ def _adaptive_size(name, output_size, input, nd):
     if len(out) != nd:
         raise ValueError(f"{name}: expected output_size of {nd} values, got {output_size!r}")
     out = tuple(input.shape[-nd + i] if o is None else o for i, o in enumerate(out))
-    if builtins.any(not isinstance(o, builtins.int) or o <= 0 for o in out):
-        raise ValueError(f"{name}: output_size must be positive, got {output_size!r}")
+    if builtins.any(not isinstance(o, builtins.int) or o < 0 for o in out):
+        raise ValueError(f"{name}: elements of output_size must be greater than or equal to 0, got {output_size!r}")
     return out
+
+
+def _empty_pool(input, nd, out):
+    """torch: an output size of 0 gives an empty result (no window to pool)."""
+    return input.reshape(-1)[:0].reshape(tuple(input.shape[:-nd]) + out)
 
 
 def adaptive_avg_pool1d(input, output_size):
@@ -167,6 +173,8 @@ def adaptive_avg_pool2d(input, output_size):
 def _adaptive_avg(nd, input, output_size, name):
     _check_input(name, input, nd)
     out = _adaptive_size(name, output_size, input, nd)
+    if 0 in out:
+        return _empty_pool(input, nd, out)
     y = P.AdaptiveAvgPool2d.apply(_to2d(input, nd), output_size=((1,) + out) if nd == 1 else out)
     return _from2d(y, nd)
 
@@ -184,6 +192,9 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
 def _adaptive_max(nd, input, output_size, return_indices, name):
     _check_input(name, input, nd)
     out = _adaptive_size(name, output_size, input, nd)
+    if 0 in out:
+        y = _empty_pool(input, nd, out)
+        return (y, tl.zeros(tuple(y.shape), dtype=tl.int64)) if return_indices else y
     size = ((1,) + out) if nd == 1 else out
 
     def run(x):

@@ -4,6 +4,7 @@ the pixel shuffles are reshapes and one permutation."""
 import builtins
 import math
 
+from tinygrad_lite import argcheck
 from tinygrad_lite.ops import resample as R
 
 from .conv import _shape
@@ -17,7 +18,7 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     nearest: ⌊i·in/out⌋ (or ⌊i/scale_factor⌋); linear/bilinear: i·(in − 1)/(out − 1) with align_corners,
     else max(0, (i + ½)·in/out − ½), the value interpolated between its two neighbours."""
     name = "interpolate"
-    if mode not in _MODES:
+    if not isinstance(mode, str) or mode not in _MODES:
         raise NotImplementedError(f"{name}: mode {mode!r} is not supported (nearest, linear, bilinear)")
     if antialias:
         raise NotImplementedError(f"{name}: antialias is not supported")
@@ -36,7 +37,7 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         raise ValueError(f"{name}: exactly one of size or scale_factor must be given")
     spatial = list(input.shape[2:])
     if size is not None:
-        out = [size] * nd if isinstance(size, builtins.int) else list(size)
+        out = list(argcheck.ints(name, "size", size, nd))
         if len(out) != nd:
             raise ValueError(f"{name}: size {size!r} must have {nd} values for input {_shape(input.shape)}")
         scales = [-1.0] * nd
@@ -62,7 +63,7 @@ def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=
 
 def pixel_shuffle(input, upscale_factor):
     """(*, C·r², H, W) → (*, C, H·r, W·r):  y[…, c, h·r + i, w·r + j] = x[…, c·r² + i·r + j, h, w]."""
-    r = builtins.int(upscale_factor)
+    r = argcheck.int64("pixel_shuffle", "upscale_factor", upscale_factor)
     if input.dim() < 3:
         raise RuntimeError(f"pixel_shuffle: expected an input of at least 3 dims, got {_shape(input.shape)}")
     *lead, c, h, w = input.shape
