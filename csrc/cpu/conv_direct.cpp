@@ -232,8 +232,8 @@ template void flip_weights<float>(const ConvGeom&, const float*, float*);
 template void flip_weights<double>(const ConvGeom&, const double*, double*);
 
 void set_algorithm(int mode) {
-  TL_CHECK(mode >= 0 && mode <= 3, ValueError,
-           "conv2d algorithm must be 0 (auto), 1 (gemm), 2 (direct) or 3 (channels), got " << mode);
+  TL_CHECK(mode >= 0 && mode <= 4, ValueError,
+           "conv2d algorithm must be 0 (auto), 1 (gemm), 2 (direct), 3 (channels) or 4 (tiles), got " << mode);
   g_algorithm = mode;
 }
 
@@ -251,22 +251,28 @@ int get_algorithm() { return g_algorithm; }
 //     group) and its columns are short (O/G·KH·KW <= 256);
 //   im2col + GEMM takes the rest (strided ∂L/∂x, few channels, long columns, 2-, 4-, 6-wide
 //     or wider kernels).
-Algo choose(const ConvGeom& g, Pass pass) {
+Algo choose(const ConvGeom& g, Pass pass, size_t elem) {
   const bool ch = channels_ok(g);
   ConvGeom t;
   if (g_algorithm) {
     const Algo a = (Algo)g_algorithm;
     if (a == Algo::Channels && (!ch || (pass == Pass::BackwardInput && !transposed_geom(g, t)))) return Algo::Gemm;
+    if (a == Algo::Tiles && pass == Pass::BackwardWeight) return Algo::Direct;
+    if (a == Algo::Tiles && pass == Pass::BackwardInput && !transposed_geom(g, t)) return Algo::Gemm;
     return a;
   }
   switch (pass) {
     case Pass::Forward:
-      if (g.K() <= 32 || g.Cg() == 1) return Algo::Direct;
-      return ch && g.Og() >= 8 && g.K() <= 256 ? Algo::Channels : Algo::Gemm;
+      if (tiles_ok(g, elem) && g.Og() >= 4 && g.OW >= 8 && g.KH * g.KW > 1) return Algo::Tiles;
+      if (g.Cg() == 1 || (g.K() <= 32 && g.sw == 1)) return Algo::Direct;
+      if (g.KH * g.KW == 1 && g.sw > 1) return Algo::Gemm;  // strided 1×1 (a ResNet shortcut): im2col is a gather
+      return ch && g.Og() >= 8 && (g.K() <= 256 || g.OW < 8) ? Algo::Channels : Algo::Gemm;
     case Pass::BackwardInput:
+      if (transposed_geom(g, t) && tiles_ok(t, elem) && g.Cg() >= 4 && g.W >= 8) return Algo::Tiles;
       if (g.Cg() == 1 && g.Og() == 1) return Algo::Direct;
-      return ch && g.Cg() >= 16 && g.Og() * g.KH * g.KW <= 256 && transposed_geom(g, t) ? Algo::Channels
-                                                                                        : Algo::Gemm;
+      return ch && g.Cg() >= 16 && (g.Og() * g.KH * g.KW <= 256 || g.W < 8) && transposed_geom(g, t)
+                 ? Algo::Channels
+                 : Algo::Gemm;
     case Pass::BackwardWeight:
       if (g.Cg() == 1) return Algo::Direct;
       return ch && g.Og() >= 8 && g.K() <= 512 ? Algo::Channels : Algo::Gemm;
