@@ -251,6 +251,14 @@ int get_algorithm() { return g_algorithm; }
 //     group) and its columns are short (O/G·KH·KW <= 256);
 //   im2col + GEMM takes the rest (strided ∂L/∂x, few channels, long columns, 2-, 4-, 6-wide
 //     or wider kernels).
+// Then, measured on a 2-vCPU Zen 5 (benchmarks/conv_algorithms.py and the ResNet's layers):
+//   Tiles (AVX-512, float32) win every forward pass with at least 4 output channels per group,
+//     rows of at least 8 outputs and a kernel larger than 1×1 — 1.3–2.2× faster than the best
+//     of the other three on the benchmark layers, strided ones included — and the stride-1
+//     ∂L/∂x with at least 4 input channels per group; below 8 columns most of a 16-wide vector
+//     is wasted (a ResNet's 7×7 stage: channels wins there, on AVX-512 only — on AVX2 its
+//     64-byte vectors are register pairs and it is 4× slower than the GEMM);
+//   a strided 1×1 (a ResNet shortcut) goes to the GEMM: direct's strided loads are gathers.
 Algo choose(const ConvGeom& g, Pass pass, size_t elem) {
   const bool ch = channels_ok(g);
   ConvGeom t;
@@ -261,16 +269,17 @@ Algo choose(const ConvGeom& g, Pass pass, size_t elem) {
     if (a == Algo::Tiles && pass == Pass::BackwardInput && !transposed_geom(g, t)) return Algo::Gemm;
     return a;
   }
+  const bool wide = simd_level() == SimdLevel::AVX512;  // 64-byte vectors are one register, not two
   switch (pass) {
     case Pass::Forward:
       if (tiles_ok(g, elem) && g.Og() >= 4 && g.OW >= 8 && g.KH * g.KW > 1) return Algo::Tiles;
       if (g.Cg() == 1 || (g.K() <= 32 && g.sw == 1)) return Algo::Direct;
       if (g.KH * g.KW == 1 && g.sw > 1) return Algo::Gemm;  // strided 1×1 (a ResNet shortcut): im2col is a gather
-      return ch && g.Og() >= 8 && (g.K() <= 256 || g.OW < 8) ? Algo::Channels : Algo::Gemm;
+      return ch && g.Og() >= 8 && (g.K() <= 256 || (g.OW < 8 && wide)) ? Algo::Channels : Algo::Gemm;
     case Pass::BackwardInput:
       if (transposed_geom(g, t) && tiles_ok(t, elem) && g.Cg() >= 4 && g.W >= 8) return Algo::Tiles;
       if (g.Cg() == 1 && g.Og() == 1) return Algo::Direct;
-      return ch && g.Cg() >= 16 && (g.Og() * g.KH * g.KW <= 256 || g.W < 8) && transposed_geom(g, t)
+      return ch && g.Cg() >= 16 && (g.Og() * g.KH * g.KW <= 256 || (g.W < 8 && wide)) && transposed_geom(g, t)
                  ? Algo::Channels
                  : Algo::Gemm;
     case Pass::BackwardWeight:
