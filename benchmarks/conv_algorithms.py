@@ -6,7 +6,8 @@ benchmark shape with each of our three algorithms forced, beside torch, at one t
 Prints a markdown table of the best of several samples (microseconds; the fastest of ours in
 bold, * marks the one the automatic choice takes). Algorithms: gemm = im2col + our GEMM, direct =
 vectors along output rows (conv_direct.cpp), channels = vectors across output channels
-(conv_channels.cpp). The rule they support is in conv_direct.cpp (`choose`).
+(conv_channels.cpp), tiles = 8 channels × 2 rows × 16 columns in AVX-512 registers
+(conv_tiles.cpp; its ∂L/∂w is direct's). The rule they support is in conv_direct.cpp (`choose`).
 """
 import argparse
 import time
@@ -15,7 +16,7 @@ import numpy as np
 
 from .cases_cnn import CONVS
 
-ALGOS = {1: "gemm", 2: "direct", 3: "channels"}
+ALGOS = {1: "gemm", 2: "direct", 3: "channels", 4: "tiles"}
 
 
 def best_of(fn, samples=7, min_s=0.01):
@@ -46,8 +47,8 @@ def main(argv=None):
     torch.set_num_threads(args.threads)
     rng = np.random.default_rng(0)
     print(f"batch {args.batch}, {args.threads} thread(s); best of 7, µs")
-    print("| layer | pass | torch | gemm | direct | channels |")
-    print("|---|---|---|---|---|---|")
+    print("| layer | pass | torch | gemm | direct | channels | tiles |")
+    print("|---|---|---|---|---|---|---|")
     old = C.conv2d_get_algorithm()
     for name, c, size, o, k, groups in CONVS:
         n, pad = args.batch, (k - 1) // 2
@@ -72,12 +73,15 @@ def main(argv=None):
             t_torch = best_of(theirs)
             times = {}
             for a, aname in ALGOS.items():
+                if aname == "tiles" and pname == "∂L/∂w":  # runs direct's: nothing of its own to time
+                    continue
                 C.conv2d_set_algorithm(a)
                 times[aname] = best_of(ours)
             C.conv2d_set_algorithm(old)
             auto = ALGOS[C.conv2d_algorithm_for(list(x.shape), list(w.shape), *geo, pi)]
             fastest = min(times, key=times.get)
-            cells = [("**%.0f**" if a == fastest else "%.0f") % t + ("*" if a == auto else "") for a, t in times.items()]
+            cells = [("**%.0f**" if a == fastest else "%.0f") % times[a] + ("*" if a == auto else "") if a in times else "-"
+                     for a in ALGOS.values()]
             print(f"| {name} | {pname} | {t_torch:.0f} | " + " | ".join(cells) + " |", flush=True)
 
 

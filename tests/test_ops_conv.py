@@ -1,6 +1,6 @@
 """Convolutions (conv1d, conv2d, conv_transpose1d/2d, unfold, fold) against torch and by float64
 finite differences; every CPU algorithm (im2col + GEMM, direct along rows, direct across output
-channels) on every shape; the modules'
+channels, AVX-512 register tiles) on every shape; the modules'
 signatures, initialisation, reprs and padding modes; bad input.
 
 Tolerances, float32 against torch: forward atol 1e-4 rtol 1e-4 (sums of up to a few hundred
@@ -21,9 +21,10 @@ TF = torch.nn.functional
 FWD = dict(atol=1e-4, rtol=1e-4, grad_atol=2e-4, grad_rtol=1e-4)
 
 
-@pytest.fixture(params=[0, 1, 2, 3], ids=["auto", "gemm", "direct", "channels"])
+@pytest.fixture(params=[0, 1, 2, 3, 4], ids=["auto", "gemm", "direct", "channels", "tiles"])
 def algorithm(request):
-    """The CPU conv algorithm: by shape, im2col + GEMM, direct along rows, direct across channels."""
+    """The CPU conv algorithm: by shape, im2col + GEMM, direct along rows, direct across channels,
+    AVX-512 tiles (float32; elsewhere it falls back to direct)."""
     old = C.conv2d_get_algorithm()
     C.conv2d_set_algorithm(request.param)
     yield request.param
@@ -58,6 +59,102 @@ def test_conv2d_no_bias_and_float64(xs, ws, stride, padding, dilation, groups, a
     helper_test_op([xs, ws], lambda x, w: TF.conv2d(x, w, None, stride, padding, dilation, groups),
                    lambda x, w: F.conv2d(x, w, None, stride, padding, dilation, groups), dtype="float64",
                    atol=1e-10, rtol=1e-10, grad_atol=1e-10, grad_rtol=1e-10)
+
+
+# Shapes for the AVX-512 tiles (conv_tiles.cpp: 8 channels × 2 rows × 16 columns): widths not a
+# multiple of 16 (masked last block), odd output heights (a 1-row tile), channel counts not a
+# multiple of 8 (zero-padded weight block), groups, stride along rows 2 and 3 (the input split by
+# phase), dilation, unequal padding, and the layers of the benchmarks.
+# (x shape, weight shape, stride, padding, dilation, groups)
+TILES = [
+    ((2, 8, 28, 28), (16, 8, 3, 3), 1, 1, 1, 1),          # the 8→16 layer
+    ((2, 6, 14, 14), (16, 6, 5, 5), 1, 2, 1, 1),          # LeNet's second layer, padded
+    ((1, 5, 13, 37), (13, 5, 3, 3), 1, 1, 1, 1),          # 37 = 16 + 16 + 5 columns, 13 rows, 13 channels
+    ((2, 4, 11, 19), (12, 2, 3, 5), (1, 2), (1, 2), (2, 1), 2),  # groups, stride 2 along rows, dilation
+    ((1, 3, 17, 40), (9, 3, 3, 3), (2, 3), (0, 1), (1, 2), 1),   # stride 3 along rows, dilated columns
+    ((3, 16, 28, 28), (32, 16, 3, 3), 2, 1, 1, 1),        # a ResNet stage's first, stride-2 layer
+    ((1, 2, 9, 33), (8, 2, 7, 7), 1, 3, 1, 1),            # a 7-wide kernel (the tap loop not unrolled)
+    ((2, 1, 28, 28), (6, 1, 5, 5), 1, 2, 1, 1),           # LeNet's first layer: one input channel
+]
+
+
+@pytest.mark.parametrize("xs,ws,stride,padding,dilation,groups", TILES)
+@pytest.mark.parametrize("mode", [0, 4], ids=["auto", "tiles"])
+def test_conv2d_tiles_vs_torch(xs, ws, stride, padding, dilation, groups, mode):
+    old = C.conv2d_get_algorithm()
+    C.conv2d_set_algorithm(mode)
+    try:
+        helper_test_op([xs, ws, (ws[0],)], lambda x, w, b: TF.conv2d(x, w, b, stride, padding, dilation, groups),
+                       lambda x, w, b: F.conv2d(x, w, b, stride, padding, dilation, groups), **FWD)
+    finally:
+        C.conv2d_set_algorithm(old)
+
+
+def _pair(v):
+    return list(v) if isinstance(v, tuple) else [v, v]
+
+
+@pytest.mark.skipif(C.simd_max_level() != "avx512", reason="the tiles run on AVX-512 only")
+@pytest.mark.parametrize("xs,ws,stride", [((64, 8, 28, 28), (16, 8, 3, 3), 1), ((64, 6, 14, 14), (16, 6, 5, 5), 1),
+                                          ((1, 16, 32, 32), (32, 16, 5, 5), 1), ((1, 64, 32, 32), (64, 64, 3, 3), 1),
+                                          ((64, 16, 28, 28), (32, 16, 3, 3), 2)])
+def test_conv2d_tiles_are_chosen(xs, ws, stride):
+    """The benchmarks' layers take the tiles forward, and their ∂L/∂x where the stride is 1."""
+    pad = (ws[2] - 1) // 2
+    geo = ([stride, stride], [pad, pad], [1, 1], 1)
+    assert C.conv2d_algorithm_for(list(xs), list(ws), *geo, 0) == 4
+    if stride == 1:
+        assert C.conv2d_algorithm_for(list(xs), list(ws), *geo, 1) == 4
+
+
+@pytest.mark.parametrize("xs,ws,stride,padding", [((1, 16, 32, 32), (32, 16, 5, 5), 1, 2),
+                                                  ((1, 8, 13, 21), (11, 8, 3, 3), (1, 2), 1),
+                                                  ((3, 8, 10, 18), (8, 8, 3, 3), 1, 1)])
+def test_conv2d_tiles_threads_identical(xs, ws, stride, padding):
+    """Batch smaller than the thread count splits output rows over threads (and ∂L/∂x the rows of
+    its transposed convolution): every element is the same sum in the same order, so 1 and 2
+    threads agree bit for bit; both match torch."""
+    rng = np.random.default_rng(5)
+    x, w, b = (rng.standard_normal(s).astype(np.float32) for s in (xs, ws, (ws[0],)))
+    st, pd = _pair(stride), _pair(padding)
+    ref = TF.conv2d(torch.tensor(x), torch.tensor(w), torch.tensor(b), st, pd).numpy()
+    g = rng.standard_normal(ref.shape).astype(np.float32)
+    old, old_t = C.conv2d_get_algorithm(), tl.get_num_threads()
+    outs = []
+    try:
+        for mode in (0, 4):
+            C.conv2d_set_algorithm(mode)
+            for t in (1, 2):
+                tl.set_num_threads(t)
+                y = C.conv2d(C.from_numpy(x), C.from_numpy(w), C.from_numpy(b), st, pd, [1, 1], 1).numpy()
+                gx = C.conv2d_backward_input(C.from_numpy(g), C.from_numpy(w), list(xs[2:]), st, pd, [1, 1], 1).numpy()
+                outs.append((y, gx))
+    finally:
+        C.conv2d_set_algorithm(old)
+        tl.set_num_threads(old_t)
+    for y, gx in outs:
+        np.testing.assert_allclose(y, ref, atol=1e-4, rtol=1e-4)
+        np.testing.assert_array_equal(y, outs[0][0])
+        np.testing.assert_array_equal(gx, outs[0][1])
+    tx = torch.tensor(x, requires_grad=True)
+    TF.conv2d(tx, torch.tensor(w), None, st, pd).backward(torch.tensor(g))
+    np.testing.assert_allclose(outs[0][1], tx.grad.numpy(), atol=2e-4, rtol=1e-4)
+
+
+@pytest.mark.parametrize("level", ["avx2", "portable"])
+def test_conv2d_tiles_forced_without_avx512_falls_back(level):
+    """Tiles forced on a lower SIMD path run the direct kernels: same results as torch (float64, which
+    falls back the same way, runs in test_conv2d_no_bias_and_float64)."""
+    old, old_level = C.conv2d_get_algorithm(), C.simd_level()
+    C.conv2d_set_algorithm(4)
+    C.set_simd_level(level)
+    try:
+        for xs, ws, stride, padding, dilation, groups in TILES[:4]:
+            helper_test_op([xs, ws, (ws[0],)], lambda x, w, b: TF.conv2d(x, w, b, stride, padding, dilation, groups),
+                           lambda x, w, b: F.conv2d(x, w, b, stride, padding, dilation, groups), **FWD)
+    finally:
+        C.conv2d_set_algorithm(old)
+        C.set_simd_level(old_level)
 
 
 @pytest.mark.parametrize("stride,padding,dilation,groups", [(1, 1, 1, 1), ((2, 1), (0, 1), (1, 2), 2), (2, 1, 1, 4)])

@@ -21,11 +21,13 @@ static void bind_conv(py::module_& m) {
   m.def("col2im", &col2im, py::arg("cols"), py::arg("output_size"), py::arg("kernel_size"), py::arg("dilation"),
         py::arg("padding"), py::arg("stride"), "F.fold: (N, C·kH·kW, L) → (N, C, H, W), overlaps summed");
   m.def("conv2d_set_algorithm", &conv::set_algorithm, py::arg("mode"),
-        "CPU only: 0 pick by shape, 1 im2col + GEMM, 2 direct along rows, 3 direct across output channels");
+        "CPU only: 0 pick by shape, 1 im2col + GEMM, 2 direct along rows, 3 direct across output channels, "
+        "4 AVX-512 register tiles (float32)");
   m.def("conv2d_get_algorithm", &conv::get_algorithm);
   m.def("conv2d_algorithm_for", &conv2d_algorithm_for, py::arg("x_shape"), py::arg("w_shape"), py::arg("stride"),
         py::arg("padding"), py::arg("dilation"), py::arg("groups"), py::arg("pass_"),
-        "CPU only: the algorithm a pass (0 forward, 1 input grad, 2 weight grad) takes: 1 gemm, 2 direct, 3 channels");
+        "CPU only: the algorithm a float32 pass (0 forward, 1 input grad, 2 weight grad) takes: 1 gemm, 2 direct, "
+        "3 channels, 4 tiles");
 }
 TL_REGISTER_BINDINGS(bind_conv)
 

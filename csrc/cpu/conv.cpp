@@ -356,7 +356,8 @@ Array conv2d(const Array& x_, const Array& w_, const std::optional<Array>& bias,
   TL_DISPATCH_FLOATING(x.dtype, op, [&] {
     const scalar_t* bp = b ? b->data<scalar_t>() : nullptr;
     const scalar_t *xp = x.data<scalar_t>(), *wp = w.data<scalar_t>();
-    switch (conv::choose(g, conv::Pass::Forward)) {
+    switch (conv::choose(g, conv::Pass::Forward, sizeof(scalar_t))) {
+      case conv::Algo::Tiles: conv::tiles_forward<scalar_t>(g, xp, wp, bp, y.data<scalar_t>()); break;
       case conv::Algo::Direct: conv::direct_forward<scalar_t>(g, xp, wp, bp, y.data<scalar_t>()); break;
       case conv::Algo::Channels: conv::channels_forward<scalar_t>(g, xp, wp, bp, y.data<scalar_t>()); break;
       default: gemm_forward<scalar_t>(g, xp, wp, bp, y.data<scalar_t>());
@@ -386,14 +387,17 @@ Array conv2d_backward_input(const Array& g_, const Array& w_, const std::vector<
   if (g.N == 0) return gx;
   TL_DISPATCH_FLOATING(gy.dtype, op, [&] {
     const scalar_t *gp = gy.data<scalar_t>(), *wp = w.data<scalar_t>();
-    switch (conv::choose(g, conv::Pass::BackwardInput)) {
+    const conv::Algo a = conv::choose(g, conv::Pass::BackwardInput, sizeof(scalar_t));
+    switch (a) {
       case conv::Algo::Direct: conv::direct_backward_input<scalar_t>(g, gp, wp, gx.data<scalar_t>()); break;
-      case conv::Algo::Channels: {  // the transposed convolution, vectorised across input channels
+      case conv::Algo::Channels:  // the transposed convolution, vectorised across input channels
+      case conv::Algo::Tiles: {   // or register-tiled along its rows
         ConvGeom t;
         conv::transposed_geom(g, t);
         Scratch<scalar_t> wt(g.O * g.K());
         conv::flip_weights(g, wp, wt.p);
-        conv::channels_forward<scalar_t>(t, gp, wt.p, nullptr, gx.data<scalar_t>());
+        if (a == conv::Algo::Tiles) conv::tiles_forward<scalar_t>(t, gp, wt.p, nullptr, gx.data<scalar_t>());
+        else conv::channels_forward<scalar_t>(t, gp, wt.p, nullptr, gx.data<scalar_t>());
         break;
       }
       default: gemm_backward_input<scalar_t>(g, gp, wp, gx.data<scalar_t>());
@@ -427,7 +431,7 @@ Array conv2d_backward_weight(const Array& x_, const Array& g_, const std::vector
       std::fill(gw.data<scalar_t>(), gw.data<scalar_t>() + gw.numel(), scalar_t(0));
       return;
     }
-    switch (conv::choose(g, conv::Pass::BackwardWeight)) {
+    switch (conv::choose(g, conv::Pass::BackwardWeight, sizeof(scalar_t))) {
       case conv::Algo::Direct: conv::direct_backward_weight<scalar_t>(g, xp, gp, gw.data<scalar_t>()); break;
       case conv::Algo::Channels: conv::channels_backward_weight<scalar_t>(g, xp, gp, gw.data<scalar_t>()); break;
       default: gemm_backward_weight<scalar_t>(g, xp, gp, gw.data<scalar_t>());

@@ -115,11 +115,15 @@ void for_samples(int64_t N, double flop, const F& fn) {
 //   Gemm      im2col + GEMM (conv.cpp)
 //   Direct    vectors along an output row (conv_direct.cpp)
 //   Channels  vectors across output channels (conv_channels.cpp)
+//   Tiles     8 channels × 2 rows × 16 columns in AVX-512 registers (conv_tiles.cpp; forward
+//             and stride-1 ∂L/∂x, float32)
+// elem: sizeof the element type (Tiles is float32 only).
 enum class Pass { Forward, BackwardInput, BackwardWeight };
-enum class Algo { Gemm = 1, Direct = 2, Channels = 3 };
-Algo choose(const ConvGeom& g, Pass pass);
+enum class Algo { Gemm = 1, Direct = 2, Channels = 3, Tiles = 4 };
+Algo choose(const ConvGeom& g, Pass pass, size_t elem = sizeof(float));
 // Force an algorithm (tests and benchmarks run each): 0 by shape, else an Algo. A forced
-// algorithm that cannot run a geometry (Channels with KW > 7) falls back to the GEMM.
+// algorithm that cannot run a geometry falls back: Channels with KW > 7 to the GEMM; Tiles
+// (∂L/∂w, stride along rows > 1, float64 or no AVX-512) to Direct, strided ∂L/∂x to the GEMM.
 void set_algorithm(int mode);
 int get_algorithm();
 
@@ -141,6 +145,11 @@ template <typename T>
 void channels_forward(const ConvGeom& g, const T* x, const T* w, const T* b, T* y);
 template <typename T>
 void channels_backward_weight(const ConvGeom& g, const T* x, const T* gy, T* gw);
+// The AVX-512 tiles run this geometry (float32, unit stride along rows, the CPU has AVX-512).
+bool tiles_ok(const ConvGeom& g, size_t elem);
+// Forward by the tiles; falls back to direct_forward where !tiles_ok.
+template <typename T>
+void tiles_forward(const ConvGeom& g, const T* x, const T* w, const T* b, T* y);
 
 }  // namespace conv
 

@@ -232,8 +232,8 @@ template void flip_weights<float>(const ConvGeom&, const float*, float*);
 template void flip_weights<double>(const ConvGeom&, const double*, double*);
 
 void set_algorithm(int mode) {
-  TL_CHECK(mode >= 0 && mode <= 3, ValueError,
-           "conv2d algorithm must be 0 (auto), 1 (gemm), 2 (direct) or 3 (channels), got " << mode);
+  TL_CHECK(mode >= 0 && mode <= 4, ValueError,
+           "conv2d algorithm must be 0 (auto), 1 (gemm), 2 (direct), 3 (channels) or 4 (tiles), got " << mode);
   g_algorithm = mode;
 }
 
@@ -251,25 +251,43 @@ int get_algorithm() { return g_algorithm; }
 //     group) and its columns are short (O/G·KH·KW <= 256);
 //   im2col + GEMM takes the rest (strided ∂L/∂x, few channels, long columns, 2-, 4-, 6-wide
 //     or wider kernels).
-Algo choose(const ConvGeom& g, Pass pass) {
+// Then, measured on a 2-vCPU Zen 5 (benchmarks/conv_algorithms.py and the ResNet's layers):
+//   Tiles (AVX-512, float32) win every forward pass with at least 4 output channels per group,
+//     rows of at least 8 outputs and a kernel larger than 1×1 — 1.3–2.2× faster than the best
+//     of the other three on the benchmark layers, strided ones included — and the stride-1
+//     ∂L/∂x with at least 4 input channels per group; below 8 columns most of a 16-wide vector
+//     is wasted (a ResNet's 7×7 stage: channels wins there, on AVX-512 only — on AVX2 its
+//     64-byte vectors are register pairs and it is 4× slower than the GEMM);
+//   a strided 1×1 (a ResNet shortcut) goes to the GEMM: direct's strided loads are gathers;
+//   the weight gradient of a network's first layer (one input channel, several outputs) and of
+//     columns of at most 32 (an RGB stem) goes to the GEMM too (10–25 % faster than direct and
+//     channels there; direct keeps the depthwise ones).
+Algo choose(const ConvGeom& g, Pass pass, size_t elem) {
   const bool ch = channels_ok(g);
   ConvGeom t;
   if (g_algorithm) {
     const Algo a = (Algo)g_algorithm;
     if (a == Algo::Channels && (!ch || (pass == Pass::BackwardInput && !transposed_geom(g, t)))) return Algo::Gemm;
+    if (a == Algo::Tiles && pass == Pass::BackwardWeight) return Algo::Direct;
+    if (a == Algo::Tiles && pass == Pass::BackwardInput && !transposed_geom(g, t)) return Algo::Gemm;
     return a;
   }
+  const bool wide = simd_level() == SimdLevel::AVX512;  // 64-byte vectors are one register, not two
   switch (pass) {
     case Pass::Forward:
-      if (g.K() <= 32 || g.Cg() == 1) return Algo::Direct;
-      return ch && g.Og() >= 8 && g.K() <= 256 ? Algo::Channels : Algo::Gemm;
+      if (tiles_ok(g, elem) && g.Og() >= 4 && g.OW >= 8 && g.KH * g.KW > 1) return Algo::Tiles;
+      if (g.Cg() == 1 || (g.K() <= 32 && g.sw == 1)) return Algo::Direct;
+      if (g.KH * g.KW == 1 && g.sw > 1) return Algo::Gemm;  // strided 1×1 (a ResNet shortcut): im2col is a gather
+      return ch && g.Og() >= 8 && (g.K() <= 256 || (g.OW < 8 && wide)) ? Algo::Channels : Algo::Gemm;
     case Pass::BackwardInput:
+      if (transposed_geom(g, t) && tiles_ok(t, elem) && g.Cg() >= 4 && g.W >= 8) return Algo::Tiles;
       if (g.Cg() == 1 && g.Og() == 1) return Algo::Direct;
-      return ch && g.Cg() >= 16 && g.Og() * g.KH * g.KW <= 256 && transposed_geom(g, t) ? Algo::Channels
-                                                                                        : Algo::Gemm;
+      return ch && g.Cg() >= 16 && (g.Og() * g.KH * g.KW <= 256 || (g.W < 8 && wide)) && transposed_geom(g, t)
+                 ? Algo::Channels
+                 : Algo::Gemm;
     case Pass::BackwardWeight:
-      if (g.Cg() == 1) return Algo::Direct;
-      return ch && g.Og() >= 8 && g.K() <= 512 ? Algo::Channels : Algo::Gemm;
+      if (g.Cg() == 1 && g.Og() == 1) return Algo::Direct;
+      return ch && g.Og() >= 8 && g.K() > 32 && g.K() <= 512 ? Algo::Channels : Algo::Gemm;
   }
   return Algo::Gemm;
 }
