@@ -331,6 +331,11 @@ REJECTED = {
     "flatten of a 0-d tensor at dim 3": lambda m: m.flatten(m.tensor(1.0), 3, -1),
     "swapaxes with None": lambda m: m.swapaxes(m.ones(1, 4), 1, None),
     "broadcast_to a set": lambda m: m.broadcast_to(m.tensor(1.0), {1, 2}),
+    "squeeze(None)": lambda m: m.ones(2, 1).squeeze(None),
+    "torch.squeeze(x, None)": lambda m: m.squeeze(m.ones(2, 1), None),
+    "max_pool2d kernel beyond a C int, ceil_mode": lambda m: m.nn.functional.max_pool2d(
+        m.ones(1, 1, 4, 4), 2 ** 40, ceil_mode=True),
+    "avg_pool2d stride beyond a C int": lambda m: m.nn.functional.avg_pool2d(m.ones(1, 1, 4, 4), 2, stride=2 ** 40),
 }
 
 

@@ -316,14 +316,14 @@ class Tensor:
                 type(other) is builtins.int and self.dtype is not _dt.bool_ or self.dtype.is_floating_point):
             return P.Unary.apply(self, _OPS["square"])  # x² exactly, also for int tensors
         if _integer_pow(self, other):
-            from .functional.int_pow import int_pow
+            from .int_pow import int_pow
 
             return int_pow(self, other)
         return _binary(_float(self, other), other, _pow, _OPS["pow_scalar"])
 
     def __rpow__(self, other):
         if _integer_pow(other, self):
-            from .functional.int_pow import int_pow
+            from .int_pow import int_pow
 
             return int_pow(other, self)
         return _binary(_float(self, other), other, None, _OPS["rpow_scalar"], reflected=_pow)

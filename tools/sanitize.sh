@@ -20,7 +20,7 @@ cd "$(dirname "$0")/.."
 SAN=${TL_SANITIZE:-address,undefined}
 OUT=build/sanitize
 mkdir -p "$OUT"
-rm -f "$OUT"/report.*
+rm -f "$OUT"/report.* "$OUT"/expected.*
 
 echo "== building _C with -fsanitize=$SAN"
 TL_CUDA=0 TL_SANITIZE="$SAN" python setup.py build_ext --inplace >"$OUT/build.log" 2>&1 \
@@ -48,6 +48,15 @@ rc=$?
 echo "== restoring the normal build"
 TL_CUDA=0 python setup.py build_ext --inplace >"$OUT/restore.log" 2>&1 || { tail -30 "$OUT/restore.log"; rc=2; }
 
+# A report holding only "failed to allocate" warnings is allocator_may_return_null at work (a test
+# asks for exabytes on purpose and gets its MemoryError): listed, not counted.
+for f in "$OUT"/report.*; do
+  [[ -e "$f" ]] || continue
+  if ! grep -qv "WARNING: AddressSanitizer failed to allocate" "$f"; then
+    echo "== expected (allocation refused, MemoryError raised): $f: $(wc -l <"$f") warning(s)"
+    mv "$f" "$OUT/expected.${f##*.}"
+  fi
+done
 reports=$(ls "$OUT"/report.* 2>/dev/null)
 if [[ -n "$reports" ]]; then
   echo "== sanitizer reports:"

@@ -69,10 +69,16 @@ def transpose(x, dim0, dim1):
 swapaxes = transpose
 
 
+_NO_DIM = object()  # squeeze() without a dim, told apart from squeeze(None)
+
+
 @tensor_method
-def squeeze(x, dim=None):
+def squeeze(x, dim=_NO_DIM):
+    """Drop size-1 dims: all of them, or those of `dim` (an int or a tuple) that have size 1."""
     shape = list(x.shape)
-    if dim is None:
+    if dim is None:  # torch's overloads are squeeze() and squeeze(dim): an explicit None is neither
+        raise TypeError("squeeze(): argument 'dim' must be int or tuple of ints, not None")
+    if dim is _NO_DIM:
         new = [d for d in shape if d != 1]
     else:
         axes = normalize_axes(dim, x.ndim, "squeeze")

@@ -16,7 +16,11 @@ MEMORY_LIMIT = 6 << 30  # address space of a worker: a huge allocation fails ins
 
 
 def _limit_memory():
-    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
+    # Under AddressSanitizer (tools/sanitize.sh preloads libasan) the address-space cap would stop
+    # ASan reserving its shadow memory (terabytes of virtual space), so the worker would never start;
+    # there ASan's allocator_may_return_null turns a huge allocation into MemoryError instead.
+    if "libasan" not in os.environ.get("LD_PRELOAD", ""):
+        resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
 

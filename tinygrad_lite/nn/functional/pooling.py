@@ -46,6 +46,10 @@ def _window_args(name, nd, kernel_size, stride, padding, dilation, input):
         _tuple(stride, nd, "stride", name)
     p = _tuple(padding, nd, "padding", name)
     d = _tuple(dilation, nd, "dilation", name)
+    if nd == 2 and builtins.any(not -2**31 <= v < 2**31 for v in k + s + p + d):
+        # torch's 2-d pools hold these as C ints (safe_downcast<int>), and raise this
+        raise RuntimeError(f"{name}: value cannot be converted to type int without overflow (kernel_size {k}, "
+                           f"stride {s}, padding {p}, dilation {d})")
     if builtins.any(v <= 0 for v in k + s + d):
         raise ValueError(f"{name}: kernel_size {k}, stride {s} and dilation {d} must be positive")
     if builtins.any(pp < 0 or pp > kk // 2 for pp, kk in zip(p, k)):

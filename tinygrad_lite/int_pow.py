@@ -1,12 +1,18 @@
 """Integer power, exact as torch: int ** int stays an integer (int64 wraps like C), bool ** int is
 int64, a negative Python exponent raises, and a negative tensor exponent gives torch's values
 (1 for a base of 1, ±1 for -1, else 0). Squaring by the exponent's bits: at most 64 multiplies,
-with the tensor ops, so it runs on any device. Not differentiable (integer tensors never are)."""
+with the tensor ops, so it runs on any device (a core module, beside tensor.py, which calls it). Not differentiable (integer tensors never are)."""
 import builtins
 
-from .. import dtypes as _dt
-from ..tensor import Tensor, int_scalar
-from .pointwise import where
+from . import dtypes as _dt
+from .ops.elementwise import Where
+from .tensor import Tensor, int_scalar
+
+
+def where(cond, x, y):
+    """cond ? x : y for the int64 tensors here (same dtype; they broadcast): the op itself, since this
+    core module sits below functional's checked `where`"""
+    return Where.apply(cond, x, y)
 
 
 def _operand(x, like):
@@ -42,7 +48,7 @@ def int_pow(base, exponent):
     rest = where(neg, zero, e)
     out = (b * 0 + one) + rest * 0  # ones of the broadcast shape
     acc = b + rest * 0
-    while bool((rest != 0).any()):
+    while (rest != 0).numpy().any():  # host check: at most 64 rounds
         out = where(rest % 2 == 1, out * acc, out)
         acc = acc * acc
         rest = rest // 2
