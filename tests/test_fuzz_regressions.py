@@ -336,6 +336,13 @@ REJECTED = {
     "max_pool2d kernel beyond a C int, ceil_mode": lambda m: m.nn.functional.max_pool2d(
         m.ones(1, 1, 4, 4), 2 ** 40, ceil_mode=True),
     "avg_pool2d stride beyond a C int": lambda m: m.nn.functional.avg_pool2d(m.ones(1, 1, 4, 4), 2, stride=2 ** 40),
+    "float tensor | 2**63": lambda m: m.ones(1).__or__(2 ** 63),
+    "linear: 2-d input, 1-d weight and a bias": lambda m: m.nn.functional.linear(m.ones(2, 3), m.ones(3), m.tensor(1.0)),
+    "gather with dim None and an empty index": lambda m: m.gather(m.ones(3, 3), None, m.zeros(2, 0, dtype=m.int64)),
+    "slice step times stride beyond int64": lambda m: m.ones(2, 3)[::2 ** 62],
+    "slice of one element, step times stride beyond int64": lambda m: m.ones(2, 3)[1:2:2 ** 62],
+    "setitem through a slice whose step times stride overflows": lambda m: m.ones(2, 3).__setitem__(
+        slice(1, 2, 2 ** 62), 0.0),
 }
 
 

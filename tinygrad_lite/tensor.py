@@ -421,6 +421,9 @@ class Tensor:
 
     # bitwise on integers and bools (logical on bools), as torch: not differentiable
     def _bitwise(self, other, name):
+        if self.dtype.is_floating_point and isinstance(other, (builtins.int, builtins.float)):
+            # refused before the number is converted: a float tensor has no bits to combine, whatever the number
+            raise TypeError(f"{name}: bitwise operations need integer or bool tensors, got {self.dtype.name}")
         try:
             other = _as_tensor(other, self)
         except (TypeError, ValueError):  # not numeric data: torch's operator declines

@@ -335,11 +335,13 @@ Array Array::slice(int64_t dim, int64_t start, int64_t stop, int64_t step) const
   Array a = *this;
   a.offset = offset + (len > 0 ? start * strides[dim] : 0);
   a.shape[dim] = len;
-  // With two or more elements |stride·step| < |stride|·n stays inside the storage; with one
-  // or none the stride is never used, so a step like 2**62 keeps the old stride when the
-  // product would overflow.
+  // The new stride is stride·step, even when the slice keeps one element or none (torch's view
+  // has it too): a product beyond int64 is refused, as torch does ("Negative strides"/"SymInt").
   int64_t st;
-  a.strides[dim] = __builtin_mul_overflow(strides[dim], step, &st) ? strides[dim] : st;
+  TL_CHECK(!__builtin_mul_overflow(strides[dim], step, &st), RuntimeError,
+           "slice: step " << step << " times the stride " << strides[dim] << " of dim " << dim
+                          << " overflows int64 (shape " << shape_str(shape) << ")");
+  a.strides[dim] = st;
   return a;
 }
 

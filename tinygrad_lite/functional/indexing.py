@@ -8,6 +8,7 @@ and back — so every out-of-place form is differentiable in its tensor argument
 forms (x.scatter_(...)) go through the one in-place rule of _api.inplace."""
 import builtins
 
+from .. import argcheck
 from .. import dtypes as _dt
 from ..ops import index as I
 from ..ops._util import normalize_axes
@@ -23,6 +24,8 @@ def _idx(index, op):
 
 
 def _axis(x, dim, op):
+    """The one dim these ops take: an int (None, which normalize_axes reads as "all dims", is refused)."""
+    dim = argcheck.dim(op, dim)
     return normalize_axes(dim, x.ndim, op)[0] if x.ndim else 0
 
 

@@ -248,6 +248,9 @@ def linear(input, weight, bias=None):
     if weight.ndim != 2 or not input.is_floating_point() or bias is not None and bias.ndim != 1:
         if weight.ndim > 2:
             raise RuntimeError(f"linear: weight must be 1-D or 2-D, got shape {tuple(weight.shape)}")
+        if input.ndim == 2 and bias is not None and weight.ndim != 2:  # torch's addmm path: a matrix weight
+            raise RuntimeError(f"linear: a 2-D input with a bias needs a 2-D weight (torch: mat2 must be a matrix), got "
+                               f"weight of shape {tuple(weight.shape)}")
         if input.dtype is not weight.dtype or bias is not None and bias.dtype is not input.dtype:
             raise TypeError(f"linear: expected input, weight and bias of one dtype, got {input.dtype.name}, "
                             f"{weight.dtype.name}" + ("" if bias is None else f" and {bias.dtype.name}"))
