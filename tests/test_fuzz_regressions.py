@@ -338,6 +338,9 @@ REJECTED = {
     "avg_pool2d stride beyond a C int": lambda m: m.nn.functional.avg_pool2d(m.ones(1, 1, 4, 4), 2, stride=2 ** 40),
     "float tensor | 2**63": lambda m: m.ones(1).__or__(2 ** 63),
     "linear: 2-d input, 1-d weight and a bias": lambda m: m.nn.functional.linear(m.ones(2, 3), m.ones(3), m.tensor(1.0)),
+    "x /= a complex number": lambda m: m.ones(4, 5).__itruediv__(1j),
+    "bool tensor & 2**63 (a uint64 scalar)": lambda m: m.tensor([True]).__and__(2 ** 63),
+    "int tensor | 2**70": lambda m: m.zeros(2, dtype=m.int64).__or__(2 ** 70),
     "gather with dim None and an empty index": lambda m: m.gather(m.ones(3, 3), None, m.zeros(2, 0, dtype=m.int64)),
     "slice step times stride beyond int64": lambda m: m.ones(2, 3)[::2 ** 62],
     "slice of one element, step times stride beyond int64": lambda m: m.ones(2, 3)[1:2:2 ** 62],
@@ -353,3 +356,47 @@ def test_rejected_as_torch(name):
         f(torch)
     with pytest.raises(Exception):
         f(tl)
+
+
+def _tie_heavy(seed, shape):
+    rng = np.random.default_rng(seed)
+    return rng.choice([0.0, 1.0, 2.0, -1.0, np.nan, 0.5], size=shape)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_kthvalue_and_median_pick_torchs_index_among_ties(seed):
+    """kthvalue is torch's CPU quick-select (same swaps, so the same tie); median(dim) is element
+    (n−1)//2 of a stable sort, or the first NaN — both as torch's CPU kernels choose."""
+    x = _tie_heavy(seed, (5, 9, 4))
+    for dim in range(3):
+        for k in (1, 3, x.shape[dim]):
+            ours, ref = tl.tensor(x).kthvalue(k, dim), torch.tensor(x).kthvalue(k, dim)
+            np.testing.assert_array_equal(ours[1].numpy(), ref[1].numpy())
+            np.testing.assert_array_equal(ours[0].numpy(), ref[0].numpy())
+        ours, ref = tl.tensor(x).median(dim, keepdim=True), torch.tensor(x).median(dim, keepdim=True)
+        np.testing.assert_array_equal(ours[1].numpy(), ref[1].numpy())
+        np.testing.assert_array_equal(ours[0].numpy(), ref[0].numpy())
+
+
+@pytest.mark.parametrize("vals", [[1.0, 2.0, 2.0, 3.0, 2.0], [1.0, np.nan, 2.0, np.nan], [np.inf] * 3 + [1.0, 2.0]])
+def test_median_of_all_elements_splits_its_gradient_among_ties(vals):
+    grads = []
+    for m in (tl, torch):
+        x = m.tensor(vals, requires_grad=True)
+        r = x.median()
+        r.backward()
+        grads.append((r.item(), x.grad.tolist()))
+    np.testing.assert_allclose(grads[0][1], grads[1][1], rtol=1e-6)
+    assert grads[0][0] == grads[1][0] or (np.isnan(grads[0][0]) and np.isnan(grads[1][0]))
+
+
+@pytest.mark.parametrize("scale", [float("inf"), float("-inf")])
+def test_attention_with_an_infinite_scale_as_torch(scale):
+    """torch scales q and k by √scale each: a zero in q or k is 0·inf = NaN for its rows."""
+    q = np.array([[[[1e-40, 1e30, 3.0, 3.0, 0.0], [1.0, 2.0, -1.0, 0.5, 0.25]]]], dtype=np.float32)
+    k = np.array([[[[-1.1, 0.66, 0.2, 0.08, -0.24], [0.3, -0.2, 0.1, 0.5, 0.7]]]], dtype=np.float32)
+    v = np.array([[[[0.5, 0.25], [1.0, -1.0]]]], dtype=np.float32)
+    ours = F.scaled_dot_product_attention(tl.tensor(q), tl.tensor(k), tl.tensor(v), scale=scale)
+    ref = torch.nn.functional.scaled_dot_product_attention(torch.tensor(q), torch.tensor(k), torch.tensor(v), scale=scale)
+    np.testing.assert_array_equal(np.isnan(ours.numpy()), np.isnan(ref.numpy()))
+    np.testing.assert_allclose(ours.numpy(), ref.numpy(), rtol=1e-6, equal_nan=True)

@@ -357,6 +357,9 @@ class Tensor:
     # x op= y is in place (as torch), except on a non-leaf that records a graph: there it
     # rebinds x to a new node, since in-place ops are not recorded here.
     def _inplace_or_new(self, other, method, op):
+        if type(other) is builtins.complex:  # a number torch's in-place op refuses (no complex dtype here)
+            raise TypeError(f"{method}: complex numbers are not supported (there is no complex dtype; torch: the "
+                            f"complex result can't be cast to {self.dtype.name})")
         if not isinstance(other, (Tensor, builtins.int, builtins.float, builtins.bool, np.ndarray, np.generic, list,
                                   tuple)):
             return NotImplemented  # torch's x.__iadd__('a'): Python then raises its TypeError
@@ -424,6 +427,8 @@ class Tensor:
         if self.dtype.is_floating_point and isinstance(other, (builtins.int, builtins.float)):
             # refused before the number is converted: a float tensor has no bits to combine, whatever the number
             raise TypeError(f"{name}: bitwise operations need integer or bool tensors, got {self.dtype.name}")
+        if type(other) is builtins.int:  # torch's range and uint64 rules (a number, not "other data")
+            other = int_scalar(other, self._dtype or self.dtype, name)
         try:
             other = _as_tensor(other, self)
         except (TypeError, ValueError):  # not numeric data: torch's operator declines

@@ -16,6 +16,10 @@ void bind_sort(py::module_& m) {
     return nogil_if_large(x.numel(), [&] { return tl::topk(x, k, axis, largest); });
   }, py::arg("x"), py::arg("k"), py::arg("axis"), py::arg("largest"),
      "(values, int64 indices) of the k largest (or smallest) along axis, ordered");
+  m.def("kthvalue", [](const Array& x, int64_t k, int64_t axis) {
+    return nogil_if_large(x.numel(), [&] { return tl::kthvalue(x, k, axis); });
+  }, py::arg("x"), py::arg("k"), py::arg("axis"),
+     "(value, int64 index) of the k-th smallest along axis (size 1 there), ties as torch's quick-select");
   m.def("cumsum", [](const Array& x, int64_t axis) {
     return nogil_if_large(x.numel(), [&] { return tl::cumsum(x, axis); });
   }, py::arg("x"), py::arg("axis"), "running sum along axis");

@@ -145,6 +145,81 @@ std::pair<Array, Array> topk(const Array& x_in, int64_t k, int64_t axis, bool la
   return {vals, idx};
 }
 
+// Line (o, i): the k-th smallest (0-based kk here), NaN ranking as the largest. Torch's CPU
+// kthvalue is a median-of-three quick-select (aten SortingUtils.h, "Numerical Recipes" style)
+// over the line's (value, index) pairs; which of several equal values it returns depends on
+// every swap, so the same partition steps are taken here, with gt(a, b) = a > b or (a is NaN,
+// b is not). Expected O(n) per line.
+template <typename T>
+static void kthvalue_line(const T* x, int64_t n, int64_t stride, int64_t kk, std::vector<T>& v,
+                          std::vector<int64_t>& ix, T* vo, int64_t* io) {
+  v.resize(n);
+  ix.resize(n);
+  for (int64_t j = 0; j < n; ++j) v[j] = x[j * stride], ix[j] = j;
+  auto gt = [](T a, T b) { return (is_nan(a) && !is_nan(b)) || a > b; };
+  auto swap = [&](int64_t a, int64_t b) {  // by value: std::vector<bool> has no references to swap
+    const T t = v[a];
+    v[a] = v[b], v[b] = t;
+    std::swap(ix[a], ix[b]);
+  };
+  int64_t L = 0, R = n - 1;
+  while (R > L) {
+    if (R == L + 1) {  // two left
+      if (gt(v[L], v[R])) swap(L, R);
+      break;
+    }
+    // pivot: the median of v[L], v[mid], v[R], moved to L (v[L+1] ≤ v[L] ≤ v[R] after these)
+    swap(L + (R - L) / 2, L + 1);
+    if (gt(v[L + 1], v[R])) swap(L + 1, R);
+    if (gt(v[L], v[R])) swap(L, R);
+    if (gt(v[L + 1], v[L])) swap(L + 1, L);
+    int64_t i = L + 1, j = R;
+    const T piv = v[L];
+    for (;;) {  // the sentinels v[L+1] ≤ piv ≤ v[R] stop both scans inside [L, R]
+      do ++i; while (gt(piv, v[i]));
+      do --j; while (gt(v[j], piv));
+      if (j < i) break;
+      swap(i, j);
+    }
+    swap(L, j);  // the pivot to its final place j
+    if (j <= kk) L = i;
+    if (j >= kk) R = j - 1;
+  }
+  *vo = v[kk];
+  *io = ix[kk];
+}
+
+std::pair<Array, Array> kthvalue(const Array& x_in, int64_t k, int64_t axis) {
+  const char* op = "kthvalue";
+  check_cpu(x_in, op);
+  axis = axis_of(x_in, axis, op);
+  Array x = x_in.contiguous();
+  int64_t outer, n, inner;
+  split_axis(x.shape, axis, outer, n, inner);
+  TL_CHECK(k >= 1 && k <= n, IndexError,
+           op << ": k (" << k << ") out of range for dimension " << axis << " of size " << n);
+  Shape os = x.shape;
+  if (!os.empty()) os[axis] = 1;
+  Array vals = Array::empty(os, x.dtype), idx = Array::empty(os, DType::Int64);
+  const int64_t lines = outer * inner;
+  if (vals.numel() == 0) return {vals, idx};
+  int64_t* ip = idx.data<int64_t>();
+  TL_DISPATCH_ALL(x.dtype, op, [&] {
+    using T = scalar_t;
+    const T* xp = x.data<T>();
+    T* vp = vals.data<T>();
+    parallel_for(lines, lines * n * 2, [&](int64_t b, int64_t e) {
+      std::vector<T> v;
+      std::vector<int64_t> ix;
+      for (int64_t l = b; l < e; ++l) {
+        const int64_t o = l / inner, i = l % inner;
+        kthvalue_line<T>(xp + o * n * inner + i, n, inner, k - 1, v, ix, vp + o * inner + i, ip + o * inner + i);
+      }
+    });
+  });
+  return {vals, idx};
+}
+
 namespace {
 
 // y[o, j, i] = x[o, 0, i] ∘ … ∘ x[o, j, i]; lanes run along inner (contiguous), slabs of

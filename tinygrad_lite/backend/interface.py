@@ -122,6 +122,7 @@ KERNELS = [
     # ---- ordering and scans along one axis
     ("sort", "x, axis, descending", "(values, int64 indices), stable; NaN sorts as the largest"),
     ("topk", "x, k, axis, largest", "(values, int64 indices) of the k largest (smallest) along axis, ordered"),
+    ("kthvalue", "x, k, axis", "(value, int64 index) of the k-th smallest along axis (kept, size 1); ties as torch"),
     ("cumsum", "x, axis", "running sum along axis (floats accumulate in double)"),
     ("cumprod", "x, axis", "running product along axis"),
     ("cumprod_backward", "x, g, axis", "∂L/∂x of y = cumprod(x): Σ_{j≥i} g_j Π_{k≤j, k≠i} x_k, zeros allowed"),

@@ -21,7 +21,7 @@ from .. import dtypes as _dt
 _CODES = {d.code: d for d in _dt.BY_CODE}
 
 # for integer storage: which outputs are int64 indices, not values (all of them: None)
-_INDEX_OUTPUTS = {"argmax": None, "argmin": None, "nonzero": None, "sort": (1,), "topk": (1,),
+_INDEX_OUTPUTS = {"argmax": None, "argmin": None, "nonzero": None, "sort": (1,), "topk": (1,), "kthvalue": (1,),
                   "max_pool2d": (1,), "adaptive_max_pool2d": (1,), "multinomial": None, "randint": None,
                   "randperm": None}
 

@@ -323,6 +323,67 @@ def topk(x, k, axis, largest):
     return _a(_n(vals)[sl], x.dtype), _a(_n(idx)[sl], 2)
 
 
+def _kth_line(vals, kk):
+    """torch's CPU quick-select (median-of-three pivot, NR style) on one line: (value, index) of the
+    kk-th smallest (0-based), NaN largest; the same swaps, so ties land on the same index."""
+    v, ix = list(vals), list(range(len(vals)))
+
+    def gt(a, b):
+        return (a != a and b == b) or a > b
+
+    def swap(a, b):
+        v[a], v[b], ix[a], ix[b] = v[b], v[a], ix[b], ix[a]
+
+    lo, hi = 0, len(v) - 1
+    while hi > lo:
+        if hi == lo + 1:
+            if gt(v[lo], v[hi]):
+                swap(lo, hi)
+            break
+        swap(lo + (hi - lo) // 2, lo + 1)
+        if gt(v[lo + 1], v[hi]):
+            swap(lo + 1, hi)
+        if gt(v[lo], v[hi]):
+            swap(lo, hi)
+        if gt(v[lo + 1], v[lo]):
+            swap(lo + 1, lo)
+        i, j, piv = lo + 1, hi, v[lo]
+        while True:
+            i += 1
+            while gt(piv, v[i]):
+                i += 1
+            j -= 1
+            while gt(v[j], piv):
+                j -= 1
+            if j < i:
+                break
+            swap(i, j)
+        swap(lo, j)
+        if j <= kk:
+            lo = i
+        if j >= kk:
+            hi = j - 1
+    return v[kk], ix[kk]
+
+
+def kthvalue(x, k, axis):
+    v = _n(x)
+    line = v.reshape(1) if v.ndim == 0 else np.moveaxis(v, axis, -1)
+    n = line.shape[-1]
+    if not 1 <= k <= n:
+        raise IndexError(f"kthvalue: k ({k}) out of range for dimension {axis} of size {n}")
+    flat = line.reshape(-1, n)
+    out_v = np.empty(flat.shape[0], v.dtype)
+    out_i = np.empty(flat.shape[0], np.int64)
+    for r in range(flat.shape[0]):
+        out_v[r], out_i[r] = _kth_line(flat[r].tolist(), k - 1)
+    shape = line.shape[:-1] + (1,)
+    if v.ndim == 0:
+        return _a(out_v.reshape(()), x.dtype), _a(out_i.reshape(()), 2)
+    return (_a(np.moveaxis(out_v.reshape(shape), -1, axis), x.dtype),
+            _a(np.moveaxis(out_i.reshape(shape), -1, axis), 2))
+
+
 def cumsum(x, axis):
     v = _n(x)
     acc = np.float64 if v.dtype.kind == "f" else np.int64

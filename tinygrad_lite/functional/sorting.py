@@ -10,6 +10,7 @@ import builtins
 from .. import argcheck
 from .. import dtypes as _dt
 from ..autograd.grad_mode import _state as _grad_state
+from ..creation import full as _full
 from ..backend import narrow
 from ..ops import index as I
 from ..ops._util import normalize_axes
@@ -104,8 +105,9 @@ def kthvalue(input, k, dim=-1, keepdim=False, *, out=None):
     n = input.shape[axis] if input.ndim else 1
     if not 1 <= k <= n:
         raise RuntimeError(f"kthvalue: selected number k out of range for dimension {axis} of size {n} (k={k})")
-    v, i = topk(input, k, axis, largest=False)
-    v, i = v.narrow(axis, k - 1, 1), i.narrow(axis, k - 1, 1)
+    # one native quick-select per line, torch's own, so that among ties torch's index is picked
+    vals, idx = _backend(input).kthvalue(input._data, k, axis)
+    v, i = _values(input, vals, idx, axis), Tensor._wrap(idx, input.device)
     if not keepdim and input.ndim:
         v, i = v.squeeze(axis), i.squeeze(axis)
     return _out(_ValuesIndices((v, i)), out)
@@ -113,16 +115,45 @@ def kthvalue(input, k, dim=-1, keepdim=False, *, out=None):
 
 @tensor_method
 def median(input, dim=None, keepdim=False, *, out=None):
-    """The lower median (the ((n−1)//2)-th smallest): a number over all elements, or
-    (values, indices) along dim"""
+    """The lower median (the ((n−1)//2)-th smallest; NaN if the line has one): a number over all
+    elements, or (values, indices) along dim. Index among equal values as torch's CPU: element
+    (n−1)//2 of a stable ascending sort; with NaNs, the first NaN."""
     if dim is None:
         flat = input.reshape(-1)
         if flat.numel() == 0:
             raise RuntimeError("median() input tensor cannot be empty")
-        return kthvalue(flat, (flat.numel() - 1) // 2 + 1, 0)[0]
+        v = median(flat.detach(), 0)[0]
+        if not (flat.requires_grad and _grad_state.enabled):
+            return v
+        # torch's gradient of the all-element median is split evenly among the elements equal to it
+        # (the NaNs, when it is NaN); its value stays exactly v: v + Σ w·(x − x̄), x̄ = x detached,
+        # is v + 0 (x − x̄ is 0 at the finite ties, NaN where v is NaN), and an infinite v is Σ w·x.
+        ties = flat.isnan() if builtins.bool(v.isnan()) else flat == v
+        w = ties.to(flat.dtype) / ties.sum().to(flat.dtype)
+        if builtins.bool(v.isinf()):
+            return (flat.masked_fill(~ties, 0) * w).sum()
+        return v + ((flat - flat.detach()).masked_fill(~ties, 0) * w).sum()
     axis = _axis(input, dim, "median")
-    n = input.shape[axis] if input.ndim else 1
-    return kthvalue(input, (n - 1) // 2 + 1, axis, keepdim, out=out)
+    if input.ndim == 0:
+        r = median(input.reshape(1), 0)
+        return _out(_ValuesIndices((r[0].reshape(()), r[1].reshape(()))), out)
+    n = input.shape[axis]
+    if n == 0:
+        raise IndexError(f"median(): Expected reduction dim {axis} to have non-zero size (input of shape "
+                         f"{tuple(input.shape)})")
+    _, order = _backend(input).sort(input._data, axis, False)  # stable, NaN last
+    order = Tensor._wrap(order, input.device)
+    shape = list(input.shape)
+    shape[axis] = 1
+    pos = _full(tuple(shape), (n - 1) // 2, dtype=_dt.int64, device=input.device)
+    if input.is_floating_point():  # a line with NaNs: its first NaN, at n − (number of NaNs) in the sort
+        nans = input.isnan().sum(axis, keepdim=True)
+        pos = (n - nans).where(nans > 0, pos)
+    i = order.gather(axis, pos)
+    v = I.Gather.apply(input, axis=axis, idx=i._data)
+    if not keepdim:
+        v, i = v.squeeze(axis), i.squeeze(axis)
+    return _out(_ValuesIndices((v, i)), out)
 
 
 @tensor_method

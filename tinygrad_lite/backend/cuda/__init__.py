@@ -51,7 +51,7 @@ from ._nn import (cross_entropy, cross_entropy_backward, log_softmax,  # noqa: F
 from ._optim import adam_step_, sgd_step_  # noqa: F401
 from ._random import (dropout, initial_seed, manual_seed, multinomial, normal_, rand,  # noqa: F401
                       randint, randn, randperm, uniform_)
-from ._sort import cumprod, cumprod_backward, cumsum, sort, topk  # noqa: F401
+from ._sort import cumprod, cumprod_backward, cumsum, kthvalue, sort, topk  # noqa: F401
 from ._reduce import argmax, argmin, max, mean, min, sum, var  # noqa: F401,A004
 from ._conv import col2im, conv2d, conv2d_backward_input, conv2d_backward_weight, im2col  # noqa: F401
 from ._norm import batch_norm, batch_norm_backward, group_norm, group_norm_backward  # noqa: F401

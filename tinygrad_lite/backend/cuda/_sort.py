@@ -47,6 +47,22 @@ def topk(x, k, axis, largest):
     return contiguous(vals.slice(axis, 0, k, 1)), contiguous(idx.slice(axis, 0, k, 1))
 
 
+def kthvalue(x, k, axis):
+    """The k-th smallest along axis (kept, size 1): element k − 1 of a stable sort. Among equal
+    values this is the first in index order (the CPU kernel follows torch's CPU quick-select;
+    torch's CUDA kthvalue has its own radix select, whose choice among ties differs again)."""
+    op = "kthvalue"
+    _device(op, x)
+    n = x.shape[_norm_axis(op, axis, x.ndim)] if x.ndim else 1
+    if not 1 <= k <= n:
+        raise IndexError(f"{op}: k ({k}) out of range for dimension {axis} of size {n}")
+    vals, idx = sort(x, axis, False)
+    if x.ndim == 0:
+        return vals, idx
+    axis = _norm_axis(op, axis, x.ndim)
+    return contiguous(vals.slice(axis, k - 1, k, 1)), contiguous(idx.slice(axis, k - 1, k, 1))
+
+
 def _scan(op, prod, x, axis):
     _device(op, x)
     _need(op, x, _NUMERIC, "numeric")

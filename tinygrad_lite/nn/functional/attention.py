@@ -66,7 +66,12 @@ def _nonfinite_attention(q, k, v, attn_mask, full, is_causal, scale, dropout_p):
     if Hk != Hq:  # grouped-query / broadcast heads: each key head serves Hq/Hk query heads
         k = k.reshape(Z, Hk, 1, S, E).expand(Z, Hk, Hq // Hk, S, E).reshape(Z, Hq, S, E)
         v = v.reshape(Z, Hk, 1, S, v.shape[-1]).expand(Z, Hk, Hq // Hk, S, v.shape[-1]).reshape(Z, Hq, S, v.shape[-1])
-    s = (q @ k.transpose(-2, -1)) * scale
+    if math.isinf(scale):  # torch (its math path, and its fused kernel agrees here) scales q and k by
+        # √scale each, so a 0 in q or k is 0·inf = NaN, and its rows are NaN (√−inf is NaN: all NaN)
+        r = math.sqrt(scale) if scale > 0 else float("nan")
+        s = (q * r) @ (k * r).transpose(-2, -1)
+    else:
+        s = (q @ k.transpose(-2, -1)) * scale
     ninf, zero = _tl.tensor(float("-inf"), dtype=q.dtype), _tl.zeros((), dtype=q.dtype)
     bias = None
     if is_causal:
