@@ -341,6 +341,10 @@ REJECTED = {
     "x /= a complex number": lambda m: m.ones(4, 5).__itruediv__(1j),
     "bool tensor & 2**63 (a uint64 scalar)": lambda m: m.tensor([True]).__and__(2 ** 63),
     "int tensor | 2**70": lambda m: m.zeros(2, dtype=m.int64).__or__(2 ** 70),
+    "cross_entropy of (0, 1, 2) logits with a (0,) target": lambda m: m.nn.functional.cross_entropy(
+        m.ones(0, 1, 2), m.zeros(0, dtype=m.int64), reduction="none"),
+    "cross_entropy of (0, 3, 2) logits with a (0, 3) target": lambda m: m.nn.functional.cross_entropy(
+        m.ones(0, 3, 2), m.zeros(0, 3, dtype=m.int64)),
     "gather with dim None and an empty index": lambda m: m.gather(m.ones(3, 3), None, m.zeros(2, 0, dtype=m.int64)),
     "slice step times stride beyond int64": lambda m: m.ones(2, 3)[::2 ** 62],
     "slice of one element, step times stride beyond int64": lambda m: m.ones(2, 3)[1:2:2 ** 62],

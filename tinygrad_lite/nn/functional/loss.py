@@ -71,6 +71,11 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         if ignore_index != -100:
             raise RuntimeError("cross_entropy: ignore_index is not supported for floating point target (torch too)")
         return _cross_entropy_probs(input, target, weight, reduction, label_smoothing)
+    if input.dim() >= 3 and tuple(target.shape) != (input.shape[0],) + tuple(input.shape[2:]):
+        # class indices of (N, C, d1, ...) logits are (N, d1, ...) — checked even when N is 0, as torch
+        expected = [input.shape[0]] + list(input.shape[2:])
+        raise RuntimeError(f"cross_entropy: Expected target size {expected}, got {list(target.shape)} (input of shape "
+                           f"{tuple(input.shape)})")
     if weight is not None:
         return _cross_entropy_weighted(input, target, weight, ignore_index, reduction, label_smoothing)
     return _cross_entropy_fused(input, target, ignore_index, reduction, label_smoothing)
