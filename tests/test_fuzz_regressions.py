@@ -404,3 +404,17 @@ def test_attention_with_an_infinite_scale_as_torch(scale):
     ref = torch.nn.functional.scaled_dot_product_attention(torch.tensor(q), torch.tensor(k), torch.tensor(v), scale=scale)
     np.testing.assert_array_equal(np.isnan(ours.numpy()), np.isnan(ref.numpy()))
     np.testing.assert_allclose(ours.numpy(), ref.numpy(), rtol=1e-6, equal_nan=True)
+
+
+@pytest.mark.parametrize("sl", [slice(1, 2 ** 64, 1), slice(2 ** 63, 2), slice(-(2 ** 64), None), slice(None, -(2 ** 63) - 1)])
+def test_setitem_clamps_slice_bounds_beyond_int64_as_torch(sl):
+    import warnings
+
+    out = []
+    for m in (tl, torch):
+        x = m.ones(3, 3)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # torch: "Truncating the start/stop/step of slice"
+            x[sl] = 0.5
+        out.append(x.numpy())
+    np.testing.assert_array_equal(out[0], out[1])

@@ -203,14 +203,13 @@ def setitem(x, index, value):
 
 
 def _check_put(x, index, value):
-    """What torch refuses in x[index] = value: slice bounds beyond int64; a Python int beyond int64
+    """What torch refuses in x[index] = value: a slice step beyond int64; a Python int beyond int64
     or a number that overflows x's dtype; and with index tensors (index_put, where a 0-d bool
     tensor counts too), a value tensor of another dtype — except a 0-d value under one bool mask
     (torch's masked_fill path)."""
-    for i in index:
-        if isinstance(i, slice) and builtins.any(
-                isinstance(v, builtins.int) and not -2 ** 63 <= v < 2 ** 63 for v in (i.start, i.stop, i.step)):
-            raise RuntimeError(f"setitem: slice {i} has a bound that does not fit in int64")
+    for i in index:  # start/stop beyond int64 are clamped (as x[index] does, and torch); a step is not
+        if isinstance(i, slice) and isinstance(i.step, builtins.int) and not -2 ** 63 <= i.step < 2 ** 63:
+            raise RuntimeError(f"setitem: slice {i} has a step that does not fit in int64")
     if isinstance(value, builtins.int) and not isinstance(value, builtins.bool) and not -2 ** 63 <= value < 2 ** 63:
         raise ValueError(f"setitem: value {value} does not fit in int64 (torch: Overflow when unpacking long long)")
     if isinstance(value, (builtins.int, builtins.float)):
