@@ -40,7 +40,9 @@ def test_decode_step_matches_teacher_forcing():
 
 def test_reverse_digits_is_learned():
     ex = example()
-    args = ex.parse_args(["--steps", "500", "--max-digits", "4", "--d-model", "32", "--layers", "1",
+    # 700 steps: at 500 the seeded run ended at exactly 0.900, so any change of rounding (the -O1
+    # sanitizer build: 0.89) failed it; 700 steps give 0.925–0.955 over seeds 0–2, in 1.4 s
+    args = ex.parse_args(["--steps", "700", "--max-digits", "4", "--d-model", "32", "--layers", "1",
                           "--batch-size", "48", "--lr", "2e-3"])
     tl.set_num_threads(1)
     tl.manual_seed(0)
