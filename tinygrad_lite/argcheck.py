@@ -9,6 +9,8 @@ when unpacking long long"; TypeError for a size, as torch). `describe` is the on
 import builtins
 import operator
 
+from . import dtypes
+
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
 
@@ -111,11 +113,15 @@ def operand(op, name, v):
     return v
 
 
+_Tensor = None  # tinygrad_lite.Tensor, looked up once (tensor.py imports this module: no import at load)
+
+
 def tensor(op, name, v):
     """A tensor argument."""
-    from .tensor import Tensor
-
-    if not isinstance(v, Tensor):
+    global _Tensor
+    if _Tensor is None:
+        from .tensor import Tensor as _Tensor
+    if not isinstance(v, _Tensor):
         raise TypeError(f"{op}(): argument '{name}' must be Tensor, not {describe(v)}")
     return v
 
@@ -133,8 +139,6 @@ def optional_tensor(op, name, v):
 
 def dtype(op, v, name="dtype"):
     """A dtype argument: None or one of tinygrad_lite's dtype objects (torch takes no strings)."""
-    from . import dtypes
-
     if v is None or isinstance(v, dtypes.dtype):
         return v
     hint = f" (use tinygrad_lite.{v})" if isinstance(v, str) and v in dtypes._BY_NAME else ""
