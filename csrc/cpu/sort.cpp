@@ -85,6 +85,30 @@ std::pair<Array, Array> sort(const Array& x_in, int64_t axis, bool descending) {
   return {vals, idx};
 }
 
+// The frame topk and kthvalue share: x_in made contiguous and viewed as (outer, n, inner) around
+// axis, k checked against [k_min, n], and (values, int64 indices) allocated with k (keep_k) or 1
+// elements along axis.
+struct Selection {
+  Array x, vals, idx;
+  int64_t outer, n, inner, lines;
+};
+
+static Selection selection(const Array& x_in, int64_t axis, int64_t k, int64_t k_min, bool keep_k, const char* op) {
+  check_cpu(x_in, op);
+  axis = axis_of(x_in, axis, op);
+  Selection s;
+  s.x = x_in.contiguous();
+  split_axis(s.x.shape, axis, s.outer, s.n, s.inner);
+  TL_CHECK(k >= k_min && k <= s.n, IndexError,
+           op << ": k (" << k << ") out of range for dimension " << axis << " of size " << s.n);
+  Shape os = s.x.shape;
+  if (!os.empty()) os[axis] = keep_k ? k : 1;
+  s.vals = Array::empty(os, s.x.dtype);
+  s.idx = Array::empty(os, DType::Int64);
+  s.lines = s.outer * s.inner;
+  return s;
+}
+
 // Line (o, i): the first k of the line's order (largest first when `largest`), NaN ranking as
 // the largest value. Torch's own algorithm (aten TopKImpl.h), so that among equal values the same
 // indices are chosen: the line's (value, index) pairs, then std::partial_sort of the first k when
@@ -116,17 +140,10 @@ static void topk_line(const T* x, int64_t n, int64_t stride, int64_t k, bool lar
 
 std::pair<Array, Array> topk(const Array& x_in, int64_t k, int64_t axis, bool largest) {
   const char* op = "topk";
-  check_cpu(x_in, op);
-  axis = axis_of(x_in, axis, op);
-  Array x = x_in.contiguous();
-  int64_t outer, n, inner;
-  split_axis(x.shape, axis, outer, n, inner);
-  TL_CHECK(k >= 0 && k <= n, IndexError,
-           op << ": k (" << k << ") out of range for dimension " << axis << " of size " << n);
-  Shape os = x.shape;
-  if (!os.empty()) os[axis] = k;
-  Array vals = Array::empty(os, x.dtype), idx = Array::empty(os, DType::Int64);
-  const int64_t lines = outer * inner;
+  Selection s = selection(x_in, axis, k, 0, true, op);
+  const Array& x = s.x;
+  Array &vals = s.vals, &idx = s.idx;
+  const int64_t n = s.n, inner = s.inner, lines = s.lines;
   if (vals.numel() == 0) return {vals, idx};
   int64_t* ip = idx.data<int64_t>();
   TL_DISPATCH_ALL(x.dtype, op, [&] {
@@ -191,17 +208,10 @@ static void kthvalue_line(const T* x, int64_t n, int64_t stride, int64_t kk, std
 
 std::pair<Array, Array> kthvalue(const Array& x_in, int64_t k, int64_t axis) {
   const char* op = "kthvalue";
-  check_cpu(x_in, op);
-  axis = axis_of(x_in, axis, op);
-  Array x = x_in.contiguous();
-  int64_t outer, n, inner;
-  split_axis(x.shape, axis, outer, n, inner);
-  TL_CHECK(k >= 1 && k <= n, IndexError,
-           op << ": k (" << k << ") out of range for dimension " << axis << " of size " << n);
-  Shape os = x.shape;
-  if (!os.empty()) os[axis] = 1;
-  Array vals = Array::empty(os, x.dtype), idx = Array::empty(os, DType::Int64);
-  const int64_t lines = outer * inner;
+  Selection s = selection(x_in, axis, k, 1, false, op);
+  const Array& x = s.x;
+  Array &vals = s.vals, &idx = s.idx;
+  const int64_t n = s.n, inner = s.inner, lines = s.lines;
   if (vals.numel() == 0) return {vals, idx};
   int64_t* ip = idx.data<int64_t>();
   TL_DISPATCH_ALL(x.dtype, op, [&] {

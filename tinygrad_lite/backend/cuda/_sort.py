@@ -33,34 +33,29 @@ def sort(x, axis, descending):
     return vals, idx
 
 
-def topk(x, k, axis, largest):
-    """The k largest (or smallest) along axis, ordered: the first k of a stable sort."""
-    op = "topk"
+def _sorted_slice(op, x, axis, k, k_min, descending, start, stop):
+    """Elements start..stop (along axis) of a stable sort of x, after checking k_min ≤ k ≤ n."""
     _device(op, x)
     n = x.shape[_norm_axis(op, axis, x.ndim)] if x.ndim else 1
-    if not 0 <= k <= n:
+    if not k_min <= k <= n:
         raise IndexError(f"{op}: k ({k}) out of range for dimension {axis} of size {n}")
-    vals, idx = sort(x, axis, largest)
+    vals, idx = sort(x, axis, descending)
     if x.ndim == 0:
         return vals, idx
     axis = _norm_axis(op, axis, x.ndim)
-    return contiguous(vals.slice(axis, 0, k, 1)), contiguous(idx.slice(axis, 0, k, 1))
+    return contiguous(vals.slice(axis, start, stop, 1)), contiguous(idx.slice(axis, start, stop, 1))
+
+
+def topk(x, k, axis, largest):
+    """The k largest (or smallest) along axis, ordered: the first k of a stable sort."""
+    return _sorted_slice("topk", x, axis, k, 0, largest, 0, k)
 
 
 def kthvalue(x, k, axis):
     """The k-th smallest along axis (kept, size 1): element k − 1 of a stable sort. Among equal
     values this is the first in index order (the CPU kernel follows torch's CPU quick-select;
     torch's CUDA kthvalue has its own radix select, whose choice among ties differs again)."""
-    op = "kthvalue"
-    _device(op, x)
-    n = x.shape[_norm_axis(op, axis, x.ndim)] if x.ndim else 1
-    if not 1 <= k <= n:
-        raise IndexError(f"{op}: k ({k}) out of range for dimension {axis} of size {n}")
-    vals, idx = sort(x, axis, False)
-    if x.ndim == 0:
-        return vals, idx
-    axis = _norm_axis(op, axis, x.ndim)
-    return contiguous(vals.slice(axis, k - 1, k, 1)), contiguous(idx.slice(axis, k - 1, k, 1))
+    return _sorted_slice("kthvalue", x, axis, k, 1, False, k - 1, k)
 
 
 def _scan(op, prod, x, axis):
