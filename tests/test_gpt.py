@@ -2,7 +2,9 @@
 and here (its source with torch's imports), so logits, loss and every gradient agree (float32,
 atol 1e-5 / 1e-4); a few AdamW steps agree; checkpoints round-trip; bad input raises.
 The full recipe (2,000 iterations, val loss ≈ 1.88) is `python -m benchmarks.gpt_shakespeare`."""
+import inspect
 import json
+import math
 import os
 import pathlib
 import types
@@ -164,3 +166,87 @@ def test_cli_gpt_train_and_sample(tmp_path, capsys):
 def test_shakespeare_corpus_is_the_recipes():
     c = CharCorpus(str(SHAKESPEARE))
     assert c.vocab_size == 65 and len(c.train_data) == 1003854 and len(c.val_data) == 111540
+
+
+def _nanogpt_idioms(torch, nn, F):
+    """The lines of nanoGPT's model.py that models/gpt.py does not use itself, as written there:
+    the manual attention path (a tril buffer, masked_fill with -inf), crop_block_size's surgery,
+    configure_optimizers' signature probe and parameter groups, generate's top-k masking and
+    sampling, the init through Module.apply. Returns what each produced."""
+    out = {}
+    rng = np.random.default_rng(0)
+    B, T, nh, C, bs = 2, 5, 2, 8, 8
+
+    def f32(*shape):
+        return torch.tensor(rng.standard_normal(shape).astype(np.float32))
+
+    q, k, v = f32(B, nh, T, C // nh).requires_grad_(), f32(B, nh, T, C // nh), f32(B, nh, T, C // nh)
+
+    class Attn(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.register_buffer("bias", torch.tril(torch.ones(bs, bs)).view(1, 1, bs, bs))
+
+    a = Attn()
+    att = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(k.size(-1)))
+    att = att.masked_fill(a.bias[:, :, :T, :T] == 0, float('-inf'))
+    y = F.softmax(att, dim=-1) @ v
+    flash = F.scaled_dot_product_attention(q, k, v, attn_mask=None, dropout_p=0, is_causal=True)
+    out["manual - flash"] = (y - flash).abs().max().item()
+    y.transpose(1, 2).contiguous().view(B, T, C).sum().backward()
+    out["q.grad"] = q.grad.numpy().copy()
+    out["buffers"] = [n for n, _ in a.named_buffers()]
+    out["fused in AdamW's signature"] = "fused" in inspect.signature(torch.optim.AdamW).parameters
+    emb = nn.Embedding(bs, 4)
+    emb.weight = nn.Parameter(emb.weight[:3])
+    a.bias = a.bias[:, :, :3, :3]
+    out["cropped"] = (tuple(emb.weight.shape), tuple(a.bias.shape))
+    logits = f32(2, 7)
+    top, _ = torch.topk(logits, min(3, logits.size(-1)))
+    logits[logits < top[:, [-1]]] = -float('Inf')
+    out["top-k masked"] = logits.numpy().copy()
+    probs = F.softmax(logits, dim=-1)
+    assert probs != None  # noqa: E711 (nanoGPT's line: a tensor compared with None is True)
+    nxt = torch.multinomial(probs, num_samples=1)
+    out["sample in the top k"] = (tuple(nxt.shape), bool(np.isfinite(logits.numpy()[[0, 1], nxt.numpy()[:, 0]]).all()))
+    x = f32(2, 3, 4)
+    out["x[:, [-1], :]"] = tuple(x[:, [-1], :].shape)
+    out["rms"] = (x / (x.norm(2, dim=-1, keepdim=True) / math.sqrt(x.size(-1)))).numpy()
+    out["pow(2, x - max)"] = torch.pow(2.0, x - x.max(dim=-1, keepdim=True).values).numpy()
+    lin = nn.Linear(4, 4)
+    mods = nn.ModuleDict(dict(h=nn.ModuleList([lin]), ln_f=nn.LayerNorm(4)))
+
+    def init(m):
+        if isinstance(m, nn.Linear):
+            torch.nn.init.normal_(m.weight, mean=0.0, std=0.02)
+            if m.bias is not None:
+                torch.nn.init.zeros_(m.bias)
+
+    mods.apply(init)
+    out["bias after init"] = lin.bias.abs().sum().item()
+    out["count"] = f"{sum(p.numel() for p in mods.parameters()):,} with dims {[p.dim() for p in mods.parameters()]}"
+    groups = [{"params": [lin.weight], "weight_decay": 0.1}, {"params": [lin.bias], "weight_decay": 0.0}]
+    opt = torch.optim.AdamW(groups, lr=1e-3, betas=(0.9, 0.95))
+    out["groups"] = [g["weight_decay"] for g in opt.param_groups]
+    idx = torch.zeros((1, 1), dtype=torch.long)
+    out["arange on idx.device"] = torch.arange(0, 3, dtype=torch.long, device=idx.device).tolist()
+
+    @torch.no_grad()
+    def grow(t):
+        return torch.cat((t, t + 1), dim=1)
+
+    out["no_grad decorator"] = grow(idx).tolist()
+    out["ignore_index=-1"] = F.cross_entropy(f32(4, 3), torch.tensor([0, -1, 2, 1]), ignore_index=-1).item()
+    return out
+
+
+def test_nanogpt_idioms_match_torch():
+    torch = pytest.importorskip("torch")
+    theirs = _nanogpt_idioms(torch, torch.nn, torch.nn.functional)
+    ours = _nanogpt_idioms(tl, tl.nn, tl.nn.functional)
+    assert ours.keys() == theirs.keys()
+    for key, want in theirs.items():
+        if isinstance(want, (np.ndarray, float)):
+            np.testing.assert_allclose(ours[key], want, atol=1e-5, rtol=1e-5, err_msg=key)
+        else:
+            assert ours[key] == want, key
