@@ -231,6 +231,30 @@ def test_empty_cache_and_stats():
     assert _C.cached_bytes() == 0
 
 
+def test_public_memory_api():
+    """tl.cpu.* (torch.cuda's names for the host allocator) and tl.cuda.empty_cache (a no-op
+    without a GPU, as torch's)."""
+    before = tl.cpu.memory_allocated()
+    x = tl.zeros(1 << 20)  # 4 MiB live
+    assert tl.cpu.memory_allocated() - before >= 4 << 20
+    assert tl.cpu.max_memory_allocated() >= tl.cpu.memory_allocated()
+    del x
+    s = tl.cpu.memory_stats()
+    assert set(s) == {"live", "peak", "cached", "limit", "system", "exact"}
+    assert tl.cpu.memory_reserved() == s["live"] + s["cached"]
+    tl.cpu.empty_cache()
+    assert tl.cpu.memory_stats()["cached"] == 0
+    assert tl.cpu.memory_reserved() == tl.cpu.memory_allocated()
+    tl.cuda.empty_cache()
+    assert tl.cpu.is_available() and tl.cpu.device_count() == 1 and tl.cpu.current_device() == "cpu"
+    tl.cpu.synchronize()
+
+
+def test_mnist_mirrors_are_https():
+    from tinygrad_lite.datasets import mnist
+    assert mnist.MIRRORS and all(m.startswith("https://") for m in mnist.MIRRORS)
+
+
 def _run(code, **env):
     full_env = dict(os.environ, **env)
     full_env["PYTHONPATH"] = REPO + os.pathsep + full_env.get("PYTHONPATH", "")

@@ -28,7 +28,7 @@ from .printing import get_printoptions, set_printoptions
 from .random import Generator, default_generator, fork_rng, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from .serialization import load, save
 from .tensor import Size, Tensor
-from . import accelerator, autograd, backends, linalg, nn, optim, profiler, utils  # noqa: E402  (torch.nn is there after `import torch`)
+from . import accelerator, autograd, backends, cpu, linalg, nn, optim, profiler, utils  # noqa: E402  (torch.nn is there after `import torch`)
 from . import amp  # noqa: E402
 from .amp import autocast  # noqa: E402
 

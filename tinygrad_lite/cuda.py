@@ -1,4 +1,4 @@
-"""tinygrad_lite.cuda: is_available(), device_count(), synchronize() (torch.cuda's names)."""
+"""tinygrad_lite.cuda: is_available(), device_count(), synchronize(), empty_cache() (torch.cuda's names)."""
 
 
 def _backend():
@@ -23,6 +23,14 @@ def synchronize(device=None):
     b = _backend()
     if b is not None and b.is_available():
         b.synchronize()
+
+
+def empty_cache():
+    """Give the cached free blocks of the device pool back to the driver (tensors in use are
+    untouched); like torch, a no-op without a GPU. The host side: tinygrad_lite.cpu.empty_cache()."""
+    b = _backend()
+    if b is not None and b.is_available():
+        b.empty_cache()
 
 
 class amp:

@@ -126,6 +126,22 @@ int tl_cuda_malloc(size_t nbytes, void** out) {
   TLC_API_END
 }
 
+// torch.cuda.empty_cache: the pool keeps every freed block (release threshold "everything"); this
+// waits for the frees already queued and trims the current device's default pool to what live
+// allocations hold, giving the rest back to the driver. A no-op before the first allocation.
+int tl_cuda_empty_cache(void) {
+  TLC_API_BEGIN
+  int dev = 0;
+  TLC_CUDA("empty_cache", cudaGetDevice(&dev));
+  if (g_use_async && dev >= 0 && dev < 64 && g_pool_configured[dev]) {
+    TLC_CUDA("empty_cache", cudaDeviceSynchronize());
+    cudaMemPool_t pool;
+    TLC_CUDA("empty_cache", cudaDeviceGetDefaultMemPool(&pool, dev));
+    TLC_CUDA("empty_cache", cudaMemPoolTrimTo(pool, 0));
+  }
+  TLC_API_END
+}
+
 // The deleter handed to _C.from_external: void(void*, size_t). Never throws.
 void tl_cuda_free(void* ptr, size_t /*nbytes*/) {
   if (!ptr) return;

@@ -57,6 +57,7 @@ int tl_cuda_synchronize(void);
 int tl_cuda_mem_info(size_t* free_bytes, size_t* total_bytes);
 int tl_cuda_malloc(size_t nbytes, void** out);      /* stream-ordered pool allocation */
 void tl_cuda_free(void* ptr, size_t nbytes);        /* the Storage deleter */
+int tl_cuda_empty_cache(void);                      /* trim the pool to the live blocks */
 int tl_cuda_memcpy_h2d(void* dst, const void* src, size_t nbytes);
 int tl_cuda_memcpy_d2h(void* dst, const void* src, size_t nbytes);  /* synchronous */
 int tl_cuda_memcpy_d2d(void* dst, const void* src, size_t nbytes);

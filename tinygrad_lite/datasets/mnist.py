@@ -24,10 +24,10 @@ RAW_MD5 = {
 RAW_SIZE = {"train-images-idx3-ubyte": 47040016, "train-labels-idx1-ubyte": 60008,
             "t10k-images-idx3-ubyte": 7840016, "t10k-labels-idx1-ubyte": 10008}
 
+# https only (the original site, yann.lecun.com, serves plain http); every file is md5-checked too
 MIRRORS = [
     "https://ossci-datasets.s3.amazonaws.com/mnist/",
     "https://storage.googleapis.com/cvdf-datasets/mnist/",
-    "http://yann.lecun.com/exdb/mnist/",
 ]
 
 

@@ -44,7 +44,7 @@ from ._loader import (BOOL, FLOAT32, FLOAT64, INT64, _lib, device_count, is_avai
                    library_path, load_error)
 from ._layer_norm import layer_norm, layer_norm_backward, rms_norm, rms_norm_backward  # noqa: F401
 from ._matmul import linear, matmul, set_matmul_version  # noqa: F401
-from ._memory import (astype, clone, contiguous, copy_, empty, reshape, set_device,  # noqa: F401
+from ._memory import (astype, clone, contiguous, copy_, empty, empty_cache, reshape, set_device,  # noqa: F401
                       synchronize, to_device, to_host)
 from ._nn import (cross_entropy, cross_entropy_backward, log_softmax,  # noqa: F401
                   log_softmax_backward, softmax, softmax_backward)

@@ -43,6 +43,11 @@ def synchronize():
     _check(_lib()[1].tl_cuda_synchronize(), "synchronize")
 
 
+def empty_cache():
+    """Give the device pool's cached free blocks back to the driver (torch.cuda.empty_cache)."""
+    _check(_lib()[1].tl_cuda_empty_cache(), "empty_cache")
+
+
 def set_device(index):
     _use_device(int(index))
 
