@@ -418,3 +418,56 @@ def test_setitem_clamps_slice_bounds_beyond_int64_as_torch(sl):
             x[sl] = 0.5
         out.append(x.numpy())
     np.testing.assert_array_equal(out[0], out[1])
+
+
+def _setitem(x, index, value):
+    x[index] = value
+    return x
+
+
+OVERLAPS = {  # name: the write, given the library; torch 2.13 raises on the partial overlaps
+    "add_ a row": lambda m: (lambda a: a.add_(a[0]))(m.arange(6.0).reshape(2, 3)),
+    "copy_ its transpose": lambda m: (lambda a: a.copy_(a.T))(m.arange(9.0).reshape(3, 3)),
+    "lerp_ a row": lambda m: (lambda a: a.lerp_(a[0], 0.5))(m.arange(6.0).reshape(2, 3)),
+    "clamp_ by a row": lambda m: (lambda a: a.clamp_(min=a[0]))(m.arange(6.0).reshape(2, 3)),
+    "x[1:] = x[:-1]": lambda m: (lambda a: _setitem(a, slice(1, None), a[:-1]))(m.arange(5.0)),
+    "x[[0, 1]] = x[3:]": lambda m: (lambda a: _setitem(a, m.tensor([0, 1]), a[3:]))(m.arange(5.0)),
+    "x[x > 2] = x[:2]": lambda m: (lambda a: _setitem(a, a > 2, a[:2]))(m.arange(5.0)),
+    "recorded add_ a row": lambda m: (lambda a: a.add_(a[0]))(m.arange(6.0).reshape(2, 3).requires_grad_() * 1),
+    # allowed: the same elements in the same layout, disjoint parts, strided (not dense) views
+    "add_ itself": lambda m: (lambda a: a.add_(a))(m.arange(6.0).reshape(2, 3)),
+    "mul_ a view of the same layout": lambda m: (lambda a: a.mul_(a.view(2, 3)))(m.arange(6.0).reshape(2, 3)),
+    "x[:] = x": lambda m: (lambda a: _setitem(a, slice(None), a))(m.arange(5.0)),
+    "x[0] = x[1]": lambda m: (lambda a: _setitem(a, 0, a[1]))(m.arange(5.0)),
+    "copy_ disjoint halves": lambda m: (lambda a: a[:3].copy_(a[3:]))(m.arange(6.0)),
+    "interleaved rows": lambda m: (lambda a: a[::2].add_(a[1::2]))(m.arange(16.0).reshape(4, 4)),
+}
+
+
+@pytest.mark.parametrize("name", list(OVERLAPS))
+def test_writes_from_overlapping_memory_as_torch(name):
+    """Issue 16: a source that shares some of the written tensor's elements gave an order-dependent
+    result (x[1:] = x[:-1] smeared x[0] over the whole row); torch raises, so do we."""
+    write = OVERLAPS[name]
+    try:
+        want = write(torch)
+    except RuntimeError as e:
+        assert "single memory location" in str(e)
+        with pytest.raises(RuntimeError, match="single memory location"):
+            write(tl)
+        return
+    same(write(tl), want)
+
+
+@pytest.mark.parametrize("value", [2 ** 60 + 1, -(2 ** 60) - 3, 2 ** 63 - 1, 2 ** 53 + 1])
+def test_big_int_fills_are_exact(value):
+    """Issue 16: tl.full((1,), 2**60 + 1) gave 2**60 (the value went through a double)."""
+    def writes(m):
+        x = m.zeros(3, dtype=m.int64)
+        x[0] = value
+        return [m.full((2,), value), m.full_like(x, value), m.zeros(2, dtype=m.int64).fill_(value), x,
+                m.zeros(3, dtype=m.int64).index_fill_(0, m.tensor([2]), value),
+                m.zeros(2, 2, dtype=m.int64).scatter(1, m.tensor([[0], [1]]), value),
+                m.zeros(2, dtype=m.int64).clamp(min=value), m.full((2,), 7, dtype=m.int64).clamp(max=value)]
+    for ours, ref in zip(writes(tl), writes(torch)):
+        assert ours.dtype is tl.int64 and ours.tolist() == ref.tolist()

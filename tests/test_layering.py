@@ -8,7 +8,7 @@ import re
 
 PKG = pathlib.Path(__file__).resolve().parents[1] / "tinygrad_lite"
 CSRC = PKG.parent / "csrc"
-CORE = ["tensor.py", "creation.py", "indexing.py", "printing.py", "random.py", "device.py", "dtypes.py",
+CORE = ["tensor.py", "creation.py", "indexing.py", "printing.py", "random.py", "device.py", "dtypes.py", "memory_overlap.py",
         "serialization.py", "argcheck.py", "int_pow.py", "autograd", "ops", "backend"]
 HIGHER = {"nn", "optim", "utils", "datasets", "functional", "models", "cli", "api", "server", "generation", "text",
           "io", "distributed", "viz"}

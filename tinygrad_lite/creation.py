@@ -113,7 +113,9 @@ def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, re
     if isinstance(fill_value, (builtins.int, builtins.float)):
         _dt.check_scalar(fill_value, dt, "full")
     shape = _shape_arg((size,), "full")
-    return _out(_make(CPU.backend.full(shape, builtins.float(fill_value), dt.code), device, requires_grad), out)
+    # an int beyond 2**53 goes to the native full as an int (its exact integer fill), not a double
+    value = fill_value if _dt.needs_exact_int(fill_value, dt) else builtins.float(fill_value)
+    return _out(_make(CPU.backend.full(shape, value, dt.code), device, requires_grad), out)
 
 
 def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False,

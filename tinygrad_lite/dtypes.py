@@ -120,6 +120,12 @@ def result_type_of_scalar(t_dtype, value):
     raise TypeError(f"unsupported operand type: {type(value).__name__}")
 
 
+def needs_exact_int(value, d):
+    """A Python int that a double cannot hold exactly (|value| > 2**53) written into an integer
+    dtype: the native fills take a double, so such a value goes in as a 0-d int64 tensor instead."""
+    return type(value) is builtins.int and abs(value) > 2 ** 53 and not d.is_floating_point and d is not bool_
+
+
 def check_scalar(value, d, op):
     """torch's check when a Python number is written into a tensor of dtype d (fill_, full,
     x[i] = v, tensor(data, dtype=d)): a float into an integer dtype must be finite and in range; a

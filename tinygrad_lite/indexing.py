@@ -11,6 +11,7 @@ import builtins
 import numpy as np
 
 from . import dtypes as _dt
+from . import memory_overlap
 from .ops import index as I
 from .ops import shape as S
 from .ops._util import reshape_array
@@ -178,8 +179,15 @@ def setitem(x, index, value):
             return
         index_t = index_t[:k] + (None,) + index_t[k + 1 :]
     _check_masks(x, index_t)
-    recording = is_grad_enabled() and (x.requires_grad or (isinstance(value, Tensor) and value.requires_grad))
     advanced = builtins.any(_is_advanced(i) for i in index_t)
+    if isinstance(value, Tensor) and value._data.storage_ptr == x._data.storage_ptr:
+        # a value that is a view of x: torch's copy_ refuses a partial overlap, its index_put_ any
+        if advanced:
+            memory_overlap.check_no_overlap(x._data, value._data, "setitem")
+        else:
+            memory_overlap.check_no_partial_overlap(S.basic_view(x._data, _basic_only(index_t)), value._data,
+                                                    "setitem")
+    recording = is_grad_enabled() and (x.requires_grad or (isinstance(value, Tensor) and value.requires_grad))
     if recording or (advanced and (x.device.type != "cpu" or x.dtype.np is None)):  # no numpy view: bfloat16
         x.index_put_(index_t, value)  # functional/indexing.py: a scatter, recorded by autograd
         return
@@ -187,7 +195,8 @@ def setitem(x, index, value):
     if isinstance(value, Tensor):
         v = value._data if value.dtype is x.dtype else value.to(x.dtype)._data
     else:
-        v = B.full([], builtins.float(value), x._data.dtype) if np.isscalar(value) else Tensor(value, dtype=x.dtype)._data
+        v = B.full([], builtins.float(value), x._data.dtype) if np.isscalar(value) and not _dt.needs_exact_int(
+            value, x.dtype) else Tensor(value, dtype=x.dtype, device=x.device)._data
     if not advanced:
         dst = S.basic_view(x._data, _basic_only(index_t))
         lead = v.ndim - dst.ndim

@@ -6,6 +6,7 @@ import builtins
 
 from .. import dtypes as _dt
 from ..autograd import versions
+from ..memory_overlap import check_no_partial_overlap
 from ..autograd.grad_mode import _state as _grad_state
 from ..ops import pointwise as P
 from ..tensor import Tensor, _as_tensor, _float, _promote, _shape_arg  # noqa: F401  (re-exported helpers)
@@ -83,9 +84,10 @@ def _castable(src, dst):
 def inplace(x, fn, *args, **kwargs):
     """x ← fn(x, *args, **kwargs), in place, returning x: torch's trailing-underscore methods.
 
-    The result is computed out of place (so a source that overlaps x reads the old values)
-    and written into x's memory (so views of x see the change). When autograd is on and x
-    or a tensor argument requires grad, the write is recorded: x gets the op's node (its old
+    A tensor argument that shares only some of x's elements (x.add_(x[0]), x.copy_(x.T)) raises
+    as in torch (memory_overlap.py). The result is computed out of place and written into x's
+    memory (so views of x see the change). When autograd is on and x or a tensor argument
+    requires grad, the write is recorded: x gets the op's node (its old
     node stays with what was computed from it before), and the op reads a copy of x, which
     the write would otherwise overwrite under its saved inputs. On a leaf that requires grad
     it raises, as torch.
@@ -95,6 +97,9 @@ def inplace(x, fn, *args, **kwargs):
     if recording and x.requires_grad and x._ctx is None:
         raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
     _check_writable(x, op)
+    for v in (*args, *kwargs.values()):  # a source sharing some of x's elements: torch refuses
+        if isinstance(v, Tensor):
+            check_no_partial_overlap(x._data, v._data, op)
     B = x._device.backend
     others = builtins.any(isinstance(v, Tensor) and v.requires_grad for v in (*args, *kwargs.values()))
     if recording and (x.requires_grad or others):

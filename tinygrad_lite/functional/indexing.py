@@ -110,6 +110,8 @@ def _src_tensor(input, index, src, value, op):
     if src is not None and not isinstance(src, Tensor):
         value, src = src, None
     if src is None:
+        if _dt.needs_exact_int(value, input.dtype):  # beyond 2**53: not through the native fill's double
+            return Tensor(value, dtype=input.dtype, device=input.device).expand(tuple(index.shape))
         return Tensor._wrap(input.device.backend.full(list(index.shape), builtins.float(value), input._data.dtype),
                             input.device)
     return src if src.dtype is input.dtype else src.to(input.dtype)

@@ -274,6 +274,8 @@ def clamp(input, min=None, max=None, *, out=None):
             raise OverflowError(f"clamp: bound {v} is too big to convert (torch takes ints in [-2**63, 2**64))")
     if min is None and max is None:
         raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
+    if builtins.any(_dt.needs_exact_int(v, input.dtype) for v in (min, max)):  # not through a double
+        min, max = (None if v is None else _as_tensor(v, input) for v in (min, max))
     if isinstance(min, Tensor) or isinstance(max, Tensor):  # tensor bounds: as maximum/minimum
         y = input
         if min is not None:

@@ -227,7 +227,10 @@ def fill_(self, value):
     _plain_write(self, "fill_")
     if isinstance(value, (builtins.int, builtins.float)):
         _dt.check_scalar(value, self.dtype, "fill_")
-    self._device.backend.fill_(self._data, builtins.float(value))
+    if _dt.needs_exact_int(value, self.dtype):  # beyond 2**53: not through the native fill's double
+        self._device.backend.copy_(self._data, Tensor(value, dtype=self.dtype, device=self.device)._data)
+    else:
+        self._device.backend.fill_(self._data, builtins.float(value))
     return _wrote(self)
 
 
