@@ -471,3 +471,21 @@ def test_big_int_fills_are_exact(value):
                 m.zeros(2, dtype=m.int64).clamp(min=value), m.full((2,), 7, dtype=m.int64).clamp(max=value)]
     for ours, ref in zip(writes(tl), writes(torch)):
         assert ours.dtype is tl.int64 and ours.tolist() == ref.tolist()
+
+
+@pytest.mark.parametrize("base", [1e8, 1e4, 70.0, 0.0])
+@pytest.mark.parametrize("shape", [(5,), (3, 5), (4, 40)])
+@pytest.mark.parametrize("smoothing", [0.0, 0.1])
+def test_cross_entropy_of_large_equal_logits(base, shape, smoothing):
+    """Fuzz seed 0 #4136: five logits of 1e8 gave a loss of 0 (lse = 1e8 + log 5 rounds to 1e8 in
+    float32; torch takes (m − x) + log Σ: log 5) and the gradient exp(x − lse) = 1 instead of 1/5."""
+    x = np.random.default_rng(0).normal(base, 1.0, shape).astype(np.float32)
+    x[..., :3] = base
+    t = np.zeros(shape[:-1], dtype=np.int64)
+    ours, ref = tl.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    lo = F.cross_entropy(ours, tl.tensor(t), label_smoothing=smoothing)
+    lr = TF.cross_entropy(ref, torch.tensor(t), label_smoothing=smoothing)
+    np.testing.assert_allclose(lo.item(), lr.item(), rtol=1e-5, atol=3e-6)
+    lo.backward()
+    lr.backward()
+    np.testing.assert_allclose(ours.grad.numpy(), ref.grad.numpy(), rtol=1e-5, atol=1e-7)

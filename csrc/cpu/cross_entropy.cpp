@@ -16,9 +16,11 @@ using namespace nnsimd;
 namespace {
 
 // x: (N, C) rows contiguous, t: (N,) int64 (validated), rows [r0, r1).
-// lse[n]  = m[n] + log Σ_c exp(x[n,c] − m[n]),  m[n] = max_c x[n,c]
-// loss[n] = (1−ε)·(lse[n] − x[n,t_n]) + ε·(lse[n] − (1/C)·Σ_c x[n,c])   (= ε/C·Σ_c (lse − x[n,c]))
+// lse[n]  = m[n] + ls[n],  ls[n] = log Σ_c exp(x[n,c] − m[n]),  m[n] = max_c x[n,c]
+// loss[n] = (1−ε)·((m[n] − x[n,t_n]) + ls[n]) + ε·(ls[n] − (1/C)·Σ_c (x[n,c] − m[n]))
 // loss[n] = 0 where t_n == ignore_index.
+// m − x is taken before ls is added (torch's order): with logits near 1e8, m + ls rounds ls away in
+// float32, and lse − x would give 0 where log C is right.
 template <class O, bool SMOOTH>
 inline void ce_fwd_rows(const typename O::T* x, const int64_t* t, typename O::T* lse, typename O::T* loss,
                         int64_t r0, int64_t r1, int64_t C, int64_t ignore, typename O::T eps) {
@@ -28,29 +30,34 @@ inline void ce_fwd_rows(const typename O::T* x, const int64_t* t, typename O::T*
   const T ninf = -std::numeric_limits<T>::infinity();
   for (int64_t r = r0; r < r1; ++r) {
     const T* xr = x + r * C;
-    T L, sx = 0;
+    T m, ls, sd = 0;  // sd = Σ_c (x[n,c] − m): summed after m is known, so large logits cancel first
     if (W > 1 && C <= W) {  // the whole row in one (masked) vector
       V v = O::loadn(xr, C, ninf);
-      T m = O::hmax(v);
-      L = m + std::log(O::hsum(O::exp(O::sub(v, O::set1(m)))));
-      if (SMOOTH) sx = O::hsum(O::loadn(xr, C, T(0)));
+      m = O::hmax(v);
+      ls = std::log(O::hsum(O::exp(O::sub(v, O::set1(m)))));
+      if (SMOOTH) sd = O::hsum(O::sub(O::loadn(xr, C, m), O::set1(m)));  // masked lanes: m − m = 0
     } else {
-      T m = row_max<O, SMOOTH>(xr, C, &sx);
-      L = m + std::log(row_sumexp<O, false>(xr, C, m, nullptr, r + 1 < r1 ? xr + C : nullptr));
+      T unused = 0;
+      m = row_max<O, false>(xr, C, &unused);
+      ls = std::log(row_sumexp<O, false>(xr, C, m, nullptr, r + 1 < r1 ? xr + C : nullptr));
+      if (SMOOTH)
+        for (int64_t c = 0; c < C; ++c) sd += xr[c] - m;
     }
-    lse[r] = L;
+    lse[r] = m + ls;
     const int64_t ti = t[r];
     if (ti == ignore) {
       loss[r] = 0;
     } else {
-      T l = L - xr[ti];
-      if (SMOOTH) l = (T(1) - eps) * l + eps * (L - sx / T(C));
+      T l = (m - xr[ti]) + ls;
+      if (SMOOTH) l = (T(1) - eps) * l + eps * (ls - sd / T(C));
       loss[r] = l;
     }
   }
 }
 
 // dx[n,c] = g_n·exp(x[n,c] − lse[n]) − g_n·ε/C − g_n·(1−ε)·[c == t_n];  dx[n,:] = 0 if t_n ignored.
+// A row whose |lse| ≥ 64 (the saved lse has lost ls to rounding beyond what float32 keeps of a
+// probability) takes exp(x − m)·(1/Σ exp(x − m)) instead, m and Σ recomputed from the row.
 // g_n = gvec[n] when gvec (reduction none), else gscalar (already divided by the count for mean).
 template <class O, bool PF = true>
 inline void ce_bwd_rows(const typename O::T* x, const int64_t* t, const typename O::T* lse,
@@ -68,7 +75,13 @@ inline void ce_bwd_rows(const typename O::T* x, const int64_t* t, const typename
       continue;
     }
     const T g = gvec ? gvec[r] : gscalar;
-    const V vl = O::set1(lse[r]), vg = O::set1(g), vb = O::set1(-g * eps / T(C));
+    T shift = lse[r], scale = g;
+    if (std::abs(shift) >= T(64) && std::abs(shift) < std::numeric_limits<T>::infinity()) {
+      T unused = 0;
+      shift = row_max<O, false>(xr, C, &unused);
+      scale = g / row_sumexp<O, false>(xr, C, shift, nullptr, nullptr);
+    }
+    const V vl = O::set1(shift), vg = O::set1(scale), vb = O::set1(-g * eps / T(C));
     const T* pf = xr + C;  // the next row, prefetched while this one computes
     const T hit = g * (T(1) - eps);
     // the target's lane gets −g·(1−ε) before the (possibly streaming) store

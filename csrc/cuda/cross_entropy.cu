@@ -5,8 +5,11 @@
 // (none) or () for 1 (mean over non-ignored rows) and 2 (sum); dlogits (N, C).
 // Math, per row i with t = target[i], ε = label_smoothing, q = (1−ε)·onehot(t) + ε/C:
 //   lse_i  = m + log Σ_c exp(x_ic − m),  m = max_c x_ic
-//   loss_i = −Σ_c q_c·log p_ic = lse_i − (1−ε)·x_it − (ε/C)·Σ_c x_ic    (0 if t == ignore_index)
+//   loss_i = −Σ_c q_c·log p_ic = (1−ε)·((m − x_it) + ls) + ε·((m − (1/C)·Σ_c x_ic) + ls),
+//            ls = log Σ_c exp(x_ic − m)    (0 if t == ignore_index)
 //   dlogits_ic = g_i·(exp(x_ic − lse_i) − (1−ε)·[c == t] − ε/C)          (0 if ignored)
+//   (the CPU backward recomputes m and Σ for rows with |lse| ≥ 64, where lse has rounded ls
+//   away; this kernel does not yet: logits near 1e8 give a float32 gradient off by that rounding)
 //   with g_i = grad_loss[i] (none), grad_loss[0] (sum), grad_loss[0] / #non-ignored (mean).
 // Thread mapping: one 256-thread block per row (grid-stride over rows); threads stride over
 // the C logits (coalesced), block-wide shuffle reductions for m, Σexp and Σx. The mean/sum
@@ -40,7 +43,7 @@ __global__ void ce_forward_kernel(int64_t N, int64_t C, const T* logits, const i
     s = block_sum(s, sh);
     if (eps != T(0)) sx = block_sum(sx, sh);
     if (threadIdx.x == 0) {
-      T lse = m + tl_log(s);
+      T ls = tl_log(s), lse = m + ls;
       lse_out[i] = lse;
       int64_t t = target[i];
       T loss = T(0);
@@ -48,8 +51,9 @@ __global__ void ce_forward_kernel(int64_t N, int64_t C, const T* logits, const i
         if (t < 0 || t >= C) {
           atomicExch((unsigned long long*)err, (unsigned long long)t);
         } else {
-          loss = lse - (T(1) - eps) * x[t];
-          if (eps != T(0)) loss -= eps / (T)C * sx;
+          // m − x before + ls (torch's order): near 1e8, m + ls has rounded ls away in float32
+          loss = (T(1) - eps) * ((m - x[t]) + ls);
+          if (eps != T(0)) loss += eps * ((m - sx / (T)C) + ls);
         }
       }
       row_loss[i] = loss;

@@ -213,13 +213,15 @@ def log_softmax_backward(y, g, axis):
 def cross_entropy(x, t, ignore_index, eps, reduction):
     v, t = _n(x), _n(t)
     m = v.max(axis=1, keepdims=True)
-    lse = (m + np.log(np.exp(v - m).sum(axis=1, keepdims=True)))[:, 0]
+    ls = np.log(np.exp(v - m).sum(axis=1, keepdims=True))[:, 0]
+    m = m[:, 0]
+    lse = m + ls
     keep = t != ignore_index
     tt = np.where(keep, t, 0)
     if np.any((tt < 0) | (tt >= v.shape[1])):
         raise IndexError("cross_entropy: target out of range")
-    nll = lse - v[np.arange(len(t)), tt]
-    smooth = lse - v.mean(axis=1)
+    nll = (m - v[np.arange(len(t)), tt]) + ls  # m − x first, as the native kernels
+    smooth = (m - v.mean(axis=1)) + ls
     loss = np.where(keep, (1 - eps) * nll + eps * smooth, 0)
     if reduction == 1:
         loss = loss.sum() / keep.sum()

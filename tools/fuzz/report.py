@@ -31,6 +31,10 @@ def render_arg(v):
             return "..."
         if "tuple" in v:
             return "(" + ", ".join(render_arg(x) for x in v["tuple"]) + ",)"
+        if "A" in v:  # a view of the first argument
+            a = v["A"]
+            view = "x" if a.get("key") is None else f"x[{render_arg(a['key'])}]"
+            return view + (".mT" if a.get("T") else "")
         if "bad" in v:
             return f"<{v['bad']}>"
     if isinstance(v, list):

@@ -6,6 +6,8 @@ Argument encoding (decoded by worker.py, identically for both libraries):
   {"TL": [T, ...]}    a list of tensors (cat, stack)
   {"dtype": name}     the library's dtype object; {"F": "nan"} a float JSON cannot spell
   {"slice": [a,b,c]}, {"E": 1} (Ellipsis), {"tuple": [...]}: index keys
+  {"A": {"key", "T"}}  a view of the first tensor (args[0][key], transposed if T): a source that
+                      overlaps what an in-place write writes
   {"bad": kind}       a value of a wrong Python type (object(), a dict, a set, complex)
   anything else       the JSON value itself (int, float, bool, None, str, list)
 """
@@ -326,8 +328,8 @@ def _cnn(g, name):
                 kw[key] = _hyper(g, sane)
         if groups != 1:
             kw["groups"] = groups
-        args = [x, w] + ([g.tensor(dtype=x["T"]["dtype"], shape=[wshape[0] if name != "conv_transpose2d" else wshape[1]])]
-                         if g.chance(0.3) else [])
+        out_ch = wshape[0 if name != "conv_transpose2d" else 1] if len(wshape) > 1 else 1  # a random weight shape may be 0-d/1-d
+        args = [x, w] + ([g.tensor(dtype=x["T"]["dtype"], shape=[out_ch])] if g.chance(0.3) else [])
         return "F", name, args, kw
     if name in ("max_pool2d", "avg_pool2d"):
         x = _image(g)
@@ -478,6 +480,26 @@ def _misc_inplace(g, name):
     raise KeyError(name)
 
 
+def _overlap(g, name):
+    """An in-place write whose source is a view of its target: the same tensor, a row, a shifted
+    slice, the transpose (torch refuses a partial overlap, allows the same layout and disjoint parts)."""
+    t = g.tensor(dtype=g.pick(FLOATS), shape=g.pick([[3], [5], [2, 3], [3, 3], [4, 2]]), view="contig")
+    shape = t["T"]["shape"]
+    n = shape[0]
+    key = g.pick([None, 0, {"slice": [1, None, None]}, {"slice": [None, -1, None]}, {"slice": [0, n // 2, None]},
+                  {"slice": [None, None, 2]}, {"slice": [n - n // 2, None, None]}])
+    alias = {"A": {"key": key, "T": len(shape) == 2 and g.chance(0.3)}}
+    if name == "__setitem__":
+        dst = g.pick([{"slice": [None, -1, None]}, {"slice": [1, None, None]}, {"slice": [0, n // 2, None]},
+                      {"slice": [None, None, None]}, 0, [0, 1]])
+        return "setitem", name, [t, dst, alias], {}
+    if name == "lerp_":
+        return "method", name, [t, alias, 0.5], {}
+    if name == "clamp_":
+        return "method", name, [t], {"min": alias}
+    return "method", name, [t, alias], {}
+
+
 def _grad(g, name):
     """Backward of name(x[, y]).sum(): the input gradients."""
     x = g.tensor(dtype=g.pick(FLOATS), grad=True, view="contig")
@@ -530,6 +552,8 @@ for _n in ["long", "float", "double", "bool", "int", "to"]:
     TABLE.append((_n, _convert, 1))
 for _n in ["fill_", "copy_", "zero_", "relu_"]:
     TABLE.append((_n, _misc_inplace, 2))
+for _n in ["add_", "mul_", "copy_", "lerp_", "clamp_", "__setitem__"]:
+    TABLE.append(("overlap:" + _n, lambda g, n: _overlap(g, n.split(":", 1)[1]), 1))
 for _n in ["exp", "log", "sqrt", "tanh", "sigmoid", "relu", "mul", "div", "pow", "std", "var", "max", "amax", "mean"]:
     TABLE.append(("grad:" + _n, lambda g, n: _grad(g, n.split(":", 1)[1]), 1))
 TABLE.append(("Linear", _module, 2))

@@ -129,6 +129,13 @@ class Lib:
                 return Ellipsis
             if "tuple" in v:
                 return tuple(self.decode(x, made) for x in v["tuple"])
+            if "A" in v:  # a view of the first tensor made (an in-place write's overlapping source)
+                a = made[0]
+                if v["A"].get("key") is not None:
+                    a = a[self.decode(v["A"]["key"], [])]
+                if v["A"].get("T") and a.ndim >= 2:
+                    a = a.transpose(-1, -2)
+                return a
             if "bad" in v:
                 return {"object": object(), "dict": {"a": 1}, "set": {1, 2}, "complex": complex(1, 2)}[v["bad"]]
         if isinstance(v, list):
