@@ -441,6 +441,9 @@ OVERLAPS = {  # name: the write, given the library; torch 2.13 raises on the par
     "x[0] = x[1]": lambda m: (lambda a: _setitem(a, 0, a[1]))(m.arange(5.0)),
     "copy_ disjoint halves": lambda m: (lambda a: a[:3].copy_(a[3:]))(m.arange(6.0)),
     "interleaved rows": lambda m: (lambda a: a[::2].add_(a[1::2]))(m.arange(16.0).reshape(4, 4)),
+    "x[:] = x[0] (a 0-d value: a fill)": lambda m: (lambda a: _setitem(a, slice(None), a[0]))(m.arange(5.0)),
+    "x[:] = x[0:1] (broadcast)": lambda m: (lambda a: _setitem(a, slice(None), a[0:1]))(m.arange(6.0).reshape(2, 3)),
+    "x[:] = x[2:] (broadcast)": lambda m: (lambda a: _setitem(a, slice(None), a[2:]))(m.arange(3.0)),
 }
 
 
@@ -489,3 +492,37 @@ def test_cross_entropy_of_large_equal_logits(base, shape, smoothing):
     lo.backward()
     lr.backward()
     np.testing.assert_allclose(ours.grad.numpy(), ref.grad.numpy(), rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("dtype", ["int64", "int32", "int16", "int8", "uint8", "bool", "float32"])
+def test_comparisons_with_ints_outside_the_dtype_or_beyond_2_53(dtype):
+    """Fuzz seed 0 #3434: int64 < 2**63 was True (torch: the uint64 2**63 wraps to -2**63: False);
+    torch casts a number to the tensor's dtype with wrap-around and compares exactly (2**60 + 1 is
+    not 2**60), where the scalar kernel's double had rounded it."""
+    import operator as o
+    vals = {"int64": [0, 5, 2**62, -2**62, 2**60, 2**63 - 1, -2**63], "uint8": [0, 5, 200], "int8": [0, 5, -3],
+            "bool": [True, False]}.get(dtype, [0, 5, 100, -3])
+    for other in [2**63, 2**64 - 1, 2**60 + 1, 2**60, -(2**60), 2**53 + 1, 2**53, 2**63 - 1, -2**63, -1, 300, -129,
+                  128, 255, 256, 7]:
+        for op in (o.lt, o.le, o.eq, o.ne, o.gt, o.ge):
+            try:
+                want = op(torch.tensor(vals, dtype=getattr(torch, dtype)), other).tolist()
+            except RuntimeError:  # bool beside a uint64 (>= 2**63): torch has no promotion for it
+                with pytest.raises((RuntimeError, TypeError, OverflowError)):
+                    op(tl.tensor(vals, dtype=getattr(tl, dtype)), other)
+                continue
+            assert op(tl.tensor(vals, dtype=getattr(tl, dtype)), other).tolist() == want, (other, op.__name__)
+
+
+def test_group_norm_needs_more_than_one_value_and_lerp_needs_a_tensor_end():
+    """Fuzz seed 0 #1664, #7595: accepted where torch raises."""
+    for shape, groups in [((1, 1), 1), ((1, 2), 2), ((1, 4, 1), 4)]:
+        with pytest.raises(ValueError, match="more than 1 value per channel"):
+            TF.group_norm(torch.zeros(shape), groups)
+        with pytest.raises(ValueError, match="more than 1 value per channel"):
+            F.group_norm(tl.zeros(shape), groups)
+    same(F.group_norm(tl.ones(1, 2), 1), TF.group_norm(torch.ones(1, 2), 1))
+    with pytest.raises(TypeError):
+        torch.zeros(2).lerp_(1.0, 0.5)
+    with pytest.raises(TypeError, match="end"):
+        tl.zeros(2).lerp_(1.0, 0.5)

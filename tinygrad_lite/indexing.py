@@ -181,12 +181,8 @@ def setitem(x, index, value):
     _check_masks(x, index_t)
     advanced = builtins.any(_is_advanced(i) for i in index_t)
     if isinstance(value, Tensor) and value._data.storage_ptr == x._data.storage_ptr:
-        # a value that is a view of x: torch's copy_ refuses a partial overlap, its index_put_ any
-        if advanced:
-            memory_overlap.check_no_overlap(x._data, value._data, "setitem")
-        else:
-            memory_overlap.check_no_partial_overlap(S.basic_view(x._data, _basic_only(index_t)), value._data,
-                                                    "setitem")
+        _check_value_overlap(x, index_t, value, advanced)
+        value = value.clone()  # read before any element is written (the kernels write in place)
     recording = is_grad_enabled() and (x.requires_grad or (isinstance(value, Tensor) and value.requires_grad))
     if recording or (advanced and (x.device.type != "cpu" or x.dtype.np is None)):  # no numpy view: bfloat16
         x.index_put_(index_t, value)  # functional/indexing.py: a scatter, recorded by autograd
@@ -209,6 +205,29 @@ def setitem(x, index, value):
     np_index = tuple(np.asarray(i) if isinstance(i, Tensor) else i for i in index_t)
     x._data.numpy()[np_index if len(np_index) > 1 else np_index[0]] = np.asarray(Tensor._wrap(v))
     versions.note_write(x._data)
+
+
+def _check_value_overlap(x, index, value, advanced):
+    """A value that is a view of x, as torch judges it: index_put_ refuses any overlap; a basic
+    index writes by copy_to — a 0-d value is a fill (read first: allowed), a value of the target's
+    shape is copy_'s check (a partial overlap raises), a broadcast value is checked as expanded (a
+    stride 0 makes it 'too hard' to judge: allowed)."""
+    if advanced:
+        memory_overlap.check_no_overlap(x._data, value._data, "setitem")
+        return
+    if value.ndim == 0:
+        return
+    dst = S.basic_view(x._data, _basic_only(index))
+    v = value._data
+    shape = list(v.shape)
+    while len(shape) > len(dst.shape) and shape[0] == 1:  # torch drops a value's leading 1s
+        shape.pop(0)
+    if list(shape) != list(dst.shape):
+        try:
+            v = reshape_array(x.device.backend, v, shape).expand(list(dst.shape))
+        except Exception:  # does not broadcast: the write itself raises the shape error
+            return
+    memory_overlap.check_no_partial_overlap(dst, v, "setitem")
 
 
 def _check_put(x, index, value):

@@ -483,6 +483,7 @@ def _out(result, out):
 @tensor_method(inplace=True)
 def lerp(input, end, weight):
     """x + w·(end − x) (for a number w ≥ ½: end − (end − x)·(1 − w), torch's arithmetic)"""
+    argcheck.tensor("lerp", "end", end)  # torch takes a number only as the weight
     if isinstance(weight, (builtins.int, builtins.float)) and weight >= 0.5:
         return end - (end - input) * (1 - weight)
     return input + (end - input) * weight

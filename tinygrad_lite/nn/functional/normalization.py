@@ -83,6 +83,12 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-05, *, _name="g
         raise RuntimeError(f"{name}: expected the number of channels {C} of input {_shape(input.shape)} to be "
                            f"divisible by num_groups={num_groups}")
     _check_affine(name, input, weight, bias, C)
+    values = input.shape[0] * C // num_groups  # torch's _verify_batch_size over [N·C/G, G, *spatial]
+    for n in input.shape[2:]:
+        values *= n
+    if values == 1:
+        raise ValueError(f"{name}: Expected more than 1 value per channel when training, got input size "
+                         f"{[input.shape[0] * C // num_groups, num_groups, *input.shape[2:]]}")
     return _apply_norm(N.GroupNorm, input, weight, bias, groups=num_groups, eps=builtins.float(eps))
 
 
