@@ -526,3 +526,27 @@ def test_group_norm_needs_more_than_one_value_and_lerp_needs_a_tensor_end():
         torch.zeros(2).lerp_(1.0, 0.5)
     with pytest.raises(TypeError, match="end"):
         tl.zeros(2).lerp_(1.0, 0.5)
+
+
+def test_seed1_accepted_bad_now_refused_as_torch():
+    """Fuzz seed 1 (widened table) #798, #4245, #5001, #6182, #9753: accepted where torch raises."""
+    for m, err in ((torch, (TypeError, NotImplementedError)), (tl, TypeError)):
+        with pytest.raises(TypeError):
+            m.randint(2**63 - 1, None, [1, 4])
+        with pytest.raises(OverflowError):
+            m.ones(1, 4).add(2**70, alpha=0.5)
+        with pytest.raises(err):
+            m.ones(2, 3, dtype=m.int64).__and__(complex(1, 2))
+        with pytest.raises(TypeError):
+            m.ones(2, 1, 3).topk(1.5, dim=-2)
+        with pytest.raises(TypeError):
+            m.ones(1, 1).all(dim=None, keepdim={1, 2})
+    assert tuple(tl.randint(5, (2,)).shape) == tuple(tl.randint_like(tl.zeros(2), 5).shape) == (2,)
+
+
+def test_integer_arange_is_exact_beyond_2_53():
+    """Fuzz seed 1 #6866: arange(-3, 2**63 - 1, 2**62) gave 2 elements (its length went through a
+    double); exactly it has 3. (torch 2.13 gives none: its own overflow, so no torch reference.)"""
+    assert tl.arange(-3, 2**63 - 1, 2**62).tolist() == [-3, 2**62 - 3, 2**63 - 3]
+    assert tl.arange(2**60 + 1, 2**60 + 4).tolist() == [2**60 + 1, 2**60 + 2, 2**60 + 3]
+    same(tl.arange(10, -1, -3), torch.arange(10, -1, -3))

@@ -153,7 +153,10 @@ def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devi
         dtype = _dt.int64 if all_int else _dt.get_default_dtype()
     elif not dtype.is_floating_point and builtins.any(isinstance(v, builtins.float) for v in (start, end, step)):
         start, end, step = _int_range(start, end, step)
-    arr = CPU.backend.arange(builtins.float(start), builtins.float(end), builtins.float(step), dtype.code)
+    if not dtype.is_floating_point and builtins.all(type(v) is builtins.int for v in (start, end, step)):
+        arr = CPU.backend.arange(start, end, step, dtype.code)  # ints stay exact (not through a double)
+    else:
+        arr = CPU.backend.arange(builtins.float(start), builtins.float(end), builtins.float(step), dtype.code)
     return _out(_make(arr, device, requires_grad), out)
 
 
@@ -285,10 +288,15 @@ def _out(t, out):
     return out
 
 
-def randint(low=0, high=None, size=None, generator=None, dtype=None, device=None, requires_grad=False):
+_NO_HIGH = object()  # randint's high left out (randint(high, size)); an explicit None is refused as torch
+
+
+def randint(low=0, high=_NO_HIGH, size=None, generator=None, dtype=None, device=None, requires_grad=False):
     if size is None and isinstance(high, (tuple, list)):  # randint(high, size)
         low, high, size = 0, low, high
     if high is None:
+        raise TypeError("randint(): argument 'high' must be int, not NoneType")
+    if high is _NO_HIGH:
         low, high = 0, low
     if size is None:
         raise TypeError("randint() missing required argument 'size'")
@@ -328,4 +336,6 @@ def full_like(t, fill_value, dtype=None, device=None, requires_grad=False):
 
 
 def randint_like(t, low=0, high=None, dtype=None, device=None, generator=None):
+    if high is None:  # randint_like(t, high)
+        low, high = 0, low
     return randint(low, high, tuple(t.shape), dtype=dtype or t.dtype, device=device or t.device, generator=generator)

@@ -434,6 +434,8 @@ class Tensor:
 
     # bitwise on integers and bools (logical on bools), as torch: not differentiable
     def _bitwise(self, other, name):
+        if type(other) is builtins.complex:
+            raise TypeError(f"{name}: complex numbers are not supported (there is no complex dtype)")
         if self.dtype.is_floating_point and isinstance(other, (builtins.int, builtins.float)):
             # refused before the number is converted: a float tensor has no bits to combine, whatever the number
             raise TypeError(f"{name}: bitwise operations need integer or bool tensors, got {self.dtype.name}")

@@ -10,7 +10,7 @@ from .. import argcheck
 from .. import dtypes as _dt
 from ..ops import elementwise as E
 from ..ops.pointwise import Unary
-from ..tensor import _check_sub
+from ..tensor import _check_sub, int_scalar
 from ._api import (
     OPS,
     Tensor,
@@ -70,6 +70,8 @@ def reciprocal(input):
 def add(input, other, *, alpha=1, out=None):
     """x + α·y"""
     argcheck.operand("add", "other", other)
+    if type(other) is builtins.int:  # before other·alpha turns it into a float: torch's int range
+        int_scalar(other, input.dtype, "add")
     _check_alpha(input, other, alpha, "add")
     if alpha != 1:
         other = other * alpha

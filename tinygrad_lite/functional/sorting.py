@@ -82,7 +82,7 @@ def topk(input, k, dim=-1, largest=True, sorted=True, *, out=None):
         raise TypeError("topk: not implemented for bool tensors (torch: topk does not support bool dtypes on CPU)")
     axis = _axis(input, -1 if dim is None else dim, "topk")
     n = input.shape[axis] if input.ndim else 1
-    k = builtins.int(k)
+    k = argcheck.int64("topk", "k", k)
     if not 0 <= k <= n:
         raise RuntimeError(f"topk: selected index k out of range (k={k}, dimension {axis} has size {n})")
     vals, idx = _backend(input).topk(input._data, k, axis, bool(largest))

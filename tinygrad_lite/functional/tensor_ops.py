@@ -351,6 +351,7 @@ def copy_(self, src, non_blocking=False):
 @tensor_method
 def all(input, dim=None, keepdim=False, *, out=None):
     """Whether every element is nonzero (along dim: an int or a tuple of ints)"""
+    argcheck.boolean("all", "keepdim", keepdim)
     x = (input == 0).to(_dt.int64)
     r = (x.sum() == 0) if dim is None else (x.sum(dim, keepdim) == 0)
     if dim is None and keepdim:  # torch: every dim kept, of size 1
@@ -361,6 +362,7 @@ def all(input, dim=None, keepdim=False, *, out=None):
 @tensor_method
 def any(input, dim=None, keepdim=False, *, out=None):
     """Whether some element is nonzero (along dim: an int or a tuple of ints)"""
+    argcheck.boolean("any", "keepdim", keepdim)
     x = (input != 0).to(_dt.int64)
     r = (x.sum() > 0) if dim is None else (x.sum(dim, keepdim) > 0)
     if dim is None and keepdim:  # torch: every dim kept, of size 1
