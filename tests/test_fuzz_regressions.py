@@ -550,3 +550,15 @@ def test_integer_arange_is_exact_beyond_2_53():
     assert tl.arange(-3, 2**63 - 1, 2**62).tolist() == [-3, 2**62 - 3, 2**63 - 3]
     assert tl.arange(2**60 + 1, 2**60 + 4).tolist() == [2**60 + 1, 2**60 + 2, 2**60 + 3]
     same(tl.arange(10, -1, -3), torch.arange(10, -1, -3))
+
+
+def test_list_operands_of_the_arithmetic_functions_are_made_tensors():
+    """Fuzz seed 1 #9806: tl.mul(1-element int tensor, [[1, 2], [3]]) returned [] — Python's list
+    repetition, reached when the tensor declined the ragged list. torch's functions refuse lists;
+    ours take rectangular ones (made tensors first) and refuse ragged ones clearly. (The operator
+    t * [[1, 2], [3]] is list repetition in torch too.)"""
+    x = tl.zeros(1, 1, dtype=tl.int64)
+    with pytest.raises(TypeError, match="rectangular"):
+        tl.mul(x, [[1, 2], [3]])
+    assert tl.mul(tl.ones(2), [1, 2]).tolist() == [1.0, 2.0]
+    assert tl.add(tl.ones(2), (3, 4)).tolist() == [4.0, 5.0]

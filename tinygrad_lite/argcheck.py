@@ -106,22 +106,35 @@ def number(op, name, v):
 
 
 def operand(op, name, v):
-    """An operand of arithmetic: a tensor, a number, or array-like data (a list, a numpy array)."""
+    """An operand of arithmetic: a tensor, a number, or array-like data (a list, a numpy array),
+    which is made a tensor here (torch's functions refuse it; ours take it, but never let Python
+    fall back to list repetition: tl.mul(t, [[1, 2], [3]]) would otherwise be [] for a 1-element
+    int t). Returns the operand to use."""
     if v is None or isinstance(v, (str, bytes, dict, set)) or not (
             hasattr(v, "__float__") or hasattr(v, "__index__") or hasattr(v, "__len__") or hasattr(v, "_data")):
         raise TypeError(f"{op}(): argument '{name}' must be Tensor or a number, not {describe(v)}")
+    if isinstance(v, (list, tuple)):
+        try:
+            return _tensor_class()(v)
+        except (TypeError, ValueError) as e:
+            raise TypeError(f"{op}(): argument '{name}' must be Tensor, a number or rectangular numeric data, "
+                            f"not {describe(v)} ({e})") from None
     return v
 
 
 _Tensor = None  # tinygrad_lite.Tensor, looked up once (tensor.py imports this module: no import at load)
 
 
-def tensor(op, name, v):
-    """A tensor argument."""
+def _tensor_class():
     global _Tensor
     if _Tensor is None:
         from .tensor import Tensor as _Tensor
-    if not isinstance(v, _Tensor):
+    return _Tensor
+
+
+def tensor(op, name, v):
+    """A tensor argument."""
+    if not isinstance(v, _Tensor or _tensor_class()):
         raise TypeError(f"{op}(): argument '{name}' must be Tensor, not {describe(v)}")
     return v
 

@@ -69,7 +69,7 @@ def reciprocal(input):
 @tensor_method
 def add(input, other, *, alpha=1, out=None):
     """x + α·y"""
-    argcheck.operand("add", "other", other)
+    other = argcheck.operand("add", "other", other)
     if type(other) is builtins.int:  # before other·alpha turns it into a float: torch's int range
         int_scalar(other, input.dtype, "add")
     _check_alpha(input, other, alpha, "add")
@@ -88,7 +88,7 @@ def _check_alpha(input, other, alpha, op):
 @tensor_method(names=("sub", "subtract"))
 def sub(input, other, *, alpha=1, out=None):
     """x − α·y"""
-    argcheck.operand("sub", "other", other)
+    other = argcheck.operand("sub", "other", other)
     _check_alpha(input, other, alpha, "sub")
     if isinstance(input, Tensor):
         _check_sub(input, other)
@@ -103,7 +103,7 @@ subtract = sub
 @tensor_method(names=("mul", "multiply"))
 def mul(input, other, *, out=None):
     """x·y;  ∂/∂x = y, ∂/∂y = x"""
-    argcheck.operand("mul", "other", other)
+    other = argcheck.operand("mul", "other", other)
     return _out(input * other if isinstance(input, Tensor) else other * input, out)
 
 
@@ -113,7 +113,7 @@ multiply = mul
 @tensor_method(names=("div", "divide", "true_divide"), inplace=True)
 def div(input, other, *, rounding_mode=None, out=None):
     """x / y; rounding_mode 'trunc' rounds toward zero, 'floor' down (torch.div)"""
-    argcheck.operand("div", "other", other)
+    other = argcheck.operand("div", "other", other)
     if rounding_mode is None:
         q = input / other if isinstance(input, Tensor) else float_input(_as_tensor(other, other)).__rtruediv__(input)
     elif rounding_mode == "floor":
@@ -143,7 +143,7 @@ def floor_divide(input, other):
 @tensor_method(inplace=True)
 def pow(input, exponent):
     """xʸ;  ∂/∂x = y·xʸ⁻¹, ∂/∂y = xʸ·ln x"""
-    argcheck.operand("pow", "exponent", exponent)
+    exponent = argcheck.operand("pow", "exponent", exponent)
     if isinstance(input, Tensor):
         return input ** exponent
     return _as_tensor(exponent, exponent).__rpow__(input)
