@@ -5,11 +5,11 @@
 // (none) or () for 1 (mean over non-ignored rows) and 2 (sum); dlogits (N, C).
 // Math, per row i with t = target[i], ε = label_smoothing, q = (1−ε)·onehot(t) + ε/C:
 //   lse_i  = m + log Σ_c exp(x_ic − m),  m = max_c x_ic
-//   loss_i = −Σ_c q_c·log p_ic = (1−ε)·((m − x_it) + ls) + ε·((m − (1/C)·Σ_c x_ic) + ls),
+//   loss_i = −Σ_c q_c·log p_ic = (1−ε)·((m − x_it) + ls) + ε·(ls − (1/C)·Σ_c (x_ic − m)),
 //            ls = log Σ_c exp(x_ic − m)    (0 if t == ignore_index)
 //   dlogits_ic = g_i·(exp(x_ic − lse_i) − (1−ε)·[c == t] − ε/C)          (0 if ignored)
-//   (the CPU backward recomputes m and Σ for rows with |lse| ≥ 64, where lse has rounded ls
-//   away; this kernel does not yet: logits near 1e8 give a float32 gradient off by that rounding)
+//   except for rows with |lse| ≥ 64, where lse has rounded ls away: there m and Σ = Σ_c exp(x_ic − m)
+//   are recomputed (block reductions) and p_ic = exp(x_ic − m)/Σ, as in the CPU kernel
 //   with g_i = grad_loss[i] (none), grad_loss[0] (sum), grad_loss[0] / #non-ignored (mean).
 // Thread mapping: one 256-thread block per row (grid-stride over rows); threads stride over
 // the C logits (coalesced), block-wide shuffle reductions for m, Σexp and Σx. The mean/sum
@@ -35,10 +35,10 @@ __global__ void ce_forward_kernel(int64_t N, int64_t C, const T* logits, const i
       m = (v > m || is_nan(v)) ? v : m;
     }
     m = block_max(m, sh);
-    T s = T(0), sx = T(0);
+    T s = T(0), sx = T(0);  // sx = Σ_c (x_c − m): large logits cancel before they are summed
     for (int64_t c = threadIdx.x; c < C; c += blockDim.x) {
       s += tl_exp(x[c] - m);
-      sx += x[c];
+      sx += x[c] - m;
     }
     s = block_sum(s, sh);
     if (eps != T(0)) sx = block_sum(sx, sh);
@@ -53,7 +53,7 @@ __global__ void ce_forward_kernel(int64_t N, int64_t C, const T* logits, const i
         } else {
           // m − x before + ls (torch's order): near 1e8, m + ls has rounded ls away in float32
           loss = (T(1) - eps) * ((m - x[t]) + ls);
-          if (eps != T(0)) loss += eps * ((m - sx / (T)C) + ls);
+          if (eps != T(0)) loss += eps * (ls - sx / (T)C);
         }
       }
       row_loss[i] = loss;
@@ -91,6 +91,7 @@ template <typename T>
 __global__ void ce_backward_kernel(int64_t N, int64_t C, const T* logits, const int64_t* target,
                                    const T* lse, const T* grad_loss, int64_t ignore_index, T eps,
                                    int reduction, const int64_t* count, T* dlogits, int64_t* err) {
+  __shared__ T sh[32];
   for (int64_t i = blockIdx.x; i < N; i += gridDim.x) {
     const T* x = logits + i * C;
     T* dx = dlogits + i * C;
@@ -102,12 +103,22 @@ __global__ void ce_backward_kernel(int64_t N, int64_t C, const T* logits, const 
     }
     T g = reduction == 0 ? grad_loss[i] : grad_loss[0];
     if (reduction == 1) g = g / (T)count[0];
-    T l = lse[i], off = eps / (T)C, on = T(1) - eps;
+    T l = lse[i], off = eps / (T)C, on = T(1) - eps, scale = T(1);
+    if (!ignored && fabs((double)l) >= 64.0 && fabs((double)l) < INFINITY) {  // the same for the whole block
+      T m = neg_inf<T>();
+      for (int64_t c = threadIdx.x; c < C; c += blockDim.x) m = (x[c] > m || is_nan(x[c])) ? x[c] : m;
+      m = block_max(m, sh);
+      T s = T(0);
+      for (int64_t c = threadIdx.x; c < C; c += blockDim.x) s += tl_exp(x[c] - m);
+      s = block_sum(s, sh);
+      l = m;
+      scale = T(1) / s;
+    }
     for (int64_t c = threadIdx.x; c < C; c += blockDim.x) {
       if (ignored) {
         dx[c] = T(0);
       } else {
-        T p = tl_exp(x[c] - l);
+        T p = tl_exp(x[c] - l) * scale;
         dx[c] = g * (p - off - (c == t ? on : T(0)));
       }
     }
