@@ -176,6 +176,8 @@ void* host_alloc(size_t nbytes) {
   if (c.exact) {  // exact size, so ASan's redzone starts at the first byte past the tensor
     void* p = nullptr;
     if (posix_memalign(&p, kAlign, nbytes ? nbytes : 1) != 0) out_of_memory(nbytes);
+    std::lock_guard<std::mutex> lock(c.mu);
+    c.note_alloc(nbytes);  // live and peak are counted in this mode too (memory_allocated())
     return p;
   }
   const size_t n = round_size(nbytes);
@@ -208,6 +210,8 @@ void host_free(void* ptr, size_t nbytes) {
   Cache& c = cache();
   if (c.exact) {
     std::free(ptr);
+    std::lock_guard<std::mutex> lock(c.mu);
+    c.live -= std::min(c.live, nbytes);
     return;
   }
   const size_t n = round_size(nbytes);
