@@ -122,7 +122,8 @@ def result_type_of_scalar(t_dtype, value):
 
 def needs_exact_int(value, d):
     """A Python int that a double cannot hold exactly (|value| > 2**53) written into an integer
-    dtype: the native fills take a double, so such a value goes in as a 0-d int64 tensor instead."""
+    dtype: the native fills take a double, so such a value goes in as an int (the native full's
+    exact path) or as a 0-d tensor of the target's dtype instead."""
     return type(value) is builtins.int and abs(value) > 2 ** 53 and not d.is_floating_point and d is not bool_
 
 

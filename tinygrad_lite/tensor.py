@@ -402,13 +402,12 @@ class Tensor:
             int_scalar(other, self._dtype or self.dtype, name)  # torch's range and uint64 checks
             d = self.dtype
             if not d.is_floating_point and d is not _dt.bool_:
-                bits = 8 * d.itemsize
-                lo, hi = (-(2 ** (bits - 1)), 2 ** (bits - 1) - 1) if d.is_signed else (0, 2 ** bits - 1)
+                lo, hi = _dt.iinfo(d).min, _dt.iinfo(d).max
                 if not lo <= other <= hi or abs(other) > 2 ** 53:
                     # torch casts the number to the tensor's dtype, wrapping (uint8 < -1 is < 255; an
                     # int in [2**63, 2**64) is a uint64 that wraps to int64), and compares exactly,
                     # not through the scalar kernel's double
-                    other = (other - lo) % 2 ** bits + lo
+                    other = (other - lo) % (hi - lo + 1) + lo
                     return self._compare(Tensor(other, dtype=d, device=self._device), name)
         if not isinstance(other, (builtins.int, builtins.float, builtins.bool, np.number)):
             return NotImplemented

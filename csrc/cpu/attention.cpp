@@ -253,7 +253,7 @@ void fwd_rows(const Problem<typename O::T>& pr, int64_t item, Scratch<typename O
         for (int64_t j = 0; j < nc; ++j) Sr[j] += mk[(j0 + j) * pr.ms[3]];
       }
       // online softmax along the row: m' = max(m, max_j S), P = e^(S − m'), l' = l·e^(m − m') + Σ_j P
-      const T mx = std::max(m[r], row_max<O, false>(Sr, nc, nullptr));
+      const T mx = std::max(m[r], row_max<O>(Sr, nc));
       alpha[r] = std::exp(m[r] - mx);
       l[r] = l[r] * alpha[r] + row_sumexp<O, true>(Sr, nc, mx, Sr);
       m[r] = mx;

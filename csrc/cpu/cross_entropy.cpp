@@ -37,8 +37,7 @@ inline void ce_fwd_rows(const typename O::T* x, const int64_t* t, typename O::T*
       ls = std::log(O::hsum(O::exp(O::sub(v, O::set1(m)))));
       if (SMOOTH) sd = O::hsum(O::sub(O::loadn(xr, C, m), O::set1(m)));  // masked lanes: m − m = 0
     } else {
-      T unused = 0;
-      m = row_max<O, false>(xr, C, &unused);
+      m = row_max<O>(xr, C);
       ls = std::log(row_sumexp<O, false>(xr, C, m, nullptr, r + 1 < r1 ? xr + C : nullptr));
       if (SMOOTH)
         for (int64_t c = 0; c < C; ++c) sd += xr[c] - m;
@@ -77,8 +76,7 @@ inline void ce_bwd_rows(const typename O::T* x, const int64_t* t, const typename
     const T g = gvec ? gvec[r] : gscalar;
     T shift = lse[r], scale = g;
     if (std::abs(shift) >= T(64) && std::abs(shift) < std::numeric_limits<T>::infinity()) {
-      T unused = 0;
-      shift = row_max<O, false>(xr, C, &unused);
+      shift = row_max<O>(xr, C);
       scale = g / row_sumexp<O, false>(xr, C, shift, nullptr, nullptr);
     }
     const V vl = O::set1(shift), vg = O::set1(scale), vb = O::set1(-g * eps / T(C));

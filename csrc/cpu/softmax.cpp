@@ -48,7 +48,7 @@ inline void softmax_rows(const typename O::T* x, typename O::T* y, int64_t r0, i
   for (int64_t r = r0; r < r1; ++r) {
     const T* xr = x + r * C;
     T* yr = y + r * C;
-    T m = row_max<O, false>(xr, C, nullptr);
+    T m = row_max<O>(xr, C);
     if (LOG) {
       T s = row_sumexp<O, false>(xr, C, m, nullptr, r + 1 < r1 ? xr + C : nullptr);
       const V mv = O::set1(m), ls = O::set1(std::log(s));

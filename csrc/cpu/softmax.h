@@ -231,37 +231,23 @@ inline typename O::V load_part(const typename O::T* p, int64_t n, typename O::T 
   return n == O::W ? O::load(p) : O::loadn(p, n, fill);
 }
 
-// m = max_c x[c] (four accumulators), and Σ_c x[c] when SUM.
-template <class O, bool SUM>
-inline typename O::T row_max(const typename O::T* x, int64_t C, typename O::T* sum_out) {
+// m = max_c x[c] (four accumulators).
+template <class O>
+inline typename O::T row_max(const typename O::T* x, int64_t C) {
   using T = typename O::T;
   using V = typename O::V;
   constexpr int W = O::W;
   const T ninf = -std::numeric_limits<T>::infinity();
   V m0 = O::set1(ninf), m1 = m0, m2 = m0, m3 = m0;
-  V s0 = O::zero(), s1 = s0;
   int64_t i = 0;
   for (; i + 4 * W <= C; i += 4 * W) {
-    V a = O::load(x + i), b = O::load(x + i + W), c = O::load(x + i + 2 * W), d = O::load(x + i + 3 * W);
-    m0 = O::max(m0, a);
-    m1 = O::max(m1, b);
-    m2 = O::max(m2, c);
-    m3 = O::max(m3, d);
-    if (SUM) {
-      s0 = O::add(s0, O::add(a, b));
-      s1 = O::add(s1, O::add(c, d));
-    }
+    m0 = O::max(m0, O::load(x + i));
+    m1 = O::max(m1, O::load(x + i + W));
+    m2 = O::max(m2, O::load(x + i + 2 * W));
+    m3 = O::max(m3, O::load(x + i + 3 * W));
   }
-  for (; i + W <= C; i += W) {
-    V a = O::load(x + i);
-    m0 = O::max(m0, a);
-    if (SUM) s0 = O::add(s0, a);
-  }
-  if (i < C) {
-    m1 = O::max(m1, O::loadn(x + i, C - i, ninf));
-    if (SUM) s1 = O::add(s1, O::loadn(x + i, C - i, T(0)));
-  }
-  if (SUM) *sum_out = O::hsum(O::add(s0, s1));
+  for (; i + W <= C; i += W) m0 = O::max(m0, O::load(x + i));
+  if (i < C) m1 = O::max(m1, O::loadn(x + i, C - i, ninf));
   return O::hmax(O::max(O::max(m0, m1), O::max(m2, m3)));
 }
 

@@ -1,6 +1,7 @@
 """torch.nn.functional's batch_norm, group_norm and instance_norm. Formulas: tinygrad_lite/ops/norm.py;
 kernels: csrc/cpu/norm.cpp (fused forward and backward, statistics in double)."""
 import builtins
+import math
 
 from tinygrad_lite import argcheck
 from tinygrad_lite.ops import norm as N
@@ -83,12 +84,9 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-05, *, _name="g
         raise RuntimeError(f"{name}: expected the number of channels {C} of input {_shape(input.shape)} to be "
                            f"divisible by num_groups={num_groups}")
     _check_affine(name, input, weight, bias, C)
-    values = input.shape[0] * C // num_groups  # torch's _verify_batch_size over [N·C/G, G, *spatial]
-    for n in input.shape[2:]:
-        values *= n
-    if values == 1:
-        raise ValueError(f"{name}: Expected more than 1 value per channel when training, got input size "
-                         f"{[input.shape[0] * C // num_groups, num_groups, *input.shape[2:]]}")
+    size = [input.shape[0] * C // num_groups, num_groups, *input.shape[2:]]  # torch's _verify_batch_size
+    if math.prod(size) // num_groups == 1:  # N·C/G values per group and position
+        raise ValueError(f"{name}: Expected more than 1 value per channel when training, got input size {size}")
     return _apply_norm(N.GroupNorm, input, weight, bias, groups=num_groups, eps=builtins.float(eps))
 
 
